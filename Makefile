@@ -1,0 +1,65 @@
+# Thin front door. The real work is in CMake (build, tests) and the scripts under e2e/.
+#   make demo  - the main job: local control plane + sample workload (see README)
+#   make test  - install what is needed, build, run unit and integration tests
+SHELL := /bin/bash
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+SANITIZE ?= OFF
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?= --output-on-failure
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps tools build unit integration test bench demo cluster-up cluster-down lint format clean help
+
+all: build
+
+help:
+	@sed -n '1,4p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "Targets: deps tools build unit integration test bench demo cluster-up cluster-down lint format clean"
+	@echo "Variables: BUILD_DIR=$(BUILD_DIR) BUILD_TYPE=$(BUILD_TYPE) SANITIZE=ON|OFF JOBS=$(JOBS)"
+
+deps:            ## Debian packages (apt-get, idempotent)
+	@scripts/deps.sh
+
+tools:           ## Go-built Kubernetes binaries into ~/.cache/throughput-operator/bin (cached by version)
+	@e2e/tools/build.sh >/dev/null
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTSO_SANITIZE=$(SANITIZE) $(CMAKE_FLAGS)
+
+build: $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+unit: build
+	cd $(BUILD_DIR) && ctest -L unit -j $(JOBS) $(CTEST_FLAGS)
+
+# Integration tests run against the local control plane (or any cluster in $KUBECONFIG
+# when USE_EXISTING_CLUSTER=1, e.g. a kind cluster).
+integration: build
+	@scripts/integration.sh $(BUILD_DIR) $(CTEST_FLAGS)
+
+test: deps tools
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+bench: build
+	@scripts/bench.sh $(BUILD_DIR)
+
+demo: deps tools build
+	@e2e/demo/run.sh $(BUILD_DIR)
+
+cluster-up:
+	@e2e/cluster/up.sh
+
+cluster-down:
+	@e2e/cluster/down.sh
+
+lint: $(BUILD_DIR)/build.ninja
+	@scripts/lint.sh $(BUILD_DIR)
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,62 @@
+#include "tests/integration/support/cluster_env.h"
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+namespace tso::testing {
+
+CommandResult runCommand(const std::string& command) {
+  CommandResult result;
+  std::string full = command + " 2>&1";
+  FILE* pipe = popen(full.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) result.output.append(buf.data(), n);
+  int status = pclose(pipe);
+  result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+CommandResult kubectl(const std::string& args) { return runCommand("kubectl " + args); }
+
+bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return predicate();
+}
+
+void ClusterTest::SetUp() {
+  const char* kubeconfig = std::getenv("KUBECONFIG");
+  if (kubeconfig == nullptr || *kubeconfig == '\0') {
+    const char* ci = std::getenv("CI");
+    if (ci != nullptr && std::string(ci) == "true") {
+      FAIL() << "KUBECONFIG is not set but CI=true: integration tests must run against a real "
+                "cluster (run them through scripts/integration.sh or `make integration`)";
+    }
+    GTEST_SKIP() << "no KUBECONFIG: start a cluster with `make integration` "
+                    "(or eval \"$(e2e/cluster/up.sh | tail -n 1)\")";
+  }
+  std::random_device rd;
+  namespace_ = "tso-it-" + std::to_string(rd() % 1000000);
+  auto created = kubectl("create namespace " + namespace_);
+  ASSERT_EQ(created.exitCode, 0) << created.output;
+  // Pods are admitted only once the namespace's default ServiceAccount exists.
+  ASSERT_TRUE(waitFor([&] { return kubectl("get sa default -n " + namespace_).exitCode == 0; },
+                      std::chrono::seconds(30)))
+      << "the default ServiceAccount never appeared in " << namespace_;
+}
+
+void ClusterTest::TearDown() {
+  if (!namespace_.empty()) kubectl("delete namespace " + namespace_ + " --wait=false");
+}
+
+}  // namespace tso::testing

@@ -1,0 +1,39 @@
+// Shared set-up for integration tests: they run against the real cluster named by
+// $KUBECONFIG (started by scripts/integration.sh), each test in a namespace of its own.
+// Without KUBECONFIG a test is skipped with the reason, except with CI=true, where it fails.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace tso::testing {
+
+struct CommandResult {
+  int exitCode = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command line (tests only; arguments are test-controlled constants).
+CommandResult runCommand(const std::string& command);
+
+// kubectl with the test's kubeconfig; `args` is appended as is.
+CommandResult kubectl(const std::string& args);
+
+// Polls `predicate` every 200 ms until it is true or `timeout` passes.
+bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout);
+
+// Fixture: checks a cluster is configured and creates a fresh namespace `ns()`, deleted after.
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  [[nodiscard]] const std::string& ns() const { return namespace_; }
+
+ private:
+  std::string namespace_;
+};
+
+}  // namespace tso::testing
