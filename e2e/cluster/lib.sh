@@ -19,7 +19,7 @@ TSO_NODES=${TSO_NODES:-2}
 # Pod warm-up model: milliseconds from a pod's containers starting to it being Ready.
 # A pod can override it with the annotation pod-ready.stage.kwok.x-k8s.io/delay: "90s".
 TSO_POD_READY_DELAY_MS=${TSO_POD_READY_DELAY_MS:-1000}
-TSO_POD_READY_JITTER_MS=${TSO_POD_READY_JITTER_MS:-0}
+TSO_POD_READY_JITTER_MS=${TSO_POD_READY_JITTER_MS:-0}  # extra random delay, 0..this many ms
 TSO_KUBE_VERSION_TAG=${TSO_KUBE_VERSION_TAG:-}
 
 TSO_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)

@@ -195,8 +195,12 @@ start_component kube-scheduler "$TSO_BIN_DIR/kube-scheduler" \
 
 # kwok loads no default stages: assemble them from the module's stage files, with the pod
 # readiness delay (the warm-up model) set from TSO_POD_READY_DELAY_MS and short other delays.
+# kwok treats a jitter as the upper end of the delay ("jitter <= delay" means "use the jitter"),
+# so without jitter the jitter lines are dropped; that also lets a pod's own
+# pod-ready.stage.kwok.x-k8s.io/delay annotation stand alone.
 stages=$TSO_CACHE_DIR/kwok-stages
 [[ -d $stages ]] || die "kwok stage files missing in $stages (run e2e/tools/build.sh kwok)"
+drop_jitter() { awk '/jitterDurationMilliseconds:/ {next} /jitterDurationFrom:/ {skip=1; next} skip && /expressionFrom:/ {skip=0; next} {skip=0; print}'; }
 kwok_cfg=$TSO_STATE_DIR/kwok.yaml
 : >"$kwok_cfg"
 for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
@@ -207,11 +211,14 @@ for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat
   echo "---" >>"$kwok_cfg"
   case $f in
     */pod-ready.yaml)
-      sed -e "s/durationMilliseconds: 1000/durationMilliseconds: $TSO_POD_READY_DELAY_MS/" \
-        -e "s/jitterDurationMilliseconds: 5000/jitterDurationMilliseconds: $TSO_POD_READY_JITTER_MS/" \
-        "$stages/$f" >>"$kwok_cfg" ;;
-    pod/*) sed -e "s/durationMilliseconds: 1000/durationMilliseconds: 100/" \
-      -e "s/jitterDurationMilliseconds: [0-9]*/jitterDurationMilliseconds: 0/" "$stages/$f" >>"$kwok_cfg" ;;
+      if [[ $TSO_POD_READY_JITTER_MS == 0 ]]; then
+        sed -e "s/durationMilliseconds: 1000/durationMilliseconds: $TSO_POD_READY_DELAY_MS/" "$stages/$f" | drop_jitter >>"$kwok_cfg"
+      else
+        sed -e "s/durationMilliseconds: 1000/durationMilliseconds: $TSO_POD_READY_DELAY_MS/" \
+          -e "s/jitterDurationMilliseconds: 5000/jitterDurationMilliseconds: $((TSO_POD_READY_DELAY_MS + TSO_POD_READY_JITTER_MS))/" \
+          "$stages/$f" >>"$kwok_cfg"
+      fi ;;
+    pod/*) sed -e "s/durationMilliseconds: 1000/durationMilliseconds: 100/" "$stages/$f" | drop_jitter >>"$kwok_cfg" ;;
     *) cat "$stages/$f" >>"$kwok_cfg" ;;
   esac
 done

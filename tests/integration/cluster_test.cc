@@ -2,6 +2,7 @@
 // pods, kwok runs them on fake nodes, and the deployment controller reacts to /scale.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
 #include "tests/integration/support/cluster_env.h"
@@ -18,12 +19,11 @@ int readyReplicas(const std::string& ns, const std::string& name) {
 class HarnessTest : public ClusterTest {};
 
 TEST_F(HarnessTest, DeploymentBecomesReadyAndScalesThroughScaleSubresource) {
-  auto apply = runCommand("kubectl apply -n " + ns() + " -f - <<'EOF'\n"
-                          "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
-                          "spec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n"
-                          "  template:\n    metadata: {labels: {app: web}}\n"
-                          "    spec: {containers: [{name: app, image: registry.invalid/web:1}]}\n"
-                          "EOF");
+  auto apply = applyManifest(ns(),
+                             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+                             "spec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n"
+                             "  template:\n    metadata: {labels: {app: web}}\n"
+                             "    spec: {containers: [{name: app, image: registry.invalid/web:1}]}\n");
   ASSERT_EQ(apply.exitCode, 0) << apply.output;
   EXPECT_TRUE(waitFor([&] { return readyReplicas(ns(), "web") == 3; }, std::chrono::seconds(60)))
       << "ready replicas: " << readyReplicas(ns(), "web");
@@ -49,6 +49,26 @@ TEST_F(HarnessTest, DeploymentBecomesReadyAndScalesThroughScaleSubresource) {
     pos = eol;
   }
   EXPECT_EQ(running, 5) << pods.output;
+}
+
+// The warm-up model: a pod annotated with a readiness delay is Running at once but Ready
+// only after the delay, as a real pod whose readiness probe waits for its warm-up.
+TEST_F(HarnessTest, PodReadinessDelayAnnotationModelsWarmUp) {
+  auto apply = applyManifest(ns(),
+                             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: slow\n"
+                             "  annotations: {pod-ready.stage.kwok.x-k8s.io/delay: \"4s\"}\n"
+                             "spec: {containers: [{name: app, image: registry.invalid/web:1}]}\n");
+  ASSERT_EQ(apply.exitCode, 0) << apply.output;
+  auto start = std::chrono::steady_clock::now();
+  auto isReady = [&] {
+    auto r = kubectl("get pod slow -n " + ns() +
+                     " -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}'");
+    return r.output == "True";
+  };
+  ASSERT_TRUE(waitFor(isReady, std::chrono::seconds(30)));
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(3500));
+  EXPECT_LE(waited, std::chrono::seconds(15));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -24,6 +25,17 @@ CommandResult runCommand(const std::string& command) {
 }
 
 CommandResult kubectl(const std::string& args) { return runCommand("kubectl " + args); }
+
+CommandResult applyManifest(const std::string& ns, const std::string& yaml) {
+  std::string path = ::testing::TempDir() + "manifest-" + std::to_string(std::random_device{}()) + ".yaml";
+  {
+    std::ofstream out(path);
+    out << yaml;
+  }
+  auto result = kubectl("apply -n " + ns + " -f " + path);
+  std::remove(path.c_str());
+  return result;
+}
 
 bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

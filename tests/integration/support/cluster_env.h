@@ -22,6 +22,9 @@ CommandResult runCommand(const std::string& command);
 // kubectl with the test's kubeconfig; `args` is appended as is.
 CommandResult kubectl(const std::string& args);
 
+// `kubectl apply -n ns -f <manifest>`, through a temporary file.
+CommandResult applyManifest(const std::string& ns, const std::string& yaml);
+
 // Polls `predicate` every 200 ms until it is true or `timeout` passes.
 bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout);
 
