@@ -2,6 +2,7 @@
 # Runs the `integration` tests against a real control plane. By default it starts the local
 # one (e2e/cluster/up.sh) and stops it afterwards if it started it. With
 # USE_EXISTING_CLUSTER=1 it uses the cluster in $KUBECONFIG as it is (e.g. a kind cluster).
+# It also starts a local Prometheus (e2e/prometheus/up.sh) unless TSO_PROMETHEUS_URL is set.
 # Usage: scripts/integration.sh BUILD_DIR [ctest flags...]
 set -euo pipefail
 build=${1:?usage: scripts/integration.sh BUILD_DIR [ctest flags...]}
@@ -24,6 +25,15 @@ else
   fi
   eval "$line"
   if [[ $stop_after == 1 ]]; then trap '"$repo/e2e/cluster/down.sh" >/dev/null 2>&1 || true' EXIT; fi
+fi
+
+# A real Prometheus for the tests that query one (unless the caller names its own).
+if [[ -z ${TSO_PROMETHEUS_URL:-} ]]; then
+  if ! line=$("$repo/e2e/prometheus/up.sh" | tail -n 1) || [[ $line != export* ]]; then
+    echo "integration: FAILED: Prometheus could not start (see the lines above)" >&2
+    exit 1
+  fi
+  eval "$line"
 fi
 
 export TSO_REPO=$repo

@@ -13,8 +13,9 @@ case ${1:-} in
   *) echo "down.sh: unknown argument '$1' (use --purge or nothing)" >&2; exit 2 ;;
 esac
 
-for ((i = ${#TSO_COMPONENTS[@]} - 1; i >= 0; i--)); do
-  c=${TSO_COMPONENTS[$i]}
+all=("${TSO_COMPONENTS[@]}" "${TSO_EXTRA_COMPONENTS[@]}")
+for ((i = ${#all[@]} - 1; i >= 0; i--)); do
+  c=${all[$i]}
   if is_running "$c"; then
     log "stopping $c (pid $(cat "$(pidfile "$c")"))"
   fi

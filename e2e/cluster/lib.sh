@@ -23,6 +23,8 @@ TSO_POD_READY_JITTER_MS=${TSO_POD_READY_JITTER_MS:-0}  # extra random delay, 0..
 TSO_KUBE_VERSION_TAG=${TSO_KUBE_VERSION_TAG:-}
 
 TSO_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# Started by e2e/prometheus/up.sh in the same state dir; down.sh stops it too.
+TSO_EXTRA_COMPONENTS=(prometheus)
 
 log() { echo "[cluster] $*" >&2; }
 die() { echo "[cluster] ERROR: $*" >&2; exit 1; }
