@@ -1,0 +1,174 @@
+// The only file that includes cpprestsdk (see transport.h).
+#include "controller/kube/cpprest_transport.h"
+
+#include <cpprest/http_client.h>
+
+#include <boost/asio/ssl.hpp>
+#include <map>
+#include <vector>
+
+namespace tso::kube {
+
+namespace {
+
+namespace http = web::http;
+
+http::method toMethod(Method m) {
+  switch (m) {
+    case Method::kGet: return http::methods::GET;
+    case Method::kPost: return http::methods::POST;
+    case Method::kPut: return http::methods::PUT;
+    case Method::kPatch: return http::methods::PATCH;
+    case Method::kDelete: return http::methods::DEL;
+  }
+  return http::methods::GET;
+}
+
+// Applies the kubeconfig's CA and client certificate to a TLS context. Throws
+// boost::system::system_error on invalid PEM (callers catch it).
+void configureTls(boost::asio::ssl::context& ctx, const Config& cfg) {
+  if (!cfg.caPem.empty()) ctx.add_certificate_authority(boost::asio::buffer(cfg.caPem));
+  if (!cfg.clientCertPem.empty()) {
+    ctx.use_certificate_chain(boost::asio::buffer(cfg.clientCertPem));
+    ctx.use_private_key(boost::asio::buffer(cfg.clientKeyPem), boost::asio::ssl::context::pem);
+  }
+}
+
+int retryAfter(const http::http_headers& headers) {
+  auto it = headers.find("Retry-After");
+  if (it == headers.end()) return 0;
+  try {
+    return std::max(0, std::stoi(it->second));
+  } catch (const std::exception&) {
+    return 0;  // an HTTP-date form: treat as "no hint"
+  }
+}
+
+class CpprestTransport final : public Transport {
+ public:
+  explicit CpprestTransport(Config cfg) : cfg_(std::move(cfg)) {}
+
+  Result<HttpResponse> send(const HttpRequest& request, std::string_view bearerToken) override {
+    try {
+      auto& client = clientFor(request.timeout);
+      http::http_response response = client.request(makeMessage(request, bearerToken)).get();
+      HttpResponse out;
+      out.status = response.status_code();
+      out.retryAfterSeconds = retryAfter(response.headers());
+      out.body = response.extract_utf8string(true).get();
+      return out;
+    } catch (const std::exception& e) {
+      return fail(ErrorCode::kTransient, std::string(methodName(request.method)) + " " + request.path +
+                                             ": " + e.what());
+    }
+  }
+
+  Result<HttpResponse> stream(const HttpRequest& request, std::string_view bearerToken,
+                              const std::function<bool(std::string_view)>& onData,
+                              Cancellation& cancel) override {
+    pplx::cancellation_token_source cts;
+    cancel.setAbort([cts] { cts.cancel(); });
+    auto result = streamImpl(request, bearerToken, onData, cts, cancel);
+    cancel.clearAbort();
+    return result;
+  }
+
+ private:
+  Result<HttpResponse> streamImpl(const HttpRequest& request, std::string_view bearerToken,
+                                  const std::function<bool(std::string_view)>& onData,
+                                  pplx::cancellation_token_source& cts, Cancellation& cancel) {
+    try {
+      auto& client = clientFor(request.timeout);
+      http::http_response response = client.request(makeMessage(request, bearerToken), cts.get_token()).get();
+      HttpResponse out;
+      out.status = response.status_code();
+      out.retryAfterSeconds = retryAfter(response.headers());
+      if (out.status < 200 || out.status >= 300) {
+        out.body = response.extract_utf8string(true).get();
+        return out;
+      }
+      auto body = response.body();
+      std::vector<uint8_t> buf(64 * 1024);
+      while (!cancel.cancelled()) {
+        size_t n = body.streambuf().getn(buf.data(), buf.size()).get();
+        if (n == 0) break;  // the server ended the stream (timeoutSeconds) or it was closed
+        if (!onData(std::string_view(reinterpret_cast<const char*>(buf.data()), n))) break;
+      }
+      return out;
+    } catch (const std::exception& e) {
+      if (cancel.cancelled()) return HttpResponse{200, {}, 0};
+      return fail(ErrorCode::kTransient, "watch " + request.path + ": " + e.what());
+    }
+  }
+
+  http::http_request makeMessage(const HttpRequest& request, std::string_view bearerToken) const {
+    http::http_request msg(toMethod(request.method));
+    msg.set_request_uri(web::uri(request.path));
+    msg.headers().add("Accept", "application/json");
+    msg.headers().add("User-Agent", "throughput-operator");
+    if (!bearerToken.empty()) msg.headers().add("Authorization", "Bearer " + std::string(bearerToken));
+    if (!request.contentType.empty()) msg.set_body(request.body, request.contentType);
+    return msg;
+  }
+
+  // cpprestsdk fixes the timeout per client, so keep one client (and its connection pool)
+  // per distinct timeout: in practice two, requests and watches.
+  http::client::http_client& clientFor(std::chrono::milliseconds timeout) {
+    if (timeout.count() <= 0) timeout = cfg_.requestTimeout;
+    std::lock_guard lock(mu_);
+    auto it = clients_.find(timeout.count());
+    if (it != clients_.end()) return *it->second;
+    http::client::http_client_config hc;
+    hc.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
+    hc.set_validate_certificates(!cfg_.insecureSkipTlsVerify);
+    Config tls = cfg_;
+    hc.set_ssl_context_callback([tls](boost::asio::ssl::context& ctx) { configureTls(ctx, tls); });
+    auto client = std::make_unique<http::client::http_client>(web::uri(cfg_.server), hc);
+    auto& ref = *client;
+    clients_.emplace(timeout.count(), std::move(client));
+    return ref;
+  }
+
+  Config cfg_;
+  std::mutex mu_;
+  std::map<long, std::unique_ptr<http::client::http_client>> clients_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Transport>> makeCpprestTransport(const Config& config) {
+  // Check the PEM data once here, so a bad kubeconfig fails at start-up with the field named
+  // rather than as a TLS error on every request.
+  try {
+    boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
+    if (!config.caPem.empty()) {
+      try {
+        ctx.add_certificate_authority(boost::asio::buffer(config.caPem));
+      } catch (const std::exception& e) {
+        return fail(ErrorCode::kConfig, "certificate-authority: not a valid PEM certificate: " +
+                                            std::string(e.what()));
+      }
+    }
+    if (!config.clientCertPem.empty()) {
+      try {
+        ctx.use_certificate_chain(boost::asio::buffer(config.clientCertPem));
+      } catch (const std::exception& e) {
+        return fail(ErrorCode::kConfig, "client-certificate: not a valid PEM certificate: " +
+                                            std::string(e.what()));
+      }
+      try {
+        ctx.use_private_key(boost::asio::buffer(config.clientKeyPem), boost::asio::ssl::context::pem);
+      } catch (const std::exception& e) {
+        return fail(ErrorCode::kConfig, "client-key: not a valid PEM key matching client-certificate: " +
+                                            std::string(e.what()));
+      }
+    }
+    web::uri uri(config.server);
+    if (uri.host().empty()) return fail(ErrorCode::kConfig, "server: no host in \"" + config.server + "\"");
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kConfig, "server \"" + config.server + "\": " + e.what());
+  }
+  return std::unique_ptr<Transport>(std::make_unique<CpprestTransport>(config));
+}
+
+}  // namespace tso::kube
