@@ -37,6 +37,23 @@ CommandResult applyManifest(const std::string& ns, const std::string& yaml) {
   return result;
 }
 
+std::string sourceDir() { return TSO_SOURCE_DIR; }
+
+std::string installCrds() {
+  // Strict: an unknown field in the CRD itself (a YAML slip) is an error, not ignored.
+  auto applied = kubectl("apply --validate=strict -f " + sourceDir() +
+                         "/crds/throughput.dev_throughputservices.yaml");
+  if (applied.exitCode != 0) return "kubectl apply of the CRD failed: " + applied.output;
+  auto established = kubectl(
+      "wait --for=condition=Established crd/throughputservices.throughput.dev --timeout=30s");
+  if (established.exitCode != 0) return "CRD not Established: " + established.output;
+  // Discovery lags Established by a moment; the API is usable once a list works.
+  if (!waitFor([] { return kubectl("get tps -A").exitCode == 0; }, std::chrono::seconds(30))) {
+    return "the tps resource never appeared in discovery";
+  }
+  return "";
+}
+
 bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

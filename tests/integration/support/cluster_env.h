@@ -25,6 +25,13 @@ CommandResult kubectl(const std::string& args);
 // `kubectl apply -n ns -f <manifest>`, through a temporary file.
 CommandResult applyManifest(const std::string& ns, const std::string& yaml);
 
+// The repository root (for crds/, examples and test data).
+std::string sourceDir();
+
+// Applies crds/ and waits until the ThroughputService API is served (Established and in
+// discovery). Returns an empty string on success, else what went wrong.
+std::string installCrds();
+
 // Polls `predicate` every 200 ms until it is true or `timeout` passes.
 bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout);
 
