@@ -63,11 +63,32 @@ bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds t
   return predicate();
 }
 
+namespace {
+
+bool inCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+}  // namespace
+
+void PrometheusTest::SetUp() {
+  const char* url = std::getenv("TSO_PROMETHEUS_URL");
+  if (url == nullptr || *url == '\0') {
+    if (inCi()) {
+      FAIL() << "TSO_PROMETHEUS_URL is not set but CI=true: these tests must run against a real "
+                "Prometheus (run them through scripts/integration.sh or `make integration`)";
+    }
+    GTEST_SKIP() << "no TSO_PROMETHEUS_URL: start one with `make integration` "
+                    "(or eval \"$(e2e/prometheus/up.sh | tail -n 1)\")";
+  }
+  url_ = url;
+}
+
 void ClusterTest::SetUp() {
   const char* kubeconfig = std::getenv("KUBECONFIG");
   if (kubeconfig == nullptr || *kubeconfig == '\0') {
-    const char* ci = std::getenv("CI");
-    if (ci != nullptr && std::string(ci) == "true") {
+    if (inCi()) {
       FAIL() << "KUBECONFIG is not set but CI=true: integration tests must run against a real "
                 "cluster (run them through scripts/integration.sh or `make integration`)";
     }

@@ -46,4 +46,15 @@ class ClusterTest : public ::testing::Test {
   std::string namespace_;
 };
 
+// Fixture for tests that need a real Prometheus ($TSO_PROMETHEUS_URL, started by
+// scripts/integration.sh via e2e/prometheus/up.sh); skipped without it unless CI=true.
+class PrometheusTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  [[nodiscard]] const std::string& prometheusUrl() const { return url_; }
+
+ private:
+  std::string url_;
+};
+
 }  // namespace tso::testing

@@ -1,0 +1,110 @@
+#include "controller/prom/response.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace tso::prom {
+namespace {
+
+TEST(ParseInstantTest, OneVectorSample) {
+  auto r = parseInstant(200, R"({"status":"success","data":{"resultType":"vector","result":[
+    {"metric":{"service":"checkout"},"value":[1700000000.5,"123.25"]}]}})");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_DOUBLE_EQ(r->time, 1700000000.5);
+  EXPECT_DOUBLE_EQ(r->value, 123.25);
+}
+
+TEST(ParseInstantTest, ScalarResult) {
+  auto r = parseInstant(200, R"({"status":"success","data":{"resultType":"scalar","result":[1700000000,"42"]}})");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_DOUBLE_EQ(r->value, 42);
+}
+
+TEST(ParseInstantTest, EmptyVectorIsNoData) {
+  auto r = parseInstant(200, R"({"status":"success","data":{"resultType":"vector","result":[]}})");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().problem, Problem::kNoData);
+  EXPECT_EQ(problemReason(r.error().problem), "NoData");
+}
+
+TEST(ParseInstantTest, TwoSeriesAreRejectedNamingBoth) {
+  auto r = parseInstant(200, R"({"status":"success","data":{"resultType":"vector","result":[
+    {"metric":{"pod":"a"},"value":[1,"1"]},{"metric":{"pod":"b"},"value":[1,"2"]}]}})");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().problem, Problem::kMultipleSeries);
+  EXPECT_NE(r.error().message.find("2 series"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(R"("pod":"b")"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("sum("), std::string::npos);
+}
+
+TEST(ParseInstantTest, NaNAndInfAreNotFinite) {
+  for (const char* v : {"NaN", "+Inf", "-Inf"}) {
+    auto r = parseInstant(200, std::string(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,")") + v + R"("]}]}})");
+    ASSERT_FALSE(r.has_value()) << v;
+    EXPECT_EQ(r.error().problem, Problem::kNotFinite) << v;
+  }
+}
+
+TEST(ParseInstantTest, ErrorStatusCarriesTypeAndMessage) {
+  auto r = parseInstant(400, R"({"status":"error","errorType":"bad_data","error":"parse error at char 5"})");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().problem, Problem::kQueryError);
+  EXPECT_EQ(r.error().message, "bad_data: parse error at char 5");
+}
+
+TEST(ParseInstantTest, NonJsonErrorPageIsHttpError) {
+  auto r = parseInstant(502, "<html>Bad Gateway</html>");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().problem, Problem::kHttpError);
+  EXPECT_NE(r.error().message.find("502"), std::string::npos);
+}
+
+TEST(ParseInstantTest, GarbageAndWrongShapesAreBadResponses) {
+  const char* bodies[] = {
+      "", "{", "null", "[]", R"({"status":"success"})",
+      R"({"status":"success","data":{"resultType":"vector"}})",
+      R"({"status":"success","data":{"resultType":"vector","result":{}}})",
+      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{}}]}})",
+      R"({"status":"success","data":{"resultType":"vector","result":[{"value":[1,2]}]}})",
+      R"({"status":"success","data":{"resultType":"vector","result":[{"value":["x","2"]}]}})",
+      R"({"status":"success","data":{"resultType":"vector","result":[{"value":[1,"12abc"]}]}})",
+      R"({"status":"success","data":{"resultType":"matrix","result":[]}})",
+      R"({"status":"success","data":{"resultType":"string","result":[1,"a"]}})",
+  };
+  for (const char* body : bodies) {
+    auto r = parseInstant(200, body);
+    ASSERT_FALSE(r.has_value()) << body;
+    EXPECT_EQ(r.error().problem, Problem::kBadResponse) << body << " -> " << r.error().message;
+  }
+}
+
+TEST(ParseRangeTest, MatrixWithNonFiniteSamplesMasked) {
+  auto r = parseRange(200, R"({"status":"success","data":{"resultType":"matrix","result":[
+    {"metric":{},"values":[[100,"1"],[130,"NaN"],[160,"3.5"],[190,"+Inf"]]}]}})");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->samples.size(), 4U);
+  EXPECT_EQ(r->nonFinite, 2U);
+  EXPECT_DOUBLE_EQ(r->samples[2].value, 3.5);
+  EXPECT_TRUE(std::isnan(r->samples[1].value));
+  EXPECT_TRUE(std::isnan(r->samples[3].value));
+}
+
+TEST(ParseRangeTest, EmptyMatrixIsAnEmptySeries) {
+  auto r = parseRange(200, R"({"status":"success","data":{"resultType":"matrix","result":[]}})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->samples.empty());
+}
+
+TEST(ParseRangeTest, TwoSeriesAndVectorsAreRejected) {
+  auto two = parseRange(200, R"({"status":"success","data":{"resultType":"matrix","result":[
+    {"metric":{"a":"1"},"values":[[1,"1"]]},{"metric":{"a":"2"},"values":[[1,"1"]]}]}})");
+  ASSERT_FALSE(two.has_value());
+  EXPECT_EQ(two.error().problem, Problem::kMultipleSeries);
+  auto vec = parseRange(200, R"({"status":"success","data":{"resultType":"vector","result":[]}})");
+  ASSERT_FALSE(vec.has_value());
+  EXPECT_EQ(vec.error().problem, Problem::kBadResponse);
+}
+
+}  // namespace
+}  // namespace tso::prom
