@@ -43,3 +43,12 @@ inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
 }
 
 }  // namespace tso
+
+// Returns the error of a Result/Status expression from the enclosing function, which must
+// itself return a Result or Status: TSO_TRY(readField(obj, "x", out));
+#define TSO_TRY(expr)                                           \
+  do {                                                          \
+    if (auto tso_try_result_ = (expr); !tso_try_result_) {      \
+      return std::unexpected(std::move(tso_try_result_.error())); \
+    }                                                           \
+  } while (false)

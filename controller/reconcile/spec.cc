@@ -1,0 +1,285 @@
+#include "controller/reconcile/spec.h"
+
+#include <nlohmann/json.hpp>
+
+#include "controller/reconcile/units.h"
+
+namespace tso::reconcile {
+
+namespace {
+
+using nlohmann::json;
+
+std::unexpected<Error> bad(const std::string& field, const std::string& why) {
+  return fail(ErrorCode::kInvalid, "spec." + field + ": " + why);
+}
+
+// Typed accessors that never throw: a wrong JSON type is an error naming the field.
+const json* member(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() || it->is_null() ? nullptr : &*it;
+}
+
+Status readString(const json& obj, const char* key, const std::string& field, std::string& out) {
+  const json* v = member(obj, key);
+  if (v == nullptr) return {};
+  if (!v->is_string()) return bad(field, "must be a string");
+  out = v->get<std::string>();
+  return {};
+}
+
+Status readNumber(const json& obj, const char* key, const std::string& field, double& out) {
+  const json* v = member(obj, key);
+  if (v == nullptr) return {};
+  if (!v->is_number()) return bad(field, "must be a number");
+  out = v->get<double>();
+  return {};
+}
+
+Status readInt(const json& obj, const char* key, const std::string& field, int& out) {
+  const json* v = member(obj, key);
+  if (v == nullptr) return {};
+  if (!v->is_number_integer()) return bad(field, "must be an integer");
+  auto value = v->get<std::int64_t>();
+  if (value < 0 || value > 1'000'000) return bad(field, "must be between 0 and 1000000");
+  out = static_cast<int>(value);
+  return {};
+}
+
+Status readDurationSeconds(const json& obj, const char* key, const std::string& field,
+                           std::int64_t& outSeconds, std::int64_t minMs) {
+  std::string text;
+  TSO_TRY(readString(obj, key, field, text));
+  if (text.empty()) return {};
+  auto ms = parseDurationMs(text);
+  if (!ms) return bad(field, ms.error().message);
+  if (*ms < minMs) return bad(field, "\"" + text + "\" is too short");
+  outSeconds = (*ms + 999) / 1000;
+  return {};
+}
+
+Status readRules(const json& obj, const char* key, const std::string& field,
+                 predictor::ScalingRules& rules, double& tolerance) {
+  const json* r = member(obj, key);
+  if (r == nullptr) return {};
+  if (!r->is_object()) return bad(field, "must be an object");
+  int window = static_cast<int>(rules.stabilizationSeconds);
+  TSO_TRY(readInt(*r, "stabilizationWindowSeconds", field + ".stabilizationWindowSeconds", window));
+  rules.stabilizationSeconds = window;
+  std::string select;
+  TSO_TRY(readString(*r, "selectPolicy", field + ".selectPolicy", select));
+  if (select == "Max") rules.select = predictor::SelectPolicy::kMax;
+  else if (select == "Min") rules.select = predictor::SelectPolicy::kMin;
+  else if (select == "Disabled") rules.select = predictor::SelectPolicy::kDisabled;
+  else if (!select.empty()) return bad(field + ".selectPolicy", "must be Max, Min or Disabled");
+  TSO_TRY(readNumber(*r, "tolerance", field + ".tolerance", tolerance));
+  if (const json* policies = member(*r, "policies")) {
+    if (!policies->is_array()) return bad(field + ".policies", "must be a list");
+    rules.policies.clear();
+    for (std::size_t i = 0; i < policies->size(); ++i) {
+      std::string pf = field + ".policies[" + std::to_string(i) + "]";
+      const json& p = (*policies)[i];
+      predictor::ScalingPolicy policy;
+      std::string type;
+      TSO_TRY(readString(p, "type", pf + ".type", type));
+      if (type == "Pods") policy.type = predictor::ScalingPolicy::Type::kPods;
+      else if (type == "Percent") policy.type = predictor::ScalingPolicy::Type::kPercent;
+      else return bad(pf + ".type", "must be Pods or Percent");
+      int value = 0;
+      int period = 0;
+      TSO_TRY(readInt(p, "value", pf + ".value", value));
+      TSO_TRY(readInt(p, "periodSeconds", pf + ".periodSeconds", period));
+      if (value < 1 || period < 1) return bad(pf, "value and periodSeconds must be at least 1");
+      policy.value = value;
+      policy.periodSeconds = period;
+      rules.policies.push_back(policy);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ServiceSpec> parseSpec(const json& spec) {
+  if (!spec.is_object()) return fail(ErrorCode::kInvalid, "spec: must be an object");
+  ServiceSpec out;
+
+  const json* target = member(spec, "targetRef");
+  if (target == nullptr) return bad("targetRef", "is required");
+  TSO_TRY(readString(*target, "apiVersion", "targetRef.apiVersion", out.target.apiVersion));
+  TSO_TRY(readString(*target, "kind", "targetRef.kind", out.target.kind));
+  TSO_TRY(readString(*target, "name", "targetRef.name", out.target.name));
+  if (out.target.name.empty()) return bad("targetRef.name", "is required");
+  if (out.target.kind != "Deployment" && out.target.kind != "StatefulSet") {
+    return bad("targetRef.kind", "\"" + out.target.kind + "\" is not Deployment or StatefulSet");
+  }
+
+  std::string mode = "Auto";
+  TSO_TRY(readString(spec, "mode", "mode", mode));
+  if (mode == "Auto") out.mode = Mode::kAuto;
+  else if (mode == "ForecastOnly") out.mode = Mode::kForecastOnly;
+  else if (mode == "Paused") out.mode = Mode::kPaused;
+  else return bad("mode", "\"" + mode + "\" is not Auto, ForecastOnly or Paused");
+
+  const json* demand = member(spec, "demand");
+  if (demand == nullptr) return bad("demand", "is required");
+  if (const json* prom = member(*demand, "prometheus")) {
+    TSO_TRY(readString(*prom, "address", "demand.prometheus.address", out.prometheusAddress));
+    std::string timeoutText;
+    TSO_TRY(readString(*prom, "timeout", "demand.prometheus.timeout", timeoutText));
+    if (!timeoutText.empty()) {
+      auto ms = parseDurationMs(timeoutText);
+      if (!ms) return bad("demand.prometheus.timeout", ms.error().message);
+      if (*ms < 100) return bad("demand.prometheus.timeout", "must be at least 100ms");
+      out.queryTimeoutMs = *ms;
+    }
+  }
+  TSO_TRY(readString(*demand, "query", "demand.query", out.query));
+  if (out.query.empty()) return bad("demand.query", "is required");
+  TSO_TRY(readDurationSeconds(*demand, "step", "demand.step", out.stepSeconds, 1000));
+  TSO_TRY(readDurationSeconds(*demand, "history", "demand.history", out.historySeconds, 1000));
+  if (out.historySeconds < 10 * out.stepSeconds) {
+    return bad("demand.history", "must cover at least 10 steps (" +
+                                     std::to_string(10 * out.stepSeconds) + "s)");
+  }
+
+  const json* capacity = member(spec, "capacity");
+  if (capacity == nullptr) return bad("capacity", "is required");
+  out.perReplica = 0;
+  TSO_TRY(readNumber(*capacity, "perReplica", "capacity.perReplica", out.perReplica));
+  if (!(out.perReplica > 0)) return bad("capacity.perReplica", "must be greater than 0");
+  TSO_TRY(readNumber(*capacity, "targetUtilization", "capacity.targetUtilization", out.targetUtilization));
+  if (!(out.targetUtilization > 0 && out.targetUtilization <= 1)) {
+    return bad("capacity.targetUtilization", "must be in (0, 1]");
+  }
+
+  const json* replicas = member(spec, "replicas");
+  if (replicas == nullptr) return bad("replicas", "is required");
+  out.maxReplicas = 0;
+  TSO_TRY(readInt(*replicas, "min", "replicas.min", out.minReplicas));
+  TSO_TRY(readInt(*replicas, "max", "replicas.max", out.maxReplicas));
+  if (out.maxReplicas < 1) return bad("replicas.max", "must be at least 1");
+  if (out.minReplicas > out.maxReplicas) {
+    return bad("replicas.min", "must be less than or equal to replicas.max");
+  }
+
+  if (const json* forecast = member(spec, "forecast")) {
+    TSO_TRY(readString(*forecast, "model", "forecast.model", out.model));
+    TSO_TRY(readNumber(*forecast, "quantile", "forecast.quantile", out.quantile));
+    if (!(out.quantile > 0 && out.quantile < 1)) return bad("forecast.quantile", "must be in (0, 1)");
+    std::string lead = "Auto";
+    TSO_TRY(readString(*forecast, "leadTime", "forecast.leadTime", lead));
+    if (lead != "Auto" && !lead.empty()) {
+      auto ms = parseDurationMs(lead);
+      if (!ms) return bad("forecast.leadTime", ms.error().message);
+      out.leadTimeSeconds = (*ms + 999) / 1000;
+    }
+  }
+
+  if (const json* events = member(spec, "events")) {
+    if (!events->is_array()) return bad("events", "must be a list");
+    for (std::size_t i = 0; i < events->size(); ++i) {
+      std::string ef = "events[" + std::to_string(i) + "]";
+      const json& e = (*events)[i];
+      EventSpec ev;
+      TSO_TRY(readString(e, "name", ef + ".name", ev.name));
+      std::string schedule;
+      std::string start;
+      TSO_TRY(readString(e, "schedule", ef + ".schedule", schedule));
+      TSO_TRY(readString(e, "start", ef + ".start", start));
+      if (schedule.empty() == start.empty()) return bad(ef, "exactly one of schedule and start must be set");
+      if (!schedule.empty()) {
+        auto cron = predictor::CronSchedule::parse(schedule);
+        if (!cron) return bad(ef + ".schedule", cron.error().message);
+        ev.schedule = *cron;
+      } else {
+        auto t = parseRfc3339(start);
+        if (!t) return bad(ef + ".start", t.error().message);
+        ev.start = *t;
+      }
+      TSO_TRY(readDurationSeconds(e, "duration", ef + ".duration", ev.durationSeconds, 1000));
+      if (ev.durationSeconds <= 0) return bad(ef + ".duration", "is required");
+      if (ev.schedule && ev.durationSeconds > 86400) {
+        return bad(ef + ".duration", "a recurring event lasts at most 1d");
+      }
+      TSO_TRY(readNumber(e, "multiplier", ef + ".multiplier", ev.multiplier));
+      if (!(ev.multiplier > 0)) return bad(ef + ".multiplier", "must be greater than 0");
+      out.events.push_back(std::move(ev));
+    }
+  }
+
+  if (const json* behavior = member(spec, "behavior")) {
+    TSO_TRY(readRules(*behavior, "scaleUp", "behavior.scaleUp", out.behavior.scaleUp, out.tolerance));
+    TSO_TRY(readRules(*behavior, "scaleDown", "behavior.scaleDown", out.behavior.scaleDown, out.tolerance));
+  }
+
+  if (const json* hpa = member(spec, "hpa")) {
+    if (const json* enabled = member(*hpa, "enabled")) {
+      if (!enabled->is_boolean()) return bad("hpa.enabled", "must be true or false");
+      out.hpaEnabled = enabled->get<bool>();
+    }
+    if (const json* metrics = member(*hpa, "metrics")) {
+      if (!metrics->is_array()) return bad("hpa.metrics", "must be a list");
+      out.hpaMetricsJson = metrics->dump();
+    }
+  }
+
+  if (const json* cache = member(spec, "cache")) {
+    CacheSpec c;
+    const json* ref = member(*cache, "configMapRef");
+    if (ref == nullptr) return bad("cache.configMapRef", "is required");
+    TSO_TRY(readString(*ref, "name", "cache.configMapRef.name", c.configMapName));
+    TSO_TRY(readString(*ref, "key", "cache.configMapRef.key", c.key));
+    if (c.configMapName.empty() || c.key.empty()) return bad("cache.configMapRef", "name and key are required");
+    TSO_TRY(readNumber(*cache, "bytesPerDemandUnit", "cache.bytesPerDemandUnit", c.bytesPerDemandUnit));
+    if (!(c.bytesPerDemandUnit > 0)) return bad("cache.bytesPerDemandUnit", "must be greater than 0");
+    std::string minText;
+    std::string maxText;
+    TSO_TRY(readString(*cache, "min", "cache.min", minText));
+    TSO_TRY(readString(*cache, "max", "cache.max", maxText));
+    if (!minText.empty()) {
+      auto b = parseQuantityBytes(minText);
+      if (!b) return bad("cache.min", b.error().message);
+      c.minBytes = *b;
+    }
+    if (!maxText.empty()) {
+      auto b = parseQuantityBytes(maxText);
+      if (!b) return bad("cache.max", b.error().message);
+      c.maxBytes = *b;
+      if (*c.maxBytes < c.minBytes) return bad("cache.min", "must be less than or equal to cache.max");
+    }
+    out.cache = std::move(c);
+  }
+
+  if (const json* fallback = member(spec, "fallback")) {
+    TSO_TRY(readDurationSeconds(*fallback, "staleAfter", "fallback.staleAfter", out.staleAfterSeconds, 1000));
+    std::string behavior = "HoldCurrent";
+    TSO_TRY(readString(*fallback, "behavior", "fallback.behavior", behavior));
+    if (behavior == "HoldCurrent") out.fallback = FallbackBehavior::kHoldCurrent;
+    else if (behavior == "SeasonalNaive") out.fallback = FallbackBehavior::kSeasonalNaive;
+    else if (behavior == "Static") out.fallback = FallbackBehavior::kStatic;
+    else return bad("fallback.behavior", "\"" + behavior + "\" is not HoldCurrent, SeasonalNaive or Static");
+    out.fallbackReplicas = -1;
+    TSO_TRY(readInt(*fallback, "replicas", "fallback.replicas", out.fallbackReplicas));
+    if (out.fallback == FallbackBehavior::kStatic && out.fallbackReplicas < 0) {
+      return bad("fallback.replicas", "is required when fallback.behavior is Static");
+    }
+    if (out.fallbackReplicas < 0) out.fallbackReplicas = 0;
+  }
+  return out;
+}
+
+predictor::EventCalendar calendarOf(const ServiceSpec& spec) {
+  predictor::EventCalendar calendar;
+  for (const auto& e : spec.events) {
+    if (e.schedule) {
+      calendar.add(predictor::RecurringEvent{*e.schedule, e.durationSeconds, e.multiplier});
+    } else if (e.start) {
+      calendar.add(predictor::ScheduledEvent{*e.start, e.durationSeconds, e.multiplier});
+    }
+  }
+  return calendar;
+}
+
+}  // namespace tso::reconcile

@@ -1,0 +1,77 @@
+// A ThroughputService's spec, decoded from the API object into typed values with every
+// duration, quantity and schedule parsed. The API server's schema already rejects most bad
+// input; what it cannot check (a cron that never fires, history shorter than a day with a
+// daily model, ...) comes back here as kInvalid naming the field, for the InvalidSpec condition.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "controller/common/result.h"
+#include "predictor/events.h"
+#include "predictor/planner.h"
+
+namespace tso::reconcile {
+
+enum class Mode { kAuto, kForecastOnly, kPaused };
+enum class FallbackBehavior { kHoldCurrent, kSeasonalNaive, kStatic };
+
+struct TargetRef {
+  std::string apiVersion = "apps/v1";
+  std::string kind = "Deployment";  // Deployment | StatefulSet
+  std::string name;
+};
+
+struct CacheSpec {
+  std::string configMapName;
+  std::string key;
+  double bytesPerDemandUnit = 0;
+  std::int64_t minBytes = 0;
+  std::optional<std::int64_t> maxBytes;
+};
+
+struct EventSpec {
+  std::string name;
+  std::optional<predictor::CronSchedule> schedule;
+  std::optional<std::int64_t> start;  // unix seconds
+  std::int64_t durationSeconds = 0;
+  double multiplier = 1;
+};
+
+struct ServiceSpec {
+  TargetRef target;
+  Mode mode = Mode::kAuto;
+  std::string prometheusAddress;  // empty: the operator's --prometheus-address
+  std::int64_t queryTimeoutMs = 5000;
+  std::string query;
+  std::int64_t stepSeconds = 30;
+  std::int64_t historySeconds = 7 * 86400;
+  double perReplica = 1;
+  double targetUtilization = 0.8;
+  int minReplicas = 1;
+  int maxReplicas = 1;
+  std::string model = "Auto";
+  double quantile = 0.9;
+  std::optional<std::int64_t> leadTimeSeconds;  // empty: Auto (measured from pods)
+  std::vector<EventSpec> events;
+  predictor::ScalingBehavior behavior;
+  double tolerance = 0.1;
+  bool hpaEnabled = false;
+  std::string hpaMetricsJson = "[]";  // the autoscaling/v2 metrics list, passed through
+  std::optional<CacheSpec> cache;
+  std::int64_t staleAfterSeconds = 300;
+  FallbackBehavior fallback = FallbackBehavior::kHoldCurrent;
+  int fallbackReplicas = 0;
+};
+
+// Decodes `spec` (the object's .spec). Errors are kInvalid with "spec.<field>: <why>".
+Result<ServiceSpec> parseSpec(const nlohmann::json& spec);
+
+// The event calendar of a spec, for predictor::EventCalendar::apply.
+predictor::EventCalendar calendarOf(const ServiceSpec& spec);
+
+}  // namespace tso::reconcile

@@ -1,0 +1,127 @@
+#include "controller/reconcile/spec.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace tso::reconcile {
+namespace {
+
+using nlohmann::json;
+
+json minimal() {
+  return json::parse(R"J({
+    "targetRef": {"kind": "Deployment", "name": "web"},
+    "demand": {"query": "sum(rate(x[1m]))"},
+    "capacity": {"perReplica": 100},
+    "replicas": {"min": 2, "max": 50}})J");
+}
+
+TEST(SpecTest, MinimalSpecGetsDefaults) {
+  auto s = parseSpec(minimal());
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->target.name, "web");
+  EXPECT_EQ(s->mode, Mode::kAuto);
+  EXPECT_EQ(s->stepSeconds, 30);
+  EXPECT_EQ(s->historySeconds, 7 * 86400);
+  EXPECT_DOUBLE_EQ(s->targetUtilization, 0.8);
+  EXPECT_EQ(s->minReplicas, 2);
+  EXPECT_EQ(s->maxReplicas, 50);
+  EXPECT_DOUBLE_EQ(s->quantile, 0.9);
+  EXPECT_FALSE(s->leadTimeSeconds.has_value());
+  EXPECT_EQ(s->fallback, FallbackBehavior::kHoldCurrent);
+  EXPECT_EQ(s->staleAfterSeconds, 300);
+  EXPECT_FALSE(s->cache.has_value());
+  EXPECT_FALSE(s->hpaEnabled);
+  // HPA v2 default behaviour.
+  EXPECT_EQ(s->behavior.scaleDown.stabilizationSeconds, 300);
+}
+
+TEST(SpecTest, FullSpecDecodes) {
+  auto j = minimal();
+  j["mode"] = "ForecastOnly";
+  j["demand"]["step"] = "1m";
+  j["demand"]["history"] = "2w";
+  j["demand"]["prometheus"] = {{"address", "http://127.0.0.1:9090"}, {"timeout", "2s"}};
+  j["forecast"] = {{"quantile", 0.95}, {"leadTime", "3m"}};
+  j["events"] = json::parse(R"([{"name":"sale","schedule":"0 20 * * 5","duration":"30m","multiplier":3},
+                                {"name":"launch","start":"2026-12-01T09:00:00Z","duration":"2h","multiplier":5}])");
+  j["behavior"] = json::parse(R"({"scaleDown":{"stabilizationWindowSeconds":600,"policies":[{"type":"Pods","value":2,"periodSeconds":60}]}})");
+  j["hpa"] = json::parse(R"({"enabled":true,"metrics":[{"type":"Resource"}]})");
+  j["cache"] = json::parse(R"({"configMapRef":{"name":"c","key":"maxmemory"},"bytesPerDemandUnit":1048576,"min":"64Mi","max":"4Gi"})");
+  j["fallback"] = json::parse(R"({"staleAfter":"10m","behavior":"Static","replicas":6})");
+  auto s = parseSpec(j);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->mode, Mode::kForecastOnly);
+  EXPECT_EQ(s->stepSeconds, 60);
+  EXPECT_EQ(s->historySeconds, 14 * 86400);
+  EXPECT_EQ(s->prometheusAddress, "http://127.0.0.1:9090");
+  EXPECT_EQ(s->queryTimeoutMs, 2000);
+  EXPECT_EQ(s->leadTimeSeconds.value(), 180);
+  ASSERT_EQ(s->events.size(), 2U);
+  EXPECT_TRUE(s->events[0].schedule.has_value());
+  EXPECT_EQ(s->events[1].start.value(), 1'796'115'600);
+  EXPECT_EQ(s->events[1].durationSeconds, 7200);
+  EXPECT_EQ(s->behavior.scaleDown.stabilizationSeconds, 600);
+  ASSERT_EQ(s->behavior.scaleDown.policies.size(), 1U);
+  EXPECT_EQ(s->behavior.scaleDown.policies[0].type, predictor::ScalingPolicy::Type::kPods);
+  EXPECT_TRUE(s->hpaEnabled);
+  EXPECT_EQ(s->hpaMetricsJson, R"([{"type":"Resource"}])");
+  ASSERT_TRUE(s->cache.has_value());
+  EXPECT_EQ(s->cache->minBytes, 64LL << 20);
+  EXPECT_EQ(s->cache->maxBytes.value(), 4LL << 30);
+  EXPECT_EQ(s->fallback, FallbackBehavior::kStatic);
+  EXPECT_EQ(s->fallbackReplicas, 6);
+  EXPECT_EQ(s->staleAfterSeconds, 600);
+}
+
+struct BadCase {
+  const char* name;
+  std::function<void(json&)> mutate;
+  const char* expect;
+};
+
+TEST(SpecTest, InvalidSpecsNameTheField) {
+  const std::vector<BadCase> cases = {
+      {"no target", [](json& j) { j.erase("targetRef"); }, "spec.targetRef: is required"},
+      {"kind", [](json& j) { j["targetRef"]["kind"] = "Job"; }, "spec.targetRef.kind"},
+      {"mode", [](json& j) { j["mode"] = "Turbo"; }, "spec.mode"},
+      {"query type", [](json& j) { j["demand"]["query"] = 5; }, "spec.demand.query: must be a string"},
+      {"step", [](json& j) { j["demand"]["step"] = "soon"; }, "spec.demand.step"},
+      {"short history", [](json& j) { j["demand"]["history"] = "2m"; }, "spec.demand.history: must cover at least 10 steps"},
+      {"capacity", [](json& j) { j["capacity"]["perReplica"] = 0; }, "spec.capacity.perReplica"},
+      {"min > max", [](json& j) { j["replicas"]["min"] = 60; }, "spec.replicas.min"},
+      {"quantile", [](json& j) { j["forecast"] = {{"quantile", 1.5}}; }, "spec.forecast.quantile"},
+      {"lead", [](json& j) { j["forecast"] = {{"leadTime", "later"}}; }, "spec.forecast.leadTime"},
+      {"cron", [](json& j) { j["events"] = json::parse(R"([{"name":"x","schedule":"99 * * * *","duration":"1m","multiplier":2}])"); }, "spec.events[0].schedule"},
+      {"both", [](json& j) { j["events"] = json::parse(R"([{"name":"x","duration":"1m","multiplier":2}])"); }, "spec.events[0]: exactly one"},
+      {"long recurring", [](json& j) { j["events"] = json::parse(R"([{"name":"x","schedule":"0 0 * * *","duration":"2d","multiplier":2}])"); }, "spec.events[0].duration"},
+      {"policy", [](json& j) { j["behavior"] = json::parse(R"({"scaleUp":{"policies":[{"type":"Hours","value":1,"periodSeconds":1}]}})"); }, "spec.behavior.scaleUp.policies[0].type"},
+      {"cache max", [](json& j) { j["cache"] = json::parse(R"({"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1,"max":"lots"})"); }, "spec.cache.max"},
+      {"cache order", [](json& j) { j["cache"] = json::parse(R"({"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1,"min":"2Gi","max":"1Gi"})"); }, "spec.cache.min"},
+      {"static", [](json& j) { j["fallback"] = {{"behavior", "Static"}}; }, "spec.fallback.replicas"},
+      {"not object", [](json& j) { j = json::array(); }, "spec: must be an object"},
+  };
+  for (const auto& c : cases) {
+    auto j = minimal();
+    c.mutate(j);
+    auto s = parseSpec(j);
+    ASSERT_FALSE(s.has_value()) << c.name;
+    EXPECT_EQ(s.error().code, ErrorCode::kInvalid) << c.name;
+    EXPECT_NE(s.error().message.find(c.expect), std::string::npos)
+        << c.name << ": " << s.error().message;
+  }
+}
+
+TEST(SpecTest, CalendarAppliesEvents) {
+  auto j = minimal();
+  j["events"] = json::parse(R"([{"name":"launch","start":"2026-12-01T09:00:00Z","duration":"2h","multiplier":5}])");
+  auto s = parseSpec(j);
+  ASSERT_TRUE(s.has_value());
+  auto calendar = calendarOf(*s);
+  EXPECT_DOUBLE_EQ(calendar.multiplierAt(1'796'115'600 + 60), 5);
+  EXPECT_DOUBLE_EQ(calendar.multiplierAt(1'796'115'600 - 60), 1);
+}
+
+}  // namespace
+}  // namespace tso::reconcile
