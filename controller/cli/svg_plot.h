@@ -1,0 +1,40 @@
+// Small dependency-free SVG line charts for `backtest --plot` and `simulate --plot`: enough to
+// see a forecast against the actuals or replicas against demand, not a plotting library.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "predictor/backtest.h"
+#include "predictor/series.h"
+#include "predictor/simulator.h"
+
+namespace tso::cli {
+
+struct PlotLine {
+  std::string name;
+  std::string color;
+  std::vector<double> values;  // one per x position, NaN = gap
+};
+
+struct Plot {
+  std::string title;
+  std::string yLabel;
+  std::int64_t start = 0;  // unix seconds of x = 0
+  std::int64_t step = 60;  // seconds per x position
+  std::vector<PlotLine> lines;
+};
+
+// Renders at most ~1600 columns: longer lines are reduced to each column's maximum (peaks are
+// what capacity is about).
+std::string renderSvg(const Plot& plot);
+std::expected<void, std::string> writeSvg(const std::string& path, const Plot& plot);
+
+std::expected<void, std::string> writeBacktestPlot(const std::string& path, const predictor::Series& series,
+                                                   const predictor::BacktestReport& report,
+                                                   const std::string& horizonLabel);
+std::expected<void, std::string> writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report);
+
+}  // namespace tso::cli

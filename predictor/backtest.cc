@@ -1,0 +1,198 @@
+#include "predictor/backtest.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "predictor/simple_models.h"
+
+namespace tso::predictor {
+namespace {
+
+constexpr std::size_t kNq = kQuantileLevels.size();
+
+enum Baseline : std::size_t { kNaive = 0, kSnaiveDay, kSnaiveWeek, kEwma, kNumBaselines };
+constexpr const char* kBaselineNames[kNumBaselines] = {"naive", "seasonal_naive_day", "seasonal_naive_week",
+                                                       "ewma"};
+
+// Sums for one (model, horizon), including the baselines' errors on exactly its points so
+// the relative scores compare like with like.
+struct Acc {
+  std::size_t n = 0;
+  double absErr = 0;
+  double absY = 0;
+  std::size_t covered = 0;
+  double pinball = 0;
+  std::array<double, kNumBaselines> baseErr{};
+  std::array<std::size_t, kNumBaselines> baseN{};
+
+  void add(double y, const Forecast& f, std::size_t h, std::span<const std::optional<double>> base) {
+    const double e = y - f.point[h];
+    ++n;
+    absErr += std::abs(e);
+    absY += std::abs(y);
+    covered += y <= f.quantiles[h][kP90] ? 1 : 0;
+    double pl = 0;
+    for (std::size_t k = 0; k < kNq; ++k) {
+      const double d = y - f.quantiles[h][k];
+      pl += d >= 0 ? kQuantileLevels[k] * d : (kQuantileLevels[k] - 1) * d;
+    }
+    pinball += pl / kNq;
+    for (std::size_t b = 0; b < kNumBaselines; ++b) {
+      if (base[b]) {
+        baseErr[b] += std::abs(y - *base[b]);
+        ++baseN[b];
+      }
+    }
+  }
+
+  HorizonMetrics finish(std::int64_t seconds, int steps) const {
+    HorizonMetrics m;
+    m.seconds = seconds;
+    m.steps = steps;
+    m.points = n;
+    if (n == 0) return m;
+    const double dn = static_cast<double>(n);
+    m.mae = absErr / dn;
+    m.wape = absY > 0 ? absErr / absY : 0.0;
+    m.coverageP90 = static_cast<double>(covered) / dn;
+    m.pinball = pinball / dn;
+    // A baseline counts only where it had a value at every point (history allows).
+    if (baseN[kSnaiveDay] == n && baseErr[kSnaiveDay] > 0) m.mase = absErr / baseErr[kSnaiveDay];
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t b = 0; b < kNumBaselines; ++b) {
+      if (baseN[b] == n && baseErr[b] < best) {
+        best = baseErr[b];
+        m.bestBaseline = kBaselineNames[b];
+      }
+    }
+    if (std::isfinite(best) && best > 0) m.skill = absErr / best;
+    return m;
+  }
+};
+
+}  // namespace
+
+Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& config) {
+  const auto& y = series.values;
+  const std::size_t n = y.size();
+  if (series.step <= 0) return fail(ErrorCode::kInvalidArgument, "step must be positive");
+  if (config.horizonSeconds.empty()) return fail(ErrorCode::kInvalidArgument, "no horizons");
+  for (double v : y) {
+    if (std::isnan(v)) return fail(ErrorCode::kInvalidArgument, "series has missing samples; repair it first");
+  }
+  std::vector<int> steps;
+  for (auto s : config.horizonSeconds) {
+    if (s <= 0) return fail(ErrorCode::kInvalidArgument, "horizons must be positive");
+    steps.push_back(static_cast<int>(std::max<std::int64_t>(1, (s + series.step - 1) / series.step)));
+  }
+  const int maxH = *std::max_element(steps.begin(), steps.end());
+  const auto first = static_cast<std::size_t>(std::max<std::int64_t>(1, config.trainSeconds / series.step));
+  if (first + static_cast<std::size_t>(maxH) > n) {
+    return fail(ErrorCode::kTooShort, "need more than " + std::to_string(first + static_cast<std::size_t>(maxH)) +
+                                          " samples (training + horizon), have " + std::to_string(n));
+  }
+  const auto refitEvery = static_cast<std::size_t>(std::max<std::int64_t>(1, config.refitSeconds / series.step));
+  const Seasonality season = seasonalityFor(series.step);
+
+  ForecasterConfig fc;
+  fc.step = series.step;
+  fc.horizon = maxH;
+  fc.focusHorizons = steps;
+  fc.jumpThreshold = config.jumpThreshold;
+  fc.keepAllCandidates = true;
+  fc.onlyModels = config.onlyModels;
+  Forecaster forecaster(fc);
+
+  // EWMA baseline, alpha fitted per horizon on the training part only.
+  std::vector<EwmaModel> ewma;
+  for (int h : steps) {
+    EwmaModel m;
+    FitOptions fo;
+    fo.horizons = {h};
+    fo.scoreWindow = first;
+    fo.stride = 1;
+    m.fit(std::span<const double>(y).first(first), fo);
+    ewma.push_back(m);
+  }
+
+  BacktestReport report;
+  report.step = series.step;
+  report.samples = n;
+  report.firstOrigin = first;
+  const std::size_t nh = steps.size();
+  std::vector<Acc> selected(nh);
+  std::map<std::string, std::vector<Acc>> perModel;
+  std::vector<std::string> modelOrder;
+  std::vector<std::vector<Acc>> baseAcc(kNumBaselines, std::vector<Acc>(nh));
+  std::map<std::string, std::string> notes;  // first word (the model) -> first note about it
+
+  Forecast f;
+  Forecast cf;
+  std::size_t lastFit = 0;
+  bool fitted = false;
+  std::vector<std::optional<double>> base(kNumBaselines);
+  for (std::size_t o = first; o < n; ++o) {
+    if (!fitted || o - lastFit >= refitEvery) {
+      const FitReport fr = forecaster.fit(std::span<const double>(y).first(o));
+      for (const auto& note : fr.notes) notes.try_emplace(note.substr(0, note.find(' ')), note);
+      report.selection = fr.selection;
+      lastFit = o;
+      fitted = true;
+      ++report.refits;
+      if (config.progress) config.progress(static_cast<double>(o - first) / static_cast<double>(n - first));
+    }
+    forecaster.forecast(f);
+    for (std::size_t hi = 0; hi < nh; ++hi) {
+      const auto h = static_cast<std::size_t>(steps[hi]);
+      const std::size_t target = o + h - 1;
+      if (target >= n) continue;
+      const double actual = y[target];
+      base[kNaive] = y[o - 1];
+      const auto d = static_cast<std::size_t>(season.day);
+      const auto w = static_cast<std::size_t>(season.week);
+      base[kSnaiveDay] = d > 0 && target >= d ? std::optional(y[target - d]) : std::nullopt;
+      base[kSnaiveWeek] = w > 0 && target >= w ? std::optional(y[target - w]) : std::nullopt;
+      double lv = 0;
+      ewma[hi].forecast(std::span<double>(&lv, 1));
+      base[kEwma] = lv;
+      selected[hi].add(actual, f, h - 1, base);
+      if (config.recordTrace && hi == 0) {
+        report.trace.push_back({target, actual, f.point[h - 1], f.quantiles[h - 1][kP90]});
+      }
+      for (std::size_t c = 0; c < forecaster.candidateCount(); ++c) {
+        const std::string name = forecaster.candidateName(c);
+        auto [it, inserted] = perModel.try_emplace(name, nh);
+        if (inserted) modelOrder.push_back(name);
+        forecaster.forecastCandidate(c, cf);
+        it->second[hi].add(actual, cf, h - 1, base);
+      }
+      // Baselines as models of their own (no quantiles: their point stands in).
+      for (std::size_t b = 0; b < kNumBaselines; ++b) {
+        if (!base[b]) continue;
+        cf.point.assign(h, *base[b]);
+        cf.quantiles.assign(h, Quantiles{*base[b], *base[b], *base[b], *base[b]});
+        baseAcc[b][hi].add(actual, cf, h - 1, base);
+      }
+    }
+    forecaster.update(y[o]);
+    for (auto& e : ewma) e.update(y[o]);
+  }
+  if (config.progress) config.progress(1.0);
+
+  auto finish = [&](const std::string& name, const std::vector<Acc>& acc) {
+    ModelMetrics m{name, {}};
+    for (std::size_t hi = 0; hi < nh; ++hi) m.horizons.push_back(acc[hi].finish(config.horizonSeconds[hi], steps[hi]));
+    return m;
+  };
+  report.selected = finish("auto", selected);
+  for (const auto& name : modelOrder) report.models.push_back(finish(name, perModel[name]));
+  for (std::size_t b = 0; b < kNumBaselines; ++b) {
+    if (baseAcc[b][0].n > 0) report.baselines.push_back(finish(kBaselineNames[b], baseAcc[b]));
+  }
+  for (const auto& [key, note] : notes) report.notes.push_back(note);
+  return report;
+}
+
+}  // namespace tso::predictor

@@ -1,0 +1,414 @@
+#include "predictor/forecaster.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "predictor/period.h"
+#include "predictor/simple_models.h"
+#include "predictor/smoothing.h"
+
+namespace tso::predictor {
+namespace {
+
+constexpr double kScaleAlpha = 0.05;  // ~20 samples: follows the daily swing of the noise
+constexpr std::size_t kMaxValidationOrigins = 720;
+constexpr std::size_t kNq = kQuantileLevels.size();
+
+}  // namespace
+
+struct Forecaster::Candidate {
+  std::unique_ptr<Model> model;
+  std::vector<float> quantileTable;  // [h][k], used for per-candidate reports
+};
+
+Forecaster::Forecaster(ForecasterConfig config) : config_(std::move(config)) {
+  config_.horizon = std::max(1, config_.horizon);
+  if (config_.step <= 0) config_.step = 60;
+}
+
+Forecaster::~Forecaster() = default;
+
+Forecaster::Forecaster(const Forecaster& other)
+    : config_(other.config_),
+      choice_(other.choice_),
+      quantileTable_(other.quantileTable_),
+      scale_(other.scale_),
+      last_(other.last_),
+      lastPoint1_(other.lastPoint1_),
+      hasLast_(other.hasLast_),
+      report_(other.report_) {
+  for (const auto& c : other.candidates_) {
+    candidates_.push_back(std::make_unique<Candidate>(Candidate{c->model->clone(), c->quantileTable}));
+  }
+}
+
+Forecaster& Forecaster::operator=(const Forecaster& other) {
+  if (this != &other) {
+    Forecaster copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+double Forecaster::scaleNow() const { return std::max(scale_, 1e-3 * std::abs(last_) + 1e-9); }
+
+double empiricalQuantile(std::vector<double>& values, double level) {
+  if (values.empty()) return 0.0;
+  const double pos = std::clamp(level, 0.0, 1.0) * static_cast<double>(values.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = std::min(lo + 1, values.size() - 1);
+  std::nth_element(values.begin(), values.begin() + static_cast<long>(lo), values.end());
+  const double a = values[lo];
+  if (hi == lo) return a;
+  const double b = *std::min_element(values.begin() + static_cast<long>(hi), values.end());
+  return a + (pos - static_cast<double>(lo)) * (b - a);
+}
+
+void Forecaster::buildCandidates(std::size_t train, std::span<const double> history) {
+  const Seasonality season = seasonalityFor(config_.step);
+  std::vector<std::unique_ptr<Model>> all;
+  all.push_back(std::make_unique<NaiveModel>());
+  all.push_back(std::make_unique<EwmaModel>());
+  all.push_back(std::make_unique<LinearTrendModel>());
+  if (season.day > 0) {
+    if (static_cast<std::size_t>(season.day) <= config_.maxRingSamples) {
+      all.push_back(std::make_unique<SeasonalNaiveModel>(season.day, "seasonal_naive_day"));
+    }
+    if (static_cast<std::size_t>(season.week) <= config_.maxRingSamples) {
+      all.push_back(std::make_unique<SeasonalNaiveModel>(season.week, "seasonal_naive_week"));
+    }
+    all.push_back(std::make_unique<SmoothingModel>(
+        SmoothingSpec{"holt_winters", SeasonalForm::kAdditive, true, season.day, 0}));
+    all.push_back(std::make_unique<SmoothingModel>(
+        SmoothingSpec{"holt_winters_mult", SeasonalForm::kMultiplicative, true, season.day, 0}));
+    all.push_back(std::make_unique<SmoothingModel>(
+        SmoothingSpec{"double_seasonal_hw", SeasonalForm::kAdditive, true, season.day, season.week}));
+    all.push_back(std::make_unique<SmoothingModel>(
+        SmoothingSpec{"double_seasonal_hw_mult", SeasonalForm::kMultiplicative, true, season.day, season.week}));
+  }
+  // A season that is neither a day nor a week (or any season when the step does not divide a
+  // day) is found by autocorrelation on the training part.
+  if (train >= 64) {
+    const int maxPeriod = static_cast<int>(std::min<std::size_t>(train / 3, 20'000));
+    if (auto p = detectPeriod(history.first(train), 4, maxPeriod)) {
+      auto near = [&](int target) {
+        return target > 0 && std::abs(p->period - target) <= std::max(1, target / 50);
+      };
+      if (!near(season.day) && !near(season.week)) {
+        all.push_back(std::make_unique<SmoothingModel>(SmoothingSpec{
+            "periodic_" + std::to_string(p->period), SeasonalForm::kAdditive, true, p->period, 0}));
+      }
+    }
+  }
+  for (auto& m : all) {
+    const std::string name = m->name();
+    if (!config_.onlyModels.empty() &&
+        std::find(config_.onlyModels.begin(), config_.onlyModels.end(), name) == config_.onlyModels.end()) {
+      continue;
+    }
+    if (m->minHistory() > train) {
+      report_.notes.push_back(name + " skipped: needs " + std::to_string(m->minHistory()) +
+                              " samples of training history, have " + std::to_string(train));
+      continue;
+    }
+    candidates_.push_back(std::make_unique<Candidate>(Candidate{std::move(m), {}}));
+  }
+}
+
+FitReport Forecaster::fit(std::span<const double> fullHistory) {
+  report_ = {};
+  candidates_.clear();
+  choice_.clear();
+  const auto H = static_cast<std::size_t>(config_.horizon);
+  const Seasonality season = seasonalityFor(config_.step);
+  const std::size_t maxHistory =
+      config_.maxHistory > 0 ? config_.maxHistory
+                             : std::max<std::size_t>(3000, 3 * static_cast<std::size_t>(std::max(season.week, 0)));
+  const auto history = fullHistory.last(std::min(fullHistory.size(), maxHistory));
+  const std::size_t n = history.size();
+  report_.historyUsed = n;
+
+  std::size_t v = config_.validationSamples > 0
+                      ? config_.validationSamples
+                      : std::max<std::size_t>(2 * static_cast<std::size_t>(season.day), 480);
+  v = std::min(v, n / 3);
+  const std::size_t train = n - v;
+  buildCandidates(train, history);
+  if (candidates_.empty()) {
+    // onlyModels excluded everything usable: naive always works.
+    candidates_.push_back(std::make_unique<Candidate>(Candidate{std::make_unique<NaiveModel>(), {}}));
+    report_.notes.push_back("no requested model had enough history: naive used");
+  }
+
+  std::vector<int> focus = config_.focusHorizons;
+  if (focus.empty()) focus = {1, std::max(1, config_.horizon / 2), config_.horizon};
+  FitOptions fo;
+  fo.horizons = focus;
+  fo.scoreWindow = std::min(train, std::max<std::size_t>(3 * static_cast<std::size_t>(season.day), 1000));
+  fo.stride = 3;
+  for (auto& c : candidates_) {
+    c->model->fit(history.first(train), fo);
+    report_.candidates.push_back(c->model->name());
+  }
+
+  // Rolling-origin validation over the last v samples: every candidate forecasts from each
+  // origin with the parameters fitted on the training part, then consumes the sample.
+  const std::size_t nc = candidates_.size();
+  const std::size_t stride = std::max<std::size_t>(1, v / kMaxValidationOrigins);
+  std::vector<std::size_t> origins;
+  std::vector<double> originScale;
+  std::vector<double> fc;  // [origin][candidate][h]
+  std::vector<double> buf(H);
+  double scale = 0;
+  for (std::size_t i = 1; i < train; ++i) scale += kScaleAlpha * (std::abs(history[i] - history[i - 1]) - scale);
+  for (std::size_t i = train; i < n; ++i) {
+    if ((i - train) % stride == 0) {
+      origins.push_back(i);
+      originScale.push_back(std::max(scale, 1e-3 * std::abs(history[i - 1]) + 1e-9));
+      for (auto& c : candidates_) {
+        c->model->forecast(buf);
+        fc.insert(fc.end(), buf.begin(), buf.end());
+      }
+    }
+    for (auto& c : candidates_) c->model->update(history[i]);
+    if (i > 0) scale += kScaleAlpha * (std::abs(history[i] - history[i - 1]) - scale);
+  }
+  const std::size_t no = origins.size();
+  auto at = [&](std::size_t o, std::size_t c, std::size_t h) { return fc[(o * nc + c) * H + h]; };
+  auto actual = [&](std::size_t o, std::size_t h) -> const double* {
+    const std::size_t idx = origins[o] + h;
+    return idx < n ? &history[idx] : nullptr;
+  };
+
+  // Validation MAE per candidate and horizon.
+  std::vector<double> mae(nc * H, std::numeric_limits<double>::infinity());
+  for (std::size_t c = 0; c < nc; ++c) {
+    for (std::size_t h = 0; h < H; ++h) {
+      double s = 0;
+      std::size_t cnt = 0;
+      for (std::size_t o = 0; o < no; ++o) {
+        if (const double* y = actual(o, h)) {
+          s += std::abs(*y - at(o, c, h));
+          ++cnt;
+        }
+      }
+      if (cnt > 0) mae[c * H + h] = s / static_cast<double>(cnt);
+    }
+  }
+
+  // Per-horizon choice: the best candidate or the mean of the best two or three, ranked on
+  // the MAE averaged over neighbouring horizons (one horizon alone is a noisy ranking).
+  choice_.assign(H, Choice{});
+  std::vector<double> comb(no * H, 0.0);
+  std::vector<std::size_t> order(nc);
+  for (std::size_t h = 0; h < H; ++h) {
+    const std::size_t lo = h >= 2 ? h - 2 : 0;
+    const std::size_t hi = std::min(H - 1, h + 2);
+    std::vector<double> smooth(nc, 0.0);
+    for (std::size_t c = 0; c < nc; ++c) {
+      for (std::size_t k = lo; k <= hi; ++k) smooth[c] += mae[c * H + k];
+    }
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return smooth[a] < smooth[b]; });
+    double bestErr = std::numeric_limits<double>::infinity();
+    for (std::size_t k = 1; k <= std::min<std::size_t>(3, nc); ++k) {
+      double s = 0;
+      std::size_t cnt = 0;
+      for (std::size_t o = 0; o < no; ++o) {
+        const double* y = actual(o, h);
+        if (!y) continue;
+        double f = 0;
+        for (std::size_t j = 0; j < k; ++j) f += at(o, order[j], h);
+        s += std::abs(*y - f / static_cast<double>(k));
+        ++cnt;
+      }
+      const double err = cnt > 0 ? s / static_cast<double>(cnt) : std::numeric_limits<double>::infinity();
+      // A combination must win clearly (0.5 %) to be preferred over fewer models.
+      if (k == 1 || err < bestErr * 0.995) {
+        bestErr = k == 1 ? err : std::min(bestErr, err);
+        Choice ch;
+        ch.count = static_cast<std::uint8_t>(k);
+        for (std::size_t j = 0; j < k; ++j) ch.idx[j] = static_cast<std::uint8_t>(order[j]);
+        choice_[h] = ch;
+      }
+    }
+    for (std::size_t o = 0; o < no; ++o) {
+      double f = 0;
+      for (std::size_t j = 0; j < choice_[h].count; ++j) f += at(o, choice_[h].idx[j], h);
+      comb[o * H + h] = f / choice_[h].count;
+    }
+  }
+
+  // Normalised error quantiles, with the split-conformal small-sample correction.
+  auto table = [&](auto&& forecastAt) {
+    std::vector<float> t(H * kNq, 0.0F);
+    std::vector<double> r;
+    for (std::size_t h = 0; h < H; ++h) {
+      r.clear();
+      for (std::size_t o = 0; o < no; ++o) {
+        if (const double* y = actual(o, h)) r.push_back((*y - forecastAt(o, h)) / originScale[o]);
+      }
+      double prev = -std::numeric_limits<double>::infinity();
+      for (std::size_t k = 0; k < kNq; ++k) {
+        const double m = static_cast<double>(r.size());
+        const double level = r.empty() ? 0.5 : std::min(1.0, kQuantileLevels[k] * (m + 1) / m);
+        const double q = std::max(prev, empiricalQuantile(r, level));
+        t[h * kNq + k] = static_cast<float>(q);
+        prev = q;
+      }
+    }
+    return t;
+  };
+  quantileTable_ = table([&](std::size_t o, std::size_t h) { return comb[o * H + h]; });
+  if (config_.keepAllCandidates) {
+    for (std::size_t c = 0; c < nc; ++c) {
+      candidates_[c]->quantileTable = table([&](std::size_t o, std::size_t h) { return at(o, c, h); });
+    }
+  } else {
+    // Keep only the models some horizon uses: this is what the operator holds per service.
+    std::vector<int> remap(nc, -1);
+    std::vector<std::unique_ptr<Candidate>> kept;
+    for (auto& ch : choice_) {
+      for (std::size_t j = 0; j < ch.count; ++j) {
+        auto& r = remap[ch.idx[j]];
+        if (r < 0) {
+          r = static_cast<int>(kept.size());
+          kept.push_back(std::move(candidates_[ch.idx[j]]));
+        }
+        ch.idx[j] = static_cast<std::uint8_t>(r);
+      }
+    }
+    candidates_ = std::move(kept);
+  }
+  if (no == 0) report_.notes.push_back("too little history to validate (" + std::to_string(n) +
+                                       " samples): first candidate used, quantiles collapse to the point");
+
+  // Describe the selection compactly: runs of horizons with the same choice.
+  std::string sel;
+  for (std::size_t h = 0; h < H;) {
+    std::size_t e = h;
+    const std::string name = selectedModel(static_cast<int>(h + 1));
+    while (e + 1 < H && selectedModel(static_cast<int>(e + 2)) == name) ++e;
+    if (!sel.empty()) sel += "; ";
+    sel += "h" + std::to_string(h + 1) + (e > h ? "-" + std::to_string(e + 1) : "") + ": " + name;
+    h = e + 1;
+  }
+  report_.selection = sel;
+
+  scale_ = scale;
+  hasLast_ = n > 0;
+  last_ = n > 0 ? history[n - 1] : 0.0;
+  Forecast f;
+  forecast(f);
+  lastPoint1_ = f.point[0];
+  return report_;
+}
+
+std::string Forecaster::selectedModel(int h) const {
+  if (h < 1 || static_cast<std::size_t>(h) > choice_.size()) return "";
+  const Choice& ch = choice_[static_cast<std::size_t>(h - 1)];
+  if (ch.count == 1) return candidates_[ch.idx[0]]->model->name();
+  std::string s = "mean(";
+  for (std::size_t j = 0; j < ch.count; ++j) {
+    if (j) s += ",";
+    s += candidates_[ch.idx[j]]->model->name();
+  }
+  return s + ")";
+}
+
+std::string Forecaster::candidateName(std::size_t i) const { return candidates_.at(i)->model->name(); }
+
+void Forecaster::update(double y) {
+  if (std::isnan(y)) y = lastPoint1_;
+  if (hasLast_ && config_.jumpThreshold > 0 && std::abs(y - lastPoint1_) > config_.jumpThreshold * scaleNow()) {
+    for (auto& c : candidates_) c->model->absorbJump(y);
+  }
+  for (auto& c : candidates_) c->model->update(y);
+  if (hasLast_) scale_ += kScaleAlpha * (std::abs(y - last_) - scale_);
+  last_ = y;
+  hasLast_ = true;
+  // The combined one-step forecast, for the next jump test.
+  if (!choice_.empty()) {
+    const Choice& ch = choice_[0];
+    double one = 0;
+    double f = 0;
+    for (std::size_t j = 0; j < ch.count; ++j) {
+      candidates_[ch.idx[j]]->model->forecast(std::span<double>(&one, 1));
+      f += one;
+    }
+    lastPoint1_ = f / ch.count;
+  } else {
+    lastPoint1_ = y;
+  }
+}
+
+void Forecaster::finishQuantiles(Forecast& out, std::span<const float> table) const {
+  const std::size_t H = out.point.size();
+  const double scale = scaleNow();
+  for (std::size_t h = 0; h < H; ++h) {
+    double prev = 0;
+    for (std::size_t k = 0; k < kNq; ++k) {
+      const double t = (h * kNq + k) < table.size() ? table[h * kNq + k] : 0.0;
+      prev = std::max(prev, out.point[h] + scale * t);
+      out.quantiles[h][k] = prev;
+    }
+  }
+}
+
+void Forecaster::forecast(Forecast& out) const {
+  const auto H = static_cast<std::size_t>(config_.horizon);
+  out.point.assign(H, 0.0);
+  out.quantiles.resize(H);
+  if (candidates_.empty() || choice_.empty()) {
+    std::fill(out.point.begin(), out.point.end(), last_);
+    for (auto& q : out.quantiles) q.fill(last_);
+    return;
+  }
+  const std::size_t nc = candidates_.size();
+  out.scratch.resize(nc * H);
+  // Only models some horizon uses are evaluated (all of them when keepAllCandidates).
+  std::vector<bool> used(nc, false);
+  for (const auto& ch : choice_) {
+    for (std::size_t j = 0; j < ch.count; ++j) used[ch.idx[j]] = true;
+  }
+  for (std::size_t c = 0; c < nc; ++c) {
+    if (used[c]) candidates_[c]->model->forecast(std::span<double>(out.scratch).subspan(c * H, H));
+  }
+  for (std::size_t h = 0; h < H; ++h) {
+    const Choice& ch = choice_[h];
+    double f = 0;
+    for (std::size_t j = 0; j < ch.count; ++j) f += out.scratch[ch.idx[j] * H + h];
+    out.point[h] = f / ch.count;
+  }
+  finishQuantiles(out, quantileTable_);
+}
+
+void Forecaster::forecastCandidate(std::size_t i, Forecast& out) const {
+  const auto H = static_cast<std::size_t>(config_.horizon);
+  out.point.assign(H, 0.0);
+  out.quantiles.resize(H);
+  candidates_.at(i)->model->forecast(out.point);
+  finishQuantiles(out, candidates_[i]->quantileTable);
+}
+
+std::size_t Forecaster::stateBytes() const {
+  std::size_t b = sizeof(*this) + choice_.capacity() * sizeof(Choice) + quantileTable_.capacity() * sizeof(float);
+  for (const auto& c : candidates_) {
+    b += sizeof(Candidate) + c->model->stateBytes() + c->quantileTable.capacity() * sizeof(float);
+  }
+  return b;
+}
+
+double peakQuantile(const Forecast& f, int fromStep, int toStep, std::size_t k) {
+  const int H = static_cast<int>(f.point.size());
+  if (H == 0 || k >= kQuantileLevels.size()) return 0.0;
+  fromStep = std::clamp(fromStep, 1, H);
+  toStep = std::clamp(toStep, fromStep, H);
+  double peak = 0;
+  for (int h = fromStep; h <= toStep; ++h) peak = std::max(peak, f.quantiles[static_cast<std::size_t>(h - 1)][k]);
+  return peak;
+}
+
+}  // namespace tso::predictor

@@ -1,0 +1,115 @@
+// The auto-selecting forecaster: fits every candidate model on the past, picks per horizon the
+// model (or the mean of the best two or three) with the lowest error on a rolling-origin
+// validation over recent history, and turns its recent normalised errors into P50/P90/P95/P99.
+// Between refits each new sample costs O(1) per kept model; a large unforecast jump is
+// absorbed at once (flash crowds).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "predictor/model.h"
+#include "predictor/series.h"
+
+namespace tso::predictor {
+
+inline constexpr std::array<double, 4> kQuantileLevels = {0.5, 0.9, 0.95, 0.99};
+enum QuantileIndex : std::size_t { kP50 = 0, kP90 = 1, kP95 = 2, kP99 = 3 };
+using Quantiles = std::array<double, kQuantileLevels.size()>;
+
+struct ForecasterConfig {
+  std::int64_t step = 60;  // seconds per sample; decides the daily / weekly periods
+  int horizon = 30;        // steps forecast: 1..horizon
+  // Horizons (steps) the parameter search scores; empty = {1, horizon / 2, horizon}.
+  std::vector<int> focusHorizons;
+  // Validation window at the end of the history; 0 = max(2 days, 480 samples), at most a third.
+  std::size_t validationSamples = 0;
+  // Only the newest samples are used by fit(); 0 = 3 weeks (at least 3000 samples).
+  std::size_t maxHistory = 0;
+  // |one-step error| / scale beyond which a jump is absorbed; 0 disables it.
+  double jumpThreshold = 6.0;
+  // Keep every candidate after fit() (backtest per-model reports); otherwise only the
+  // selected ones are kept, which is what bounds the operator's memory.
+  bool keepAllCandidates = false;
+  // When not empty, only candidates with these names are considered.
+  std::vector<std::string> onlyModels;
+  // Seasonal naive is offered only when its raw ring fits this many samples (memory budget).
+  std::size_t maxRingSamples = 2016;
+};
+
+struct Forecast {
+  std::vector<double> point;         // point[h - 1]
+  std::vector<Quantiles> quantiles;  // quantiles[h - 1][k] at kQuantileLevels[k]
+  std::vector<double> scratch;       // working space, reused between calls
+};
+
+struct FitReport {
+  std::vector<std::string> candidates;  // models that were fitted and validated
+  std::vector<std::string> notes;       // fallbacks and skipped models, with the reason
+  std::string selection;                // per-horizon choice, e.g. "h1-4: ewma; h5-30: mean(a,b)"
+  std::size_t historyUsed = 0;
+};
+
+class Forecaster {
+ public:
+  explicit Forecaster(ForecasterConfig config);
+  Forecaster(const Forecaster& other);
+  Forecaster& operator=(const Forecaster& other);
+  Forecaster(Forecaster&&) noexcept = default;
+  Forecaster& operator=(Forecaster&&) noexcept = default;
+  ~Forecaster();
+
+  // Refit on `history` (repaired: no NaN), which ends with the newest sample. Never fails:
+  // with too little history it falls back to simpler models and says so in the report.
+  FitReport fit(std::span<const double> history);
+  // Consumes the next sample (NaN = missing: the models advance on their own forecast).
+  void update(double y);
+  void forecast(Forecast& out) const;
+
+  [[nodiscard]] const ForecasterConfig& config() const { return config_; }
+  [[nodiscard]] int horizon() const { return config_.horizon; }
+  [[nodiscard]] std::string selectedModel(int h) const;  // name of the choice at horizon h
+  [[nodiscard]] const FitReport& lastFit() const { return report_; }
+
+  // Per-candidate access (all candidates with keepAllCandidates, else the kept ones).
+  [[nodiscard]] std::size_t candidateCount() const { return candidates_.size(); }
+  [[nodiscard]] std::string candidateName(std::size_t i) const;
+  void forecastCandidate(std::size_t i, Forecast& out) const;
+
+  [[nodiscard]] std::size_t stateBytes() const;
+
+ private:
+  struct Candidate;
+  struct Choice {
+    std::array<std::uint8_t, 3> idx{};
+    std::uint8_t count = 0;
+  };
+  void buildCandidates(std::size_t historySize, std::span<const double> history);
+  void fallback(std::span<const double> history, const std::string& why);
+  void finishQuantiles(Forecast& out, std::span<const float> table) const;
+  [[nodiscard]] double scaleNow() const;
+
+  ForecasterConfig config_;
+  std::vector<std::unique_ptr<Candidate>> candidates_;
+  std::vector<Choice> choice_;      // per horizon
+  std::vector<float> quantileTable_;  // [h][k] normalised error quantiles of the combination
+  double scale_ = 0;     // EW mean |y_t - y_{t-1}|: the unit of the error quantiles
+  double last_ = 0;      // previous sample
+  double lastPoint1_ = 0;  // combined one-step forecast made before the newest sample
+  bool hasLast_ = false;
+  FitReport report_;
+};
+
+// Peak of quantile `k` (kQuantileLevels index) over steps [fromStep, toStep] (1-based,
+// inclusive) of a forecast: what the controller provisions for over its lead time.
+double peakQuantile(const Forecast& f, int fromStep, int toStep, std::size_t k);
+
+// Empirical quantile (linear interpolation) of `values`, which it partially sorts.
+double empiricalQuantile(std::vector<double>& values, double level);
+
+}  // namespace tso::predictor

@@ -1,0 +1,39 @@
+#include "predictor/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tso::predictor {
+
+double scoreModel(Model& model, std::span<const double> history, const FitOptions& options) {
+  const std::size_t n = history.size();
+  int maxH = 1;
+  for (int h : options.horizons) maxH = std::max(maxH, h);
+  const auto hmax = static_cast<std::size_t>(maxH);
+  const std::size_t window = std::min(options.scoreWindow, n);
+  const std::size_t firstOrigin = n - window;
+  const std::size_t stride = std::max<std::size_t>(1, options.stride);
+
+  model.reset(history);
+  std::vector<double> out(hmax);
+  double sum = 0;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i >= firstOrigin && i > 0 && (i - firstOrigin) % stride == 0 && i + 1 <= n) {
+      model.forecast(out);
+      for (int h : options.horizons) {
+        const std::size_t target = i + static_cast<std::size_t>(h) - 1;
+        if (h < 1 || target >= n) continue;
+        sum += std::abs(history[target] - out[static_cast<std::size_t>(h) - 1]);
+        ++count;
+      }
+    }
+    model.update(history[i]);
+  }
+  if (count == 0) return std::numeric_limits<double>::infinity();
+  const double mae = sum / static_cast<double>(count);
+  return std::isfinite(mae) ? mae : std::numeric_limits<double>::infinity();
+}
+
+}  // namespace tso::predictor

@@ -1,0 +1,52 @@
+// The forecasting model interface shared by every model the Forecaster can select, and the
+// scoring helper their parameter searches use. A model consumes one sample per step in O(1)
+// (update) and forecasts any number of steps ahead; fit() searches its parameters on the past.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tso::predictor {
+
+struct FitOptions {
+  // Horizons (in steps) whose mean absolute error the parameter search minimises.
+  std::vector<int> horizons{1};
+  // Only origins in the last `scoreWindow` samples are scored; the samples before them warm
+  // the state. Bounds the search cost on long histories.
+  std::size_t scoreWindow = 4 * 1440;
+  // Score every `stride`-th origin (forecasting every origin costs more than it tells).
+  std::size_t stride = 3;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  [[nodiscard]] virtual std::string name() const = 0;
+  // Samples needed before fit() can do better than a fallback.
+  [[nodiscard]] virtual std::size_t minHistory() const = 0;
+  // Searches parameters on `history` (the past only) and leaves the state after its last sample.
+  virtual void fit(std::span<const double> history, const FitOptions& options) = 0;
+  // Cold start with the current parameters from the first samples of `history`, consuming none.
+  virtual void reset(std::span<const double> history) = 0;
+  // Consumes the next sample in O(1).
+  virtual void update(double y) = 0;
+  // out[k] = forecast of the sample k + 1 steps after the last one consumed.
+  virtual void forecast(std::span<double> out) const = 0;
+  // An unforecast jump just happened at value y (the next update will be y): move the level so
+  // the forecast follows it at once instead of catching up at the smoothing rate.
+  virtual void absorbJump(double y) { (void)y; }
+  [[nodiscard]] virtual std::unique_ptr<Model> clone() const = 0;
+  // Heap + object bytes this model keeps between updates (for the memory budget).
+  [[nodiscard]] virtual std::size_t stateBytes() const = 0;
+};
+
+// Resets `model`, replays `history` through it and returns the mean absolute error over
+// the scored origins and horizons (infinity when nothing could be scored).
+double scoreModel(Model& model, std::span<const double> history, const FitOptions& options);
+
+}  // namespace tso::predictor

@@ -1,0 +1,87 @@
+// The capacity planner: demand (observed, forecast, scheduled, or a queue backlog) to a
+// replica count, with Kubernetes HPA v2 behaviour (tolerance, stabilization windows,
+// scale-up/down rate policies). Pure: time is passed in, state is the recent history.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tso::predictor {
+
+struct ScalingPolicy {
+  enum class Type { kPods, kPercent };
+  Type type = Type::kPercent;
+  int value = 100;
+  std::int64_t periodSeconds = 15;
+};
+
+enum class SelectPolicy { kMax, kMin, kDisabled };
+
+struct ScalingRules {
+  std::int64_t stabilizationSeconds = 0;
+  std::vector<ScalingPolicy> policies;
+  SelectPolicy select = SelectPolicy::kMax;
+};
+
+// Defaults are the HPA v2 defaults (autoscaling/v2 HorizontalPodAutoscalerBehavior).
+struct ScalingBehavior {
+  ScalingRules scaleUp{0,
+                       {{ScalingPolicy::Type::kPercent, 100, 15}, {ScalingPolicy::Type::kPods, 4, 15}},
+                       SelectPolicy::kMax};
+  ScalingRules scaleDown{300, {{ScalingPolicy::Type::kPercent, 100, 15}}, SelectPolicy::kMax};
+};
+
+struct PlannerConfig {
+  double perReplica = 1.0;         // demand one replica serves at 100 % utilization
+  double targetUtilization = 1.0;  // (0, 1]
+  int minReplicas = 1;
+  int maxReplicas = 10'000;
+  double tolerance = 0.1;          // no change while |demand / capacity - 1| <= tolerance
+  // Forecasts already carry their margin (a high quantile), so by default a forecast asking
+  // for more replicas is not held back by the tolerance band.
+  double forecastTolerance = 0.0;
+  ScalingBehavior behavior;
+};
+
+struct PlanInput {
+  std::int64_t now = 0;                  // unix seconds
+  int currentReplicas = 0;
+  std::optional<double> observedDemand;  // the reactive signal (what an HPA sees)
+  std::optional<double> forecastDemand;  // e.g. the P95 peak over [now, now + lead]
+  std::optional<double> scheduledDemand; // demand implied by a scheduled event
+};
+
+struct Plan {
+  int desired = 0;
+  int reactive = 0;        // 0 when there was no observed demand
+  int predicted = 0;
+  int scheduled = 0;
+  int recommendation = 0;  // max of the three, clamped, before stabilization and rate limits
+  std::string reason;      // which input drove the change, or what held it back
+};
+
+// ceil(demand / (perReplica * targetUtilization)) clamped to [min, max]; never divides by zero.
+int replicasFor(double demand, double perReplica, double targetUtilization, int minReplicas, int maxReplicas);
+
+// Demand of a queue consumer: arrivals plus draining the backlog within `drainSeconds`.
+double queueDemand(double arrivalRate, double backlog, double drainSeconds);
+
+class Planner {
+ public:
+  explicit Planner(PlannerConfig config);
+  // Decides the replica count at `input.now` and records it (stabilization and rate limits
+  // look at the recent decisions).
+  Plan plan(const PlanInput& input);
+  [[nodiscard]] const PlannerConfig& config() const { return config_; }
+
+ private:
+  [[nodiscard]] int withTolerance(double demand, int current, double tolerance) const;
+  PlannerConfig config_;
+  std::deque<std::pair<std::int64_t, int>> recommendations_;
+  std::deque<std::pair<std::int64_t, int>> scaleEvents_;  // (time, replica change)
+};
+
+}  // namespace tso::predictor

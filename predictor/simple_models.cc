@@ -1,0 +1,156 @@
+#include "predictor/simple_models.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tso::predictor {
+
+void NaiveModel::fit(std::span<const double> history, const FitOptions&) {
+  reset(history);
+  if (!history.empty()) last_ = history.back();
+}
+
+void NaiveModel::reset(std::span<const double> history) { last_ = history.empty() ? 0.0 : history.front(); }
+
+void NaiveModel::forecast(std::span<double> out) const { std::fill(out.begin(), out.end(), last_); }
+
+SeasonalNaiveModel::SeasonalNaiveModel(int period, std::string label)
+    : period_(std::max(1, period)), label_(std::move(label)), ring_(static_cast<std::size_t>(period_), 0.0F) {}
+
+void SeasonalNaiveModel::fit(std::span<const double> history, const FitOptions&) {
+  reset(history);
+  for (double y : history) update(y);
+}
+
+void SeasonalNaiveModel::reset(std::span<const double> history) {
+  // Before a full period has been seen, a phase falls back to the first sample.
+  std::fill(ring_.begin(), ring_.end(), history.empty() ? 0.0F : static_cast<float>(history.front()));
+  t_ = 0;
+}
+
+void SeasonalNaiveModel::update(double y) {
+  ring_[t_ % ring_.size()] = static_cast<float>(y);
+  ++t_;
+}
+
+void SeasonalNaiveModel::forecast(std::span<double> out) const {
+  const std::size_t p = ring_.size();
+  for (std::size_t k = 0; k < out.size(); ++k) out[k] = ring_[(t_ + k) % p];
+}
+
+void EwmaModel::fit(std::span<const double> history, const FitOptions& options) {
+  static constexpr double kAlphas[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0};
+  double best = std::numeric_limits<double>::infinity();
+  double bestAlpha = alpha_;
+  for (double a : kAlphas) {
+    alpha_ = a;
+    const double s = scoreModel(*this, history, options);
+    if (s < best) {
+      best = s;
+      bestAlpha = a;
+    }
+  }
+  alpha_ = bestAlpha;
+  reset(history);
+  for (double y : history) update(y);
+}
+
+void EwmaModel::reset(std::span<const double>) {
+  level_ = 0;
+  started_ = false;
+}
+
+void EwmaModel::update(double y) {
+  if (!started_) {
+    level_ = y;
+    started_ = true;
+    return;
+  }
+  level_ += alpha_ * (y - level_);
+}
+
+void EwmaModel::forecast(std::span<double> out) const { std::fill(out.begin(), out.end(), level_); }
+
+LinearTrendModel::LinearTrendModel(int window, double damping)
+    : window_(std::clamp(window, 3, kMaxWindow)), damping_(damping), ring_(static_cast<std::size_t>(window_), 0.0F) {}
+
+void LinearTrendModel::fit(std::span<const double> history, const FitOptions& options) {
+  static constexpr int kWindows[] = {10, 30, 60, 120};
+  static constexpr double kDampings[] = {0.8, 0.95};
+  double best = std::numeric_limits<double>::infinity();
+  int bestW = window_;
+  double bestD = damping_;
+  for (int w : kWindows) {
+    for (double d : kDampings) {
+      window_ = w;
+      damping_ = d;
+      ring_.assign(static_cast<std::size_t>(w), 0.0F);
+      const double s = scoreModel(*this, history, options);
+      if (s < best) {
+        best = s;
+        bestW = w;
+        bestD = d;
+      }
+    }
+  }
+  window_ = bestW;
+  damping_ = bestD;
+  ring_.assign(static_cast<std::size_t>(window_), 0.0F);
+  reset(history);
+  for (double y : history) update(y);
+}
+
+void LinearTrendModel::reset(std::span<const double>) {
+  std::fill(ring_.begin(), ring_.end(), 0.0F);
+  count_ = 0;
+  intercept_ = 0;
+  slope_ = 0;
+}
+
+void LinearTrendModel::update(double y) {
+  ring_[count_ % ring_.size()] = static_cast<float>(y);
+  ++count_;
+  recompute();
+}
+
+// A direct least-squares pass over at most kMaxWindow floats: simpler than running sums and
+// free of their drift; the window is short.
+void LinearTrendModel::recompute() {
+  const std::size_t w = ring_.size();
+  const std::size_t n = std::min(count_, w);
+  if (n == 0) return;
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double x = static_cast<double>(j);  // 0 = oldest in the window
+    const double y = ring_[(count_ - n + j) % w];
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  const double dn = static_cast<double>(n);
+  const double den = dn * sxx - sx * sx;
+  slope_ = den > 0 ? (dn * sxy - sx * sy) / den : 0.0;
+  intercept_ = sy / dn + slope_ * (dn - 1 - sx / dn);
+}
+
+void LinearTrendModel::absorbJump(double y) {
+  // Forget the window: the old samples describe the regime before the jump.
+  const std::size_t w = ring_.size();
+  for (std::size_t j = 0; j < w; ++j) ring_[j] = static_cast<float>(y);
+  slope_ = 0;
+  intercept_ = y;
+}
+
+void LinearTrendModel::forecast(std::span<double> out) const {
+  double trend = 0;
+  double phi = 1;
+  for (double& o : out) {
+    phi *= damping_;
+    trend += phi * slope_;
+    o = std::max(0.0, intercept_ + trend);
+  }
+}
+
+}  // namespace tso::predictor
