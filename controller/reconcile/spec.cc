@@ -104,6 +104,10 @@ Status readRules(const json& obj, const char* key, const std::string& field,
 Result<ServiceSpec> parseSpec(const json& spec) {
   if (!spec.is_object()) return fail(ErrorCode::kInvalid, "spec: must be an object");
   ServiceSpec out;
+  // Scale-up is not rate limited unless asked: the forecast already looks ahead, and HPA's
+  // max(4 pods, 100%) per 15 s would spend the lead time ramping up. Scale-down keeps HPA's
+  // 300 s stabilization so a forecast dip alone never removes replicas at once.
+  out.behavior.scaleUp.policies.clear();
 
   const json* target = member(spec, "targetRef");
   if (target == nullptr) return bad("targetRef", "is required");

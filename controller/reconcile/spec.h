@@ -58,7 +58,7 @@ struct ServiceSpec {
   double quantile = 0.9;
   std::optional<std::int64_t> leadTimeSeconds;  // empty: Auto (measured from pods)
   std::vector<EventSpec> events;
-  predictor::ScalingBehavior behavior;
+  predictor::ScalingBehavior behavior;  // scale-up unlimited by default, see parseSpec
   double tolerance = 0.1;
   bool hpaEnabled = false;
   std::string hpaMetricsJson = "[]";  // the autoscaling/v2 metrics list, passed through

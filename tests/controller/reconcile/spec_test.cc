@@ -33,8 +33,9 @@ TEST(SpecTest, MinimalSpecGetsDefaults) {
   EXPECT_EQ(s->staleAfterSeconds, 300);
   EXPECT_FALSE(s->cache.has_value());
   EXPECT_FALSE(s->hpaEnabled);
-  // HPA v2 default behaviour.
+  // Scale-down keeps HPA v2's default window; scale-up is not rate limited by default.
   EXPECT_EQ(s->behavior.scaleDown.stabilizationSeconds, 300);
+  EXPECT_TRUE(s->behavior.scaleUp.policies.empty());
 }
 
 TEST(SpecTest, FullSpecDecodes) {

@@ -1,0 +1,196 @@
+#include "controller/reconcile/planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace tso::reconcile {
+
+namespace {
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string percentile(double q) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "P%g", q * 100);
+  return buf;
+}
+
+// Replicas a demand needs with no bounds, to tell whether a bound held the count.
+int unbounded(const ServiceSpec& spec, double demand) {
+  return predictor::replicasFor(demand, spec.perReplica, spec.targetUtilization, 0,
+                                std::numeric_limits<int>::max() / 2);
+}
+
+}  // namespace
+
+double quantileAt(const predictor::Forecast& f, int h, double q) {
+  const auto& levels = predictor::kQuantileLevels;
+  const auto& qs = f.quantiles.at(static_cast<std::size_t>(h - 1));
+  if (q <= levels.front()) return qs.front();
+  if (q >= levels.back()) return qs.back();
+  for (std::size_t k = 1; k < levels.size(); ++k) {
+    if (q <= levels[k]) {
+      const double w = (q - levels[k - 1]) / (levels[k] - levels[k - 1]);
+      return qs[k - 1] + w * (qs[k] - qs[k - 1]);
+    }
+  }
+  return qs.back();
+}
+
+int leadSteps(std::int64_t leadSeconds, std::int64_t stepSeconds) {
+  if (stepSeconds <= 0) return 1;
+  return static_cast<int>((std::max<std::int64_t>(0, leadSeconds) + stepSeconds - 1) / stepSeconds) + 1;
+}
+
+predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec) {
+  predictor::PlannerConfig c;
+  c.perReplica = spec.perReplica;
+  c.targetUtilization = spec.targetUtilization;
+  c.minReplicas = spec.minReplicas;
+  c.maxReplicas = spec.maxReplicas;
+  c.tolerance = spec.tolerance;
+  c.behavior = spec.behavior;
+  return c;
+}
+
+Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv,
+                const predictor::EventCalendar& events, std::int64_t leadSeconds,
+                predictor::Planner& planner) {
+  Decision d;
+  const int lo = spec.minReplicas;
+  const int hi = std::max(spec.minReplicas, spec.maxReplicas);
+  const bool stale = !obs.demand || obs.now - obs.demandTime > spec.staleAfterSeconds;
+
+  // Blind: never scale below the current replicas on a guess.
+  if (!obs.prometheusAvailable || stale) {
+    d.fallback = true;
+    if (!obs.prometheusAvailable) {
+      d.fallbackReason = "PrometheusUnavailable";
+      d.fallbackMessage = "Prometheus is unavailable (" + obs.prometheusProblem + ": " +
+                          obs.prometheusMessage + ")";
+    } else if (!obs.demand) {
+      d.fallbackReason = "NoDemandData";
+      d.fallbackMessage = "no demand sample has been seen yet";
+    } else {
+      d.fallbackReason = "StaleData";
+      d.fallbackMessage = "the newest demand sample is " + std::to_string(obs.now - obs.demandTime) +
+                          "s old (staleAfter " + std::to_string(spec.staleAfterSeconds) + "s)";
+    }
+    int target = obs.currentReplicas;
+    switch (spec.fallback) {
+      case FallbackBehavior::kHoldCurrent: break;
+      case FallbackBehavior::kSeasonalNaive:
+        if (obs.seasonalDemand) {
+          target = std::max(target, predictor::replicasFor(*obs.seasonalDemand, spec.perReplica,
+                                                           spec.targetUtilization, lo, hi));
+        }
+        break;
+      case FallbackBehavior::kStatic: target = std::max(target, spec.fallbackReplicas); break;
+    }
+    d.desired = std::clamp(target, lo, hi);
+    d.winner = "fallback";
+    d.fallbackMessage += "; holding at least the current " + std::to_string(obs.currentReplicas) + " replicas";
+    d.explanation = d.fallbackMessage;
+    return d;
+  }
+
+  const double q = spec.quantile;
+  const std::int64_t step = spec.stepSeconds;
+  const std::int64_t windowEnd = obs.now + std::max<std::int64_t>(0, leadSeconds) + step;
+  std::optional<double> predicted;
+  std::optional<double> scheduled;
+  if (fv != nullptr && fv->forecast != nullptr && !fv->forecast->quantiles.empty()) {
+    const auto& f = *fv->forecast;
+    const int horizon = static_cast<int>(f.quantiles.size());
+    const std::int64_t fstep = fv->step > 0 ? fv->step : step;
+    for (int h = 1; h <= horizon; ++h) {
+      const std::int64_t t = fv->firstTime + static_cast<std::int64_t>(h - 1) * fstep;
+      const double m = events.multiplierAt(t);
+      const double upper = quantileAt(f, h, q);
+      if (d.points.size() < kMaxStatusPoints) {
+        d.points.push_back({t, f.point.at(static_cast<std::size_t>(h - 1)) * m, upper * m});
+      }
+      if (t < obs.now - fstep || t > windowEnd) continue;
+      predicted = std::max(predicted.value_or(0.0), upper);
+      if (m != 1.0) scheduled = std::max(scheduled.value_or(0.0), upper * m);
+    }
+  } else if (!events.empty()) {
+    // No model yet: events still scale the demand seen now.
+    for (std::int64_t t = obs.now; t <= windowEnd; t += step) {
+      const double m = events.multiplierAt(t);
+      if (m != 1.0) scheduled = std::max(scheduled.value_or(0.0), *obs.demand * m);
+    }
+  }
+  d.predictedDemand = predicted;
+  d.scheduledDemand = scheduled;
+
+  predictor::PlanInput in;
+  in.now = obs.now;
+  in.currentReplicas = obs.currentReplicas;
+  in.observedDemand = obs.demand;
+  in.forecastDemand = predicted;
+  in.scheduledDemand = scheduled;
+  const auto plan = planner.plan(in);
+  d.reactive = plan.reactive;
+  d.predicted = plan.predicted;
+  d.scheduled = plan.scheduled;
+  d.desired = plan.desired;
+
+  int rawMax = unbounded(spec, *obs.demand);
+  if (predicted) rawMax = std::max(rawMax, unbounded(spec, *predicted));
+  if (scheduled) rawMax = std::max(rawMax, unbounded(spec, *scheduled));
+  if (plan.desired != plan.recommendation) {
+    d.winner = "behavior";
+    d.scalingLimited = true;
+    d.limitedReason = "BehaviorLimited";
+    d.limitedMessage = "the behavior policies hold the replicas at " + std::to_string(plan.desired) +
+                       " instead of " + std::to_string(plan.recommendation) + " (" + plan.reason + ")";
+  } else if (rawMax > hi) {
+    d.winner = "max";
+    d.scalingLimited = true;
+    d.limitedReason = "TooManyReplicas";
+    d.limitedMessage = "demand needs " + std::to_string(rawMax) + " replicas; replicas.max is " +
+                       std::to_string(hi);
+  } else if (rawMax < lo && plan.recommendation == lo) {
+    d.winner = "min";
+    d.scalingLimited = true;
+    d.limitedReason = "TooFewReplicas";
+    d.limitedMessage = "demand needs " + std::to_string(rawMax) + " replicas; replicas.min is " +
+                       std::to_string(lo);
+  } else if (scheduled && plan.scheduled == plan.recommendation && plan.scheduled > plan.predicted &&
+             plan.scheduled > plan.reactive) {
+    d.winner = "scheduled";
+  } else if (predicted && plan.predicted == plan.recommendation && plan.predicted > plan.reactive) {
+    d.winner = "predicted";
+  } else {
+    d.winner = "reactive";
+  }
+
+  if (spec.cache) {
+    double demand = std::max({*obs.demand, predicted.value_or(0.0), scheduled.value_or(0.0)});
+    double bytes = std::ceil(demand * spec.cache->bytesPerDemandUnit);
+    auto b = bytes > 9.0e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(bytes);
+    b = std::max(b, spec.cache->minBytes);
+    if (spec.cache->maxBytes) b = std::min(b, *spec.cache->maxBytes);
+    d.cacheBytes = b;
+  }
+
+  d.explanation = "demand " + fmt(*obs.demand);
+  if (predicted) {
+    d.explanation += ", forecast " + percentile(q) + " peak " + fmt(*predicted) + " over the next " +
+                     std::to_string(windowEnd - obs.now) + "s (lead time " +
+                     std::to_string(leadSeconds) + "s)";
+  }
+  if (scheduled) d.explanation += ", scheduled event peak " + fmt(*scheduled);
+  d.explanation += ": " + std::to_string(d.desired) + " replicas (" + d.winner + "), " +
+                   std::to_string(obs.currentReplicas) + " now";
+  return d;
+}
+
+}  // namespace tso::reconcile

@@ -1,0 +1,84 @@
+// The reconcile planner (pure): the observed state of a ThroughputService, its forecast, its
+// events and the time -> what to do: replicas by source and the final count, the cache size,
+// the forecast points for the status, and whether the operator is blind (fallback) or held
+// back (bounds, behavior). No I/O and no clock: everything arrives as arguments.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controller/reconcile/spec.h"
+#include "predictor/events.h"
+#include "predictor/forecaster.h"
+#include "predictor/planner.h"
+
+namespace tso::reconcile {
+
+struct Observed {
+  std::int64_t now = 0;
+  int currentReplicas = 0;
+  // Newest finite demand sample and its time; empty when none was ever seen.
+  std::optional<double> demand;
+  std::int64_t demandTime = 0;
+  bool prometheusAvailable = true;
+  std::string prometheusProblem;  // CamelCase reason when not available
+  std::string prometheusMessage;
+  // Demand one day (or week) before now + lead, for fallback.behavior SeasonalNaive.
+  std::optional<double> seasonalDemand;
+};
+
+// A forecast whose step 1 is at `firstTime` (the grid time after the newest sample).
+struct ForecastView {
+  const predictor::Forecast* forecast = nullptr;
+  std::int64_t firstTime = 0;
+  std::int64_t step = 0;
+  std::string model;  // selected model, for events and status
+};
+
+struct ForecastPoint {
+  std::int64_t time = 0;
+  double value = 0;  // point forecast, events applied
+  double upper = 0;  // the chosen quantile, events applied
+};
+
+struct Decision {
+  int desired = 0;        // what to apply (or would apply, in ForecastOnly)
+  int reactive = 0;
+  int predicted = 0;
+  int scheduled = 0;
+  std::string winner;     // reactive | predicted | scheduled | min | max | behavior | fallback
+  std::optional<double> predictedDemand;  // peak of the quantile over the lead window
+  std::optional<double> scheduledDemand;  // the same with event multipliers, when one is active
+  bool fallback = false;
+  std::string fallbackReason;   // CamelCase
+  std::string fallbackMessage;
+  bool scalingLimited = false;
+  std::string limitedReason;    // CamelCase: TooManyReplicas, TooFewReplicas, BehaviorLimited
+  std::string limitedMessage;
+  std::optional<std::int64_t> cacheBytes;
+  std::vector<ForecastPoint> points;  // at most kMaxStatusPoints
+  std::string explanation;  // one sentence for events and logs
+};
+
+inline constexpr std::size_t kMaxStatusPoints = 48;
+
+// The chosen quantile `q` in (0, 1) of horizon `h` (1-based), interpolated between the
+// predictor's levels (P50, P90, P95, P99); below P50 it is the P50, above P99 the P99.
+double quantileAt(const predictor::Forecast& f, int h, double q);
+
+// Steps of a forecast that cover [now, now + lead + step]: pods started now are ready after
+// `lead`, and the next chance to start more comes one step later.
+int leadSteps(std::int64_t leadSeconds, std::int64_t stepSeconds);
+
+// The predictor's planner configured from the spec (bounds, capacity, behavior).
+predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec);
+
+// Decides. `planner` carries the stabilization/rate-limit history of this service between
+// calls; `forecast` is null when no forecast is available yet.
+Decision decide(const ServiceSpec& spec, const Observed& observed, const ForecastView* forecast,
+                const predictor::EventCalendar& events, std::int64_t leadSeconds,
+                predictor::Planner& planner);
+
+}  // namespace tso::reconcile

@@ -1,0 +1,187 @@
+#include "controller/reconcile/planner.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace tso::reconcile {
+namespace {
+
+ServiceSpec specWith(const std::string& extraJson = "{}") {
+  auto j = nlohmann::json::parse(R"J({
+    "targetRef": {"name": "web"},
+    "demand": {"query": "q", "step": "30s"},
+    "capacity": {"perReplica": 100, "targetUtilization": 1.0},
+    "replicas": {"min": 2, "max": 20},
+    "behavior": {"scaleUp": {"stabilizationWindowSeconds": 0}}})J");
+  j.merge_patch(nlohmann::json::parse(extraJson));
+  auto s = parseSpec(j);
+  EXPECT_TRUE(s.has_value()) << s.error().message;
+  return *s;
+}
+
+// A flat forecast of `level` with P90 = 1.2 x level, except a spike at step `spikeAt`.
+predictor::Forecast forecastOf(int horizon, double level, int spikeAt = 0, double spike = 0) {
+  predictor::Forecast f;
+  for (int h = 1; h <= horizon; ++h) {
+    double v = h == spikeAt ? spike : level;
+    f.point.push_back(v);
+    f.quantiles.push_back({v, v * 1.2, v * 1.3, v * 1.5});
+  }
+  return f;
+}
+
+Observed observed(std::int64_t now, int current, double demand) {
+  Observed o;
+  o.now = now;
+  o.currentReplicas = current;
+  o.demand = demand;
+  o.demandTime = now;
+  return o;
+}
+
+TEST(ReconcilePlannerTest, QuantileInterpolatesBetweenLevels) {
+  auto f = forecastOf(1, 100);  // P50 100, P90 120, P95 130, P99 150
+  EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.9), 120);
+  EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.7), 110);
+  EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.97), 140);
+  EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.3), 100);
+  EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.999), 150);
+}
+
+TEST(ReconcilePlannerTest, LeadWindowCoversLeadPlusOneStep) {
+  EXPECT_EQ(leadSteps(90, 30), 4);
+  EXPECT_EQ(leadSteps(100, 30), 5);
+  EXPECT_EQ(leadSteps(0, 30), 1);
+}
+
+TEST(ReconcilePlannerTest, ScalesAheadOfAForecastSpikeWithinTheLeadWindow) {
+  auto spec = specWith();
+  predictor::Planner planner(plannerConfigOf(spec));
+  const std::int64_t now = 1'000'020;
+  // Spike of 1500 at step 4 (now + 90 s); lead 90 s covers it.
+  auto f = forecastOf(10, 300, 4, 1500);
+  ForecastView view{&f, now, 30, "test"};
+  auto d = decide(spec, observed(now, 3, 300), &view, {}, 90, planner);
+  EXPECT_EQ(d.reactive, 3);
+  EXPECT_EQ(d.predicted, 18);  // ceil(1500 * 1.2 / 100)
+  EXPECT_EQ(d.desired, 18);
+  EXPECT_EQ(d.winner, "predicted");
+  EXPECT_DOUBLE_EQ(d.predictedDemand.value(), 1800);
+  EXPECT_FALSE(d.fallback);
+  EXPECT_NE(d.explanation.find("P90 peak 1800"), std::string::npos) << d.explanation;
+  ASSERT_EQ(d.points.size(), 10U);
+  EXPECT_EQ(d.points[3].time, now + 90);
+  EXPECT_DOUBLE_EQ(d.points[3].upper, 1800);
+}
+
+TEST(ReconcilePlannerTest, SpikeBeyondTheLeadWindowIsNotProvisionedYet) {
+  auto spec = specWith();
+  predictor::Planner planner(plannerConfigOf(spec));
+  const std::int64_t now = 1'000'020;
+  auto f = forecastOf(20, 300, 15, 1500);  // at now + 420 s
+  ForecastView view{&f, now, 30, "test"};
+  auto d = decide(spec, observed(now, 4, 300), &view, {}, 90, planner);
+  EXPECT_EQ(d.desired, 4);  // 300 * 1.2 / 100 = 3.6 -> 4
+  EXPECT_DOUBLE_EQ(d.predictedDemand.value(), 360);
+}
+
+TEST(ReconcilePlannerTest, ScheduledEventWinsAndIsNamed) {
+  auto spec = specWith(R"({"events":[{"name":"sale","start":"1970-01-12T13:47:30Z","duration":"10m","multiplier":3}]})");
+  predictor::Planner planner(plannerConfigOf(spec));
+  const std::int64_t now = 1'000'020;  // 1970-01-12T13:47:00Z; the event starts 30 s later
+  auto f = forecastOf(10, 300);
+  ForecastView view{&f, now, 30, "test"};
+  auto d = decide(spec, observed(now, 4, 300), &view, calendarOf(spec), 60, planner);
+  EXPECT_EQ(d.scheduled, 11);  // 360 * 3 / 100 = 10.8
+  EXPECT_EQ(d.desired, 11);
+  EXPECT_EQ(d.winner, "scheduled");
+  EXPECT_DOUBLE_EQ(d.scheduledDemand.value(), 1080);
+}
+
+TEST(ReconcilePlannerTest, BoundsAreReportedAsScalingLimited) {
+  auto spec = specWith();
+  predictor::Planner planner(plannerConfigOf(spec));
+  auto high = decide(spec, observed(1000, 10, 5000), nullptr, {}, 60, planner);
+  EXPECT_EQ(high.desired, 20);
+  EXPECT_EQ(high.winner, "max");
+  EXPECT_TRUE(high.scalingLimited);
+  EXPECT_EQ(high.limitedReason, "TooManyReplicas");
+  EXPECT_NE(high.limitedMessage.find("needs 50 replicas; replicas.max is 20"), std::string::npos);
+
+  predictor::Planner planner2(plannerConfigOf(spec));
+  auto low = decide(spec, observed(1000, 2, 10), nullptr, {}, 60, planner2);
+  EXPECT_EQ(low.desired, 2);
+  EXPECT_EQ(low.winner, "min");
+  EXPECT_EQ(low.limitedReason, "TooFewReplicas");
+}
+
+TEST(ReconcilePlannerTest, ForecastDipDoesNotScaleDownInsideTheStabilizationWindow) {
+  auto spec = specWith();
+  predictor::Planner planner(plannerConfigOf(spec));
+  auto f = forecastOf(10, 1000);
+  ForecastView view{&f, 1000, 30, "test"};
+  auto first = decide(spec, observed(1000, 12, 1000), &view, {}, 60, planner);
+  EXPECT_EQ(first.desired, 12);
+  auto dip = forecastOf(10, 100);
+  ForecastView dipView{&dip, 1030, 30, "test"};
+  auto second = decide(spec, observed(1030, 12, 100), &dipView, {}, 60, planner);
+  EXPECT_EQ(second.desired, 12);  // default scale-down stabilization: 300 s
+  EXPECT_EQ(second.winner, "behavior");
+  EXPECT_TRUE(second.scalingLimited);
+  EXPECT_EQ(second.limitedReason, "BehaviorLimited");
+}
+
+TEST(ReconcilePlannerTest, BlindFallbackNeverScalesBelowCurrent) {
+  auto spec = specWith();
+  predictor::Planner planner(plannerConfigOf(spec));
+  Observed o = observed(10'000, 7, 50);
+  o.prometheusAvailable = false;
+  o.prometheusProblem = "PrometheusUnreachable";
+  o.prometheusMessage = "connection refused";
+  auto d = decide(spec, o, nullptr, {}, 60, planner);
+  EXPECT_TRUE(d.fallback);
+  EXPECT_EQ(d.fallbackReason, "PrometheusUnavailable");
+  EXPECT_NE(d.fallbackMessage.find("connection refused"), std::string::npos);
+  EXPECT_EQ(d.desired, 7);
+  EXPECT_EQ(d.winner, "fallback");
+
+  Observed stale = observed(10'000, 7, 50);
+  stale.demandTime = 10'000 - 301;
+  auto s = decide(spec, stale, nullptr, {}, 60, planner);
+  EXPECT_TRUE(s.fallback);
+  EXPECT_EQ(s.fallbackReason, "StaleData");
+  EXPECT_EQ(s.desired, 7);
+}
+
+TEST(ReconcilePlannerTest, StaticAndSeasonalFallbacksOnlyRaise) {
+  auto spec = specWith(R"({"fallback":{"behavior":"Static","replicas":9}})");
+  predictor::Planner planner(plannerConfigOf(spec));
+  Observed o = observed(10'000, 5, 50);
+  o.demand.reset();
+  EXPECT_EQ(decide(spec, o, nullptr, {}, 60, planner).desired, 9);
+  o.currentReplicas = 12;
+  EXPECT_EQ(decide(spec, o, nullptr, {}, 60, planner).desired, 12);
+
+  auto seasonal = specWith(R"({"fallback":{"behavior":"SeasonalNaive"}})");
+  Observed s = observed(10'000, 5, 50);
+  s.prometheusAvailable = false;
+  s.seasonalDemand = 1450;
+  EXPECT_EQ(decide(seasonal, s, nullptr, {}, 60, planner).desired, 15);
+}
+
+TEST(ReconcilePlannerTest, CacheFollowsTheLargestDemandWithinBounds) {
+  auto spec = specWith(R"({"cache":{"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1048576,"min":"64Mi","max":"1Gi"}})");
+  predictor::Planner planner(plannerConfigOf(spec));
+  auto f = forecastOf(10, 500);
+  ForecastView view{&f, 1000, 30, "test"};
+  auto d = decide(spec, observed(1000, 5, 400), &view, {}, 60, planner);
+  EXPECT_EQ(d.cacheBytes.value(), 600LL << 20);  // P90 600 x 1 MiB
+  auto big = forecastOf(10, 5000);
+  ForecastView bigView{&big, 1030, 30, "test"};
+  EXPECT_EQ(decide(spec, observed(1030, 5, 400), &bigView, {}, 60, planner).cacheBytes.value(), 1LL << 30);
+  EXPECT_EQ(decide(spec, observed(1060, 5, 1), nullptr, {}, 60, planner).cacheBytes.value(), 64LL << 20);
+}
+
+}  // namespace
+}  // namespace tso::reconcile
