@@ -132,7 +132,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
 
   std::size_t v = config_.validationSamples > 0
                       ? config_.validationSamples
-                      : std::max<std::size_t>(2 * static_cast<std::size_t>(season.day), 480);
+                      : std::max<std::size_t>(4 * static_cast<std::size_t>(season.day), 480);
   v = std::min(v, n / 3);
   const std::size_t train = n - v;
   buildCandidates(train, history);
@@ -354,6 +354,9 @@ void Forecaster::finishQuantiles(Forecast& out, std::span<const float> table) co
       prev = std::max(prev, out.point[h] + scale * t);
       out.quantiles[h][k] = prev;
     }
+    // The point forecast is the median: absolute error is the metric, and request counts are
+    // right-skewed (bursts), so the mean the models estimate sits above the median.
+    if (config_.medianPoint) out.point[h] = out.quantiles[h][kP50];
   }
 }
 

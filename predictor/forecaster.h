@@ -33,6 +33,8 @@ struct ForecasterConfig {
   std::size_t maxHistory = 0;
   // |one-step error| / scale beyond which a jump is absorbed; 0 disables it.
   double jumpThreshold = 6.0;
+  // Report the P50 as the point forecast (the MAE-optimal point) instead of the models' mean.
+  bool medianPoint = true;
   // Keep every candidate after fit() (backtest per-model reports); otherwise only the
   // selected ones are kept, which is what bounds the operator's memory.
   bool keepAllCandidates = false;

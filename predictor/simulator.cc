@@ -117,10 +117,10 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
   const std::int64_t tEnd = series.start + static_cast<std::int64_t>(n) * step;
   report.start = t0;
 
-  // Oracle: the largest need over the warm-up ahead, released at once.
+  // Oracle: the largest need until pods launched at the next tick are ready, released at once.
   auto oracleWant = [&](std::int64_t now) {
     int w = 0;
-    for (std::int64_t t = now; t <= now + cfg.warmupSeconds; t += dt) w = std::max(w, need(t));
+    for (std::int64_t t = now; t < now + cfg.warmupSeconds + dt; t += dt) w = std::max(w, need(t));
     return w;
   };
 

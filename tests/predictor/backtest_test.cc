@@ -1,0 +1,67 @@
+#include "predictor/backtest.h"
+
+#include <gtest/gtest.h>
+
+#include "predictor/synthetic.h"
+
+namespace tso::predictor {
+namespace {
+
+Series halfHourly(int days) {
+  SyntheticSpec spec;
+  spec.step = 1800;
+  spec.days = days;
+  spec.base = 2000;
+  spec.flashCrowds = 1;
+  return synthesize(spec);
+}
+
+TEST(BacktestTest, AutoBeatsTheBaselinesOnSeasonalData) {
+  const Series s = halfHourly(42);
+  BacktestConfig c;
+  c.horizonSeconds = {1800, 3 * 3600};
+  c.trainSeconds = 21 * kSecondsPerDay;
+  auto r = runBacktest(s, c);
+  ASSERT_TRUE(r) << r.error().toString();
+  ASSERT_EQ(r->selected.horizons.size(), 2u);
+  for (const auto& h : r->selected.horizons) {
+    EXPECT_EQ(h.points, s.size() - 21 * 48 - static_cast<std::size_t>(h.steps) + 1);
+    ASSERT_TRUE(h.skill.has_value());
+    EXPECT_LT(*h.skill, 0.9) << "h=" << h.steps;
+    ASSERT_TRUE(h.mase.has_value());
+    EXPECT_GT(h.coverageP90, 0.75);
+    EXPECT_LT(h.coverageP90, 0.98);
+  }
+  EXPECT_EQ(r->selected.horizons[1].steps, 6);
+  EXPECT_EQ(r->baselines.size(), 4u);  // naive, seasonal naive day and week, EWMA
+  EXPECT_FALSE(r->models.empty());
+  EXPECT_EQ(r->refits, 21u);
+}
+
+TEST(BacktestTest, HorizonShorterThanTheStepIsOneStep) {
+  const Series s = halfHourly(10);
+  BacktestConfig c;
+  c.horizonSeconds = {300};
+  c.trainSeconds = 5 * kSecondsPerDay;
+  auto r = runBacktest(s, c);
+  ASSERT_TRUE(r) << r.error().toString();
+  EXPECT_EQ(r->selected.horizons[0].steps, 1);
+  // The weekly baseline has no value for the first targets, so it cannot be the reference.
+  EXPECT_NE(r->selected.horizons[0].bestBaseline, "seasonal_naive_week");
+  EXPECT_FALSE(r->selected.horizons[0].bestBaseline.empty());
+}
+
+TEST(BacktestTest, TooShortAndBadConfigAreErrors) {
+  const Series s = halfHourly(2);
+  auto r = runBacktest(s, BacktestConfig{});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kTooShort);
+  BacktestConfig bad;
+  bad.horizonSeconds = {};
+  EXPECT_EQ(runBacktest(s, bad).error().code, ErrorCode::kInvalidArgument);
+  bad.horizonSeconds = {-5};
+  EXPECT_EQ(runBacktest(s, bad).error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tso::predictor

@@ -1,0 +1,123 @@
+#include "predictor/forecaster.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "predictor/synthetic.h"
+
+namespace tso::predictor {
+namespace {
+
+Series minuteDays(int days, int crowds = 0) {
+  SyntheticSpec spec;
+  spec.days = days;
+  spec.flashCrowds = crowds;
+  return synthesize(spec);
+}
+
+ForecasterConfig minuteConfig() {
+  ForecasterConfig c;
+  c.step = 60;
+  c.horizon = 30;
+  c.focusHorizons = {5, 15, 30};
+  return c;
+}
+
+TEST(ForecasterTest, TooLittleHistoryFallsBackWithoutCrashing) {
+  for (std::size_t n : {0u, 1u, 2u, 5u, 40u}) {
+    Forecaster f(minuteConfig());
+    std::vector<double> h(n, 7.0);
+    const FitReport r = f.fit(h);
+    Forecast out;
+    f.forecast(out);
+    ASSERT_EQ(out.point.size(), 30u);
+    for (std::size_t k = 0; k < 30; ++k) {
+      EXPECT_TRUE(std::isfinite(out.point[k])) << "n=" << n;
+      EXPECT_LE(out.quantiles[k][kP50], out.quantiles[k][kP99]);
+    }
+    if (n > 0) {
+      EXPECT_NEAR(out.point[0], 7.0, 1e-6) << "n=" << n;
+    }
+    EXPECT_FALSE(r.notes.empty()) << "a fallback must be reported, n=" << n;
+  }
+}
+
+TEST(ForecasterTest, SeasonalDataSelectsASeasonalModelAndBeatsEwma) {
+  const Series s = minuteDays(12);
+  const std::size_t train = 10 * 1440;
+  Forecaster f(minuteConfig());
+  f.fit(std::span<const double>(s.values).first(train));
+  EXPECT_NE(f.selectedModel(30).find("holt_winters"), std::string::npos) << f.lastFit().selection;
+
+  // Held-out day, compared with a naive forecast at 30 steps.
+  Forecast out;
+  double eAuto = 0, eNaive = 0;
+  std::size_t covered = 0, n = 0;
+  for (std::size_t i = train; i + 30 <= s.size(); ++i) {
+    f.forecast(out);
+    const double y = s.values[i + 29];
+    eAuto += std::abs(y - out.point[29]);
+    eNaive += std::abs(y - s.values[i - 1]);
+    covered += y <= out.quantiles[29][kP90] ? 1 : 0;
+    ++n;
+    f.update(s.values[i]);
+  }
+  EXPECT_LT(eAuto, 0.8 * eNaive);
+  const double coverage = static_cast<double>(covered) / static_cast<double>(n);
+  EXPECT_GT(coverage, 0.8);
+  EXPECT_LT(coverage, 0.98);
+}
+
+TEST(ForecasterTest, FollowsAFlashCrowdWithinOneStep) {
+  const Series s = minuteDays(4);
+  Forecaster f(minuteConfig());
+  f.fit(s.values);
+  Forecast out;
+  f.forecast(out);
+  const double jump = out.point[0] * 5 + 500;
+  f.update(jump);
+  f.forecast(out);
+  EXPECT_GT(out.point[0], 0.8 * jump);
+}
+
+TEST(ForecasterTest, MissingSampleAdvancesOnItsOwnForecast) {
+  const Series s = minuteDays(4);
+  Forecaster f(minuteConfig());
+  f.fit(s.values);
+  f.update(std::numeric_limits<double>::quiet_NaN());
+  Forecast out;
+  f.forecast(out);
+  for (double v : out.point) EXPECT_TRUE(std::isfinite(v));
+}
+
+TEST(ForecasterTest, StateStaysWithinTheMemoryBudget) {
+  // 2,000 services x a week of minute data must fit in 64 MB: 32 KB each.
+  const Series s = minuteDays(21);
+  Forecaster f(minuteConfig());
+  f.fit(s.values);
+  EXPECT_LT(f.stateBytes(), 32u * 1024u) << f.lastFit().selection;
+}
+
+TEST(ForecasterTest, PeakQuantileTakesTheMaxOverTheWindow) {
+  Forecast f;
+  f.point = {1, 2, 3};
+  f.quantiles = {Quantiles{1, 2, 3, 4}, Quantiles{2, 5, 6, 7}, Quantiles{1, 3, 4, 5}};
+  EXPECT_EQ(peakQuantile(f, 1, 3, kP90), 5);
+  EXPECT_EQ(peakQuantile(f, 3, 3, kP99), 5);
+  EXPECT_EQ(peakQuantile(f, -4, 99, kP50), 2);  // clamped to the forecast
+  EXPECT_EQ(peakQuantile(Forecast{}, 1, 3, kP90), 0);
+}
+
+TEST(ForecasterTest, EmpiricalQuantileInterpolates) {
+  std::vector<double> v = {4, 1, 3, 2, 5};
+  EXPECT_DOUBLE_EQ(empiricalQuantile(v, 0.5), 3);
+  EXPECT_DOUBLE_EQ(empiricalQuantile(v, 0.9), 4.6);
+  std::vector<double> empty;
+  EXPECT_EQ(empiricalQuantile(empty, 0.9), 0);
+}
+
+}  // namespace
+}  // namespace tso::predictor

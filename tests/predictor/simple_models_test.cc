@@ -1,0 +1,75 @@
+#include "predictor/simple_models.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "predictor/synthetic.h"
+
+namespace tso::predictor {
+namespace {
+
+TEST(SimpleModelsTest, NaiveRepeatsTheLastValue) {
+  NaiveModel m;
+  m.fit(std::vector<double>{1, 2, 3}, {});
+  std::vector<double> out(3);
+  m.forecast(out);
+  EXPECT_EQ(out, (std::vector<double>{3, 3, 3}));
+}
+
+TEST(SimpleModelsTest, SeasonalNaiveRepeatsThePeriod) {
+  SeasonalNaiveModel m(4, "sn");
+  m.fit(std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {});
+  std::vector<double> out(6);
+  m.forecast(out);
+  // Next samples are at phases 2, 3, 0, 1, 2, 3 of the last period seen (7, 8, 9, 10).
+  EXPECT_EQ(out, (std::vector<double>{7, 8, 9, 10, 7, 8}));
+}
+
+TEST(SimpleModelsTest, EwmaFitPrefersFastAlphaOnARandomWalk) {
+  Rng rng(3);
+  std::vector<double> walk(2000);
+  double x = 100;
+  for (auto& v : walk) v = (x += rng.normal());
+  EwmaModel m;
+  FitOptions fo;
+  fo.horizons = {1};
+  fo.scoreWindow = 1000;
+  fo.stride = 1;
+  m.fit(walk, fo);
+  EXPECT_GE(m.alpha(), 0.75);
+  std::vector<double> out(1);
+  m.forecast(out);
+  EXPECT_NEAR(out[0], walk.back(), 2.0);
+}
+
+TEST(SimpleModelsTest, EwmaFitPrefersSlowAlphaOnNoise) {
+  Rng rng(4);
+  std::vector<double> noise(2000);
+  for (auto& v : noise) v = 50 + 5 * rng.normal();
+  EwmaModel m;
+  FitOptions fo;
+  fo.horizons = {1, 10};
+  fo.scoreWindow = 1000;
+  m.fit(noise, fo);
+  EXPECT_LE(m.alpha(), 0.1);
+}
+
+TEST(SimpleModelsTest, LinearTrendExtrapolatesALineAndAbsorbsJumps) {
+  std::vector<double> line(200);
+  for (std::size_t i = 0; i < line.size(); ++i) line[i] = 10 + 2.0 * static_cast<double>(i);
+  LinearTrendModel m(30, 1.0);
+  m.reset(line);
+  for (double v : line) m.update(v);
+  std::vector<double> out(2);
+  m.forecast(out);
+  EXPECT_NEAR(out[0], 10 + 2.0 * 200, 1e-3);
+  EXPECT_NEAR(out[1], 10 + 2.0 * 201, 1e-3);
+  m.absorbJump(1000);
+  m.forecast(out);
+  EXPECT_NEAR(out[0], 1000, 1e-9);
+}
+
+}  // namespace
+}  // namespace tso::predictor

@@ -1,0 +1,88 @@
+#include "predictor/smoothing.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "predictor/simple_models.h"
+#include "predictor/synthetic.h"
+
+namespace tso::predictor {
+namespace {
+
+Series hourlyDays(int days, double noise) {
+  SyntheticSpec spec;
+  spec.step = 1800;
+  spec.days = days;
+  spec.noise = noise;
+  spec.base = 1000;
+  return synthesize(spec);
+}
+
+TEST(SmoothingTest, ProfileWidthKeepsBucketsWithinBudget) {
+  EXPECT_EQ(profileWidth(48, 288), 1);
+  EXPECT_EQ(profileWidth(1440, 288), 5);
+  EXPECT_EQ(profileWidth(10080, 336), 30);
+}
+
+TEST(SmoothingTest, ProfileInterpolatesBetweenBucketCentres) {
+  Profile p(20, 10);  // two buckets, centres at samples 4.5 and 14.5
+  p.add(4, 1.0);      // mostly bucket 0
+  EXPECT_GT(p.at(4), p.at(14));
+  EXPECT_NEAR(p.at(4) + p.at(14), 1.0, 1e-6);
+  EXPECT_EQ(p.bytes(), 2 * sizeof(float));
+}
+
+TEST(SmoothingTest, DoubleSeasonalBeatsSeasonalNaiveOnSyntheticWeeks) {
+  const Series s = hourlyDays(35, 0.05);
+  const std::span<const double> all(s.values);
+  const std::size_t train = 28 * 48;
+  FitOptions fo;
+  fo.horizons = {1, 4};
+  fo.scoreWindow = 7 * 48;
+  fo.stride = 1;
+  SmoothingModel dshw({"dshw", SeasonalForm::kMultiplicative, true, 48, 336});
+  SeasonalNaiveModel snaive(336, "week");
+  dshw.fit(all.first(train), fo);
+  snaive.fit(all.first(train), fo);
+  double eModel = 0, eNaive = 0;
+  std::vector<double> a(1), b(1);
+  for (std::size_t i = train; i < s.size(); ++i) {
+    dshw.forecast(a);
+    snaive.forecast(b);
+    eModel += std::abs(s.values[i] - a[0]);
+    eNaive += std::abs(s.values[i] - b[0]);
+    dshw.update(s.values[i]);
+    snaive.update(s.values[i]);
+  }
+  EXPECT_LT(eModel, 0.8 * eNaive);
+  EXPECT_LT(dshw.stateBytes(), 4096u);
+}
+
+TEST(SmoothingTest, AbsorbJumpMakesTheNextForecastFollow) {
+  const Series s = hourlyDays(10, 0.02);
+  SmoothingModel hw({"hw", SeasonalForm::kAdditive, true, 48, 0});
+  hw.fit(s.values, FitOptions{{1}, 96, 1});
+  std::vector<double> out(1);
+  hw.forecast(out);
+  const double jump = out[0] * 4;
+  hw.absorbJump(jump);
+  hw.forecast(out);
+  EXPECT_NEAR(out[0], jump, 1e-6 * jump);
+}
+
+TEST(SmoothingTest, MinimalHistoryDoesNotCrashAndForecastsAreFinite) {
+  SmoothingModel hw({"hw", SeasonalForm::kMultiplicative, true, 48, 336});
+  std::vector<double> tiny = {0, 0, 0};
+  hw.fit(tiny, FitOptions{{1, 5}, 10, 1});
+  std::vector<double> out(5);
+  hw.forecast(out);
+  for (double v : out) {
+    EXPECT_TRUE(std::isfinite(v));
+    EXPECT_GE(v, 0);
+  }
+}
+
+}  // namespace
+}  // namespace tso::predictor
