@@ -9,13 +9,13 @@ CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps tools build unit integration test bench demo cluster-up cluster-down lint format clean help
+.PHONY: all deps tools build unit integration test bench demo cluster-up cluster-down lint format clean help chart-sync
 
 all: build
 
 help:
 	@sed -n '1,4p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: deps tools build unit integration test bench demo cluster-up cluster-down lint format clean"
+	@echo "Targets: deps tools build unit integration test bench demo cluster-up cluster-down lint format clean chart-sync"
 	@echo "Variables: BUILD_DIR=$(BUILD_DIR) BUILD_TYPE=$(BUILD_TYPE) SANITIZE=ON|OFF JOBS=$(JOBS)"
 
 deps:            ## Debian packages (apt-get, idempotent)
@@ -54,6 +54,9 @@ cluster-up:
 
 cluster-down:
 	@e2e/cluster/down.sh
+
+chart-sync:      ## copy crds/ into the Helm chart (a unit test fails while they differ)
+	@charts/sync-crds.sh
 
 lint: $(BUILD_DIR)/build.ninja
 	@scripts/lint.sh $(BUILD_DIR)
