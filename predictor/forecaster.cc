@@ -29,10 +29,13 @@ Forecaster::Forecaster(ForecasterConfig config) : config_(std::move(config)) {
 }
 
 Forecaster::~Forecaster() = default;
+Forecaster::Forecaster(Forecaster&&) noexcept = default;
+Forecaster& Forecaster::operator=(Forecaster&&) noexcept = default;
 
 Forecaster::Forecaster(const Forecaster& other)
     : config_(other.config_),
       choice_(other.choice_),
+      used_(other.used_),
       quantileTable_(other.quantileTable_),
       scale_(other.scale_),
       last_(other.last_),
@@ -282,6 +285,10 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     }
     candidates_ = std::move(kept);
   }
+  used_.assign(candidates_.size(), 0);
+  for (const auto& ch : choice_) {
+    for (std::size_t j = 0; j < ch.count; ++j) used_[ch.idx[j]] = 1;
+  }
   if (no == 0) report_.notes.push_back("too little history to validate (" + std::to_string(n) +
                                        " samples): first candidate used, quantiles collapse to the point");
 
@@ -371,13 +378,9 @@ void Forecaster::forecast(Forecast& out) const {
   }
   const std::size_t nc = candidates_.size();
   out.scratch.resize(nc * H);
-  // Only models some horizon uses are evaluated (all of them when keepAllCandidates).
-  std::vector<bool> used(nc, false);
-  for (const auto& ch : choice_) {
-    for (std::size_t j = 0; j < ch.count; ++j) used[ch.idx[j]] = true;
-  }
+  // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too).
   for (std::size_t c = 0; c < nc; ++c) {
-    if (used[c]) candidates_[c]->model->forecast(std::span<double>(out.scratch).subspan(c * H, H));
+    if (used_[c]) candidates_[c]->model->forecast(std::span<double>(out.scratch).subspan(c * H, H));
   }
   for (std::size_t h = 0; h < H; ++h) {
     const Choice& ch = choice_[h];

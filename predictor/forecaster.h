@@ -62,8 +62,8 @@ class Forecaster {
   explicit Forecaster(ForecasterConfig config);
   Forecaster(const Forecaster& other);
   Forecaster& operator=(const Forecaster& other);
-  Forecaster(Forecaster&&) noexcept = default;
-  Forecaster& operator=(Forecaster&&) noexcept = default;
+  Forecaster(Forecaster&&) noexcept;
+  Forecaster& operator=(Forecaster&&) noexcept;
   ~Forecaster();
 
   // Refit on `history` (repaired: no NaN), which ends with the newest sample. Never fails:
@@ -99,6 +99,7 @@ class Forecaster {
   ForecasterConfig config_;
   std::vector<std::unique_ptr<Candidate>> candidates_;
   std::vector<Choice> choice_;      // per horizon
+  std::vector<std::uint8_t> used_;  // per candidate: does any horizon's choice use it
   std::vector<float> quantileTable_;  // [h][k] normalised error quantiles of the combination
   double scale_ = 0;     // EW mean |y_t - y_{t-1}|: the unit of the error quantiles
   double last_ = 0;      // previous sample

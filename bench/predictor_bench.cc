@@ -1,0 +1,85 @@
+// Speed of the predictor at operator scale (issue 3 targets, one core):
+//   tick:  incremental update + 30-step forecast with quantiles for 10,000 series <= 1 ms
+//   refit: 10,000 one-week minute series (10,080 points) with parameter search <= 3 s
+// The refit of 10,000 series takes minutes, so it is measured on a sample of series and the
+// counter `projected_10k_s` scales the mean to 10,000. Figures are printed, never asserted.
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "predictor/forecaster.h"
+#include "predictor/synthetic.h"
+
+namespace tso::predictor {
+namespace {
+
+constexpr int kSeries = 10'000;
+constexpr int kDistinct = 16;  // distinct fitted models, copied to 10,000 (fitting all is the refit bench)
+
+Series week(std::uint64_t seed, int days = 7) {
+  SyntheticSpec spec;
+  spec.seed = seed;
+  spec.days = days;
+  spec.base = 50.0 + static_cast<double>(seed % 7) * 100.0;
+  spec.flashCrowds = 1;
+  return synthesize(spec);
+}
+
+ForecasterConfig operatorConfig() {
+  ForecasterConfig c;
+  c.step = 60;
+  c.horizon = 30;
+  c.focusHorizons = {1, 2, 3, 5};  // the lead time the operator provisions for
+  return c;
+}
+
+void BM_TickUpdateAndForecast10k(benchmark::State& state) {
+  std::vector<Forecaster> fitted;
+  std::vector<Series> data;
+  for (int i = 0; i < kDistinct; ++i) {
+    data.push_back(week(static_cast<std::uint64_t>(i) + 1, 8));
+    Forecaster f(operatorConfig());
+    f.fit(std::span<const double>(data.back().values).first(7 * 1440));
+    fitted.push_back(std::move(f));
+  }
+  std::vector<Forecaster> fleet;
+  fleet.reserve(kSeries);
+  std::size_t bytes = 0;
+  for (int i = 0; i < kSeries; ++i) {
+    fleet.push_back(fitted[static_cast<std::size_t>(i % kDistinct)]);
+    bytes += fleet.back().stateBytes();
+  }
+  Forecast out;
+  std::size_t t = 7 * 1440;
+  for (auto _ : state) {
+    for (int i = 0; i < kSeries; ++i) {
+      const auto& y = data[static_cast<std::size_t>(i % kDistinct)].values;
+      fleet[static_cast<std::size_t>(i)].update(y[t % y.size()]);
+      fleet[static_cast<std::size_t>(i)].forecast(out);
+      benchmark::DoNotOptimize(out.quantiles.data());
+    }
+    ++t;
+  }
+  state.counters["series"] = kSeries;
+  state.counters["state_bytes_per_series"] = static_cast<double>(bytes) / kSeries;
+}
+BENCHMARK(BM_TickUpdateAndForecast10k)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+void BM_RefitOneWeekSeries(benchmark::State& state) {
+  std::vector<Series> data;
+  for (int i = 0; i < 32; ++i) data.push_back(week(static_cast<std::uint64_t>(i) + 100));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    Forecaster f(operatorConfig());
+    benchmark::DoNotOptimize(f.fit(data[i++ % data.size()].values));
+  }
+  state.counters["projected_10k_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) / kSeries, benchmark::Counter::kIsRate |
+                                                                                benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_RefitOneWeekSeries)->Unit(benchmark::kMillisecond)->Iterations(64);
+
+}  // namespace
+}  // namespace tso::predictor
+
+BENCHMARK_MAIN();
