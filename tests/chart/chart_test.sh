@@ -23,8 +23,8 @@ helm=$bin/helm
 kubectl=$bin/kubectl
 kube_version=1.36.3 # what `helm template` assumes (it knows no cluster); the pinned Kubernetes
 work=$(mktemp -d)
-failures=0
-passed=0
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$repo/tests/chart/lib.sh"
 
 need() { # need PATH HOW-TO-GET-IT: a missing tool skips the test, or fails it in CI
   [[ -x $1 ]] && return 0
@@ -39,15 +39,6 @@ need() { # need PATH HOW-TO-GET-IT: a missing tool skips the test, or fails it i
 need "$helm" "make tools"
 need "$kubectl" "make tools"
 
-check() { # check NAME STATUS DETAIL
-  if [[ $2 == 0 ]]; then
-    echo "ok   $1"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $1: $3"
-    failures=$((failures + 1))
-  fi
-}
 
 # render [helm template flags...]: the chart as release "tso" in namespace tso-system.
 render() { "$helm" template tso "$chart" --namespace tso-system --kube-version "$kube_version" "$@"; }
@@ -278,6 +269,12 @@ integration_tests() {
   [[ $? == 0 && $out == *"configmap/tso-throughput-operator-dashboard-tso-test created (server dry run)"* ]]
   check "dashboard ConfigMap passes kubectl apply --dry-run=server" $? "$out"
 
+  # The kind run's Prometheus (e2e/kind/prometheus.yaml), moved into our namespace.
+  out=$(sed "s/namespace: monitoring\$/namespace: $ns/" "$repo/e2e/kind/prometheus.yaml" |
+    awk 'BEGIN { RS = "---\n"; ORS = "---\n" } !/kind: Namespace/' | "$kubectl" apply --dry-run=server -f - 2>&1)
+  [[ $? == 0 && $out == *"deployment.apps/prometheus created (server dry run)"* ]]
+  check "e2e/kind/prometheus.yaml passes kubectl apply --dry-run=server" $? "$out"
+
   # --- a typo'd value never reaches the cluster -------------------------------------------------
   out=$("$helm" install typo "$chart" -n "$ns" --set workerz=8 2>&1)
   rc=$?
@@ -422,5 +419,4 @@ if [[ $mode == unit ]]; then
 else
   integration_tests
 fi
-echo "$passed passed, $failures failed"
-[[ $failures == 0 ]]
+summary

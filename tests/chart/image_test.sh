@@ -14,17 +14,8 @@ helper=$repo/e2e/kind/image-build.sh
 values=$repo/charts/throughput-operator/values.yaml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-passed=0
-check() { # check NAME STATUS DETAIL
-  if [[ $2 == 0 ]]; then
-    echo "ok   $1"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $1: $3"
-    failures=$((failures + 1))
-  fi
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$repo/tests/chart/lib.sh"
 
 # --- the Dockerfile and the chart agree ----------------------------------------------------------
 df=$repo/Dockerfile
@@ -96,5 +87,4 @@ else
   check "the binary runs from the rootfs ($how)" $? "rc=$rc $out"
 fi
 
-echo "$passed passed, $failures failed"
-[[ $failures == 0 ]]
+summary
