@@ -199,6 +199,10 @@ unit_tests() {
     --set prometheusRule.metricSelector='namespace="ops"' --set prometheusRule.alertLabels.team=sre "${monitoring_apis[@]}")
   [[ $out == *'tso_workqueue_depth{namespace="ops"} > 7'* && $out == *'for: 3m'* && $out == *'team: sre'* ]]
   check "alert thresholds, selector and labels come from values" $? "$out"
+  out=$(render --show-only templates/monitoring/prometheusrule.yaml --set prometheusRule.enabled=true \
+    --set prometheusRule.alertLabels.severity=critical "${monitoring_apis[@]}" | grep 'severity: ' | sort | uniq -c)
+  [[ $(tr -s ' ' <<<"$out") == " 4 severity: critical" ]]
+  check "alertLabels.severity overrides the default warning on all 4 alerts" $? "$out"
 
   # The metric names: metrics.yaml is the one list; the alerts use only those; README lists them.
   mapfile -t declared < <(sed -n 's/^  name: \(tso_[a-z_]*\)$/\1/p' "$chart/metrics.yaml" | sort -u)
