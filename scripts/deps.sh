@@ -10,7 +10,7 @@ packages=(
   libcpprest-dev libyaml-cpp-dev prometheus-cpp-dev libboost-dev libboost-system-dev
   libspdlog-dev libgtest-dev libgmock-dev nlohmann-json3-dev libssl-dev libbenchmark-dev
   # servers and tools the tests and the demo run
-  prometheus openssl curl ca-certificates
+  prometheus openssl curl ca-certificates libcivetweb-dev
   # lint
   shellcheck clang-format clang-tidy
 )

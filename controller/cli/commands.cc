@@ -6,7 +6,9 @@ namespace tso::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
+      {"run", "run the operator: watch ThroughputServices and scale ahead of demand", &runRun},
       {"backtest", "rolling-origin evaluation of the forecast models on a CSV trace", &runBacktest},
+      {"loadgen", "serve synthetic demand metrics (daily cycle + recurring spike) for demos", &runLoadgen},
       {"simulate", "replay a CSV trace against predictive, HPA and oracle autoscaling", &runSimulate},
   };
   return kCommands;

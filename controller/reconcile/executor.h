@@ -1,0 +1,76 @@
+// The executor: the only part of reconcile that writes to the API server. It reads the target's
+// scale, scales it through /scale or owns an HPA whose floor is the plan, writes the cache size
+// into a ConfigMap key, records Events, and writes the ThroughputService status (last).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/common/result.h"
+#include "controller/kube/api.h"
+#include "controller/kube/client.h"
+#include "controller/reconcile/spec.h"
+
+namespace tso::reconcile {
+
+// Where Events go (core/v1 Events in the cluster; a recorder in tests).
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void record(const kube::Object& regarding, std::string_view type, std::string_view reason,
+                      std::string_view message) = 0;
+};
+
+// Name of the HPA a ThroughputService owns.
+std::string hpaNameFor(std::string_view serviceName);
+
+// The HPA (autoscaling/v2) a ThroughputService owns: target, floor, ceiling, metrics, and an
+// ownerReference so deleting the ThroughputService deletes it (and never the workload).
+nlohmann::json hpaManifest(const kube::Object& service, const ServiceSpec& spec, int floor);
+
+class Executor {
+ public:
+  explicit Executor(kube::Client& client) : client_(client) {}
+
+  struct TargetState {
+    int replicas = 0;  // spec.replicas (what the workload is asked to run)
+    std::string selector;
+  };
+  Result<TargetState> readTarget(const std::string& ns, const TargetRef& target);
+  Status scaleTarget(const std::string& ns, const TargetRef& target, int replicas);
+
+  // Creates or updates the owned HPA (server-side apply); returns its current minReplicas.
+  Status applyHpa(const kube::Object& service, const ServiceSpec& spec, int floor);
+  // Deletes the owned HPA if it exists (hpa.enabled switched off).
+  Status removeHpa(const std::string& ns, std::string_view serviceName);
+
+  // Writes `bytes` as a quantity into the ConfigMap key when it differs; returns the bytes
+  // the key now holds.
+  Result<std::int64_t> applyCache(const std::string& ns, const CacheSpec& cache, std::int64_t bytes);
+
+  // Warm-up (creation to Ready, seconds) of the pods matching `selector`.
+  Result<std::vector<std::int64_t>> podWarmups(const std::string& ns, const std::string& selector);
+
+  // Merge-patches the status subresource.
+  Status writeStatus(const kube::Object& service, const nlohmann::json& status);
+
+ private:
+  kube::Client& client_;
+};
+
+// Events as core/v1 Event objects through the API (no aggregation).
+class ApiEventSink : public EventSink {
+ public:
+  ApiEventSink(kube::Client& client, std::string component) : client_(client), component_(std::move(component)) {}
+  void record(const kube::Object& regarding, std::string_view type, std::string_view reason,
+              std::string_view message) override;
+
+ private:
+  kube::Client& client_;
+  std::string component_;
+};
+
+}  // namespace tso::reconcile

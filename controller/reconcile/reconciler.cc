@@ -1,0 +1,528 @@
+#include "controller/reconcile/reconciler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/prom/client.h"
+#include "controller/reconcile/lead_time.h"
+#include "controller/reconcile/planner.h"
+#include "controller/reconcile/recent_series.h"
+#include "controller/reconcile/spec.h"
+#include "controller/reconcile/status.h"
+#include "controller/reconcile/units.h"
+#include "predictor/forecaster.h"
+
+namespace tso::reconcile {
+
+namespace {
+
+using nlohmann::json;
+
+std::vector<std::string> modelsFor(const std::string& model) {
+  if (model == "SeasonalNaive") return {"seasonal_naive_day", "seasonal_naive_week"};
+  if (model == "EWMA") return {"ewma"};
+  if (model == "LinearTrend") return {"linear_trend"};
+  if (model == "HoltWinters") return {"holt_winters", "holt_winters_mult"};
+  if (model == "DoubleSeasonalHoltWinters") return {"double_seasonal_hw", "double_seasonal_hw_mult"};
+  return {};  // Auto, and Periodic (its candidates are named by the period found)
+}
+
+std::string modeName(Mode m) {
+  switch (m) {
+    case Mode::kAuto: return "Auto";
+    case Mode::kForecastOnly: return "ForecastOnly";
+    case Mode::kPaused: return "Paused";
+  }
+  return "Auto";
+}
+
+// Material parts of the spec: when they change the model and the demand buffer start over.
+std::string modelKey(const ServiceSpec& s, const std::string& address) {
+  return address + "\n" + s.query + "\n" + std::to_string(s.stepSeconds) + "\n" +
+         std::to_string(s.historySeconds) + "\n" + s.model;
+}
+
+std::int64_t floorTo(std::int64_t t, std::int64_t step) { return t - ((t % step) + step) % step; }
+
+}  // namespace
+
+struct Reconciler::State {
+  std::string uid;
+  std::string modelKey;
+  std::string promAddress;
+  std::unique_ptr<prom::Client> prom;
+  std::unique_ptr<RecentSeries> recent;
+  std::unique_ptr<predictor::Forecaster> forecaster;
+  std::unique_ptr<predictor::Planner> planner;
+  std::string plannerKey;
+  predictor::Forecast forecast;
+  std::int64_t modelTime = 0;  // grid time of the newest sample the model consumed
+  std::int64_t lastFit = 0;
+  std::size_t fitSamples = 0;       // history length of the last fit
+  std::size_t samplesSinceFit = 0;  // new samples consumed since
+  std::string fitSummary;
+  std::int64_t leadSeconds = kDefaultLeadSeconds;
+  std::int64_t leadMeasuredAt = 0;
+  bool hpaChecked = false;
+  bool lastFallback = false;
+  std::string lastInvalid;
+  std::string lastScaleTime;
+  // Forecasts of the chosen quantile for future grid times, scored once the actual arrives.
+  std::deque<std::tuple<std::int64_t, float, float>> pending;  // time, point, upper
+  std::deque<std::tuple<std::int64_t, float, float, float>> scored;  // time, actual, point, upper
+  std::deque<std::pair<std::int64_t, int>> desiredHistory;
+  mutable std::mutex snapMu;
+  ServiceSnapshot snap;
+};
+
+Reconciler::Reconciler(kube::Client& client, const watch::Store& services, EventSink& events,
+                       ReconcilerOptions options, Clock& clock)
+    : client_(client), services_(services), events_(events), executor_(client),
+      options_(std::move(options)), clock_(clock) {}
+
+Reconciler::~Reconciler() = default;
+
+Reconciler::State& Reconciler::stateFor(const std::string& key, const std::string& uid) {
+  std::lock_guard lock(mu_);
+  auto& slot = states_[key];
+  // A new object under an old name (deleted and re-created) starts from nothing.
+  if (!slot || slot->uid != uid) {
+    slot = std::make_unique<State>();
+    slot->uid = uid;
+  }
+  return *slot;
+}
+
+std::vector<ServiceSnapshot> Reconciler::snapshot() const {
+  std::lock_guard lock(mu_);
+  std::vector<ServiceSnapshot> out;
+  out.reserve(states_.size());
+  for (const auto& [key, state] : states_) {
+    std::lock_guard snapLock(state->snapMu);
+    out.push_back(state->snap);
+  }
+  return out;
+}
+
+std::size_t Reconciler::modelBytes() const {
+  std::lock_guard lock(mu_);
+  std::size_t total = 0;
+  for (const auto& [key, state] : states_) {
+    std::lock_guard snapLock(state->snapMu);
+    total += sizeof(State);
+    if (state->recent) total += state->recent->memoryBytes();
+    if (state->forecaster) total += state->forecaster->stateBytes();
+  }
+  return total;
+}
+
+Outcome Reconciler::reconcile(const std::string& key) {
+  const auto service = services_.get(key);
+  if (!service) {
+    // Deleted: the owned HPA goes with it (ownerReference); the workload stays as it is.
+    std::lock_guard lock(mu_);
+    states_.erase(key);
+    return {};
+  }
+  const kube::Object& obj = *service;
+  const std::string& ns = obj.meta.ns;
+  State& st = stateFor(key, obj.meta.uid);
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               clock_.wallNow().time_since_epoch())
+                               .count();
+  const std::string nowText = formatRfc3339(now);
+  json status = obj.body.contains("status") && obj.body["status"].is_object() ? obj.body["status"] : json::object();
+  json conditions = status.contains("conditions") ? status["conditions"] : json::array();
+  const std::int64_t gen = obj.meta.generation;
+  auto setCond = [&](const std::string& type, bool value, const std::string& reason, const std::string& message) {
+    setCondition(conditions, {type, value, reason, message}, gen, nowText);
+  };
+  auto finish = [&](Outcome outcome) -> Outcome {
+    status["observedGeneration"] = gen;
+    status["conditions"] = conditions;
+    if (auto written = executor_.writeStatus(obj, status); !written) {
+      if (written.error().code == ErrorCode::kNotFound) return {};
+      return Outcome{std::nullopt, true, "writing status: " + written.error().toString()};
+    }
+    return outcome;
+  };
+
+  // 1. The spec. What the schema could not reject is terminal until the spec changes.
+  auto parsed = parseSpec(obj.body.contains("spec") ? obj.body["spec"] : json());
+  if (!parsed) {
+    const std::string& msg = parsed.error().message;
+    setCond("InvalidSpec", true, "InvalidSpec", msg);
+    setCond("Ready", false, "InvalidSpec", msg);
+    if (st.lastInvalid != msg) events_.record(obj, "Warning", "InvalidSpec", msg);
+    st.lastInvalid = msg;
+    {
+      std::lock_guard snapLock(st.snapMu);
+      st.snap = ServiceSnapshot{};
+      st.snap.ns = ns;
+      st.snap.name = obj.meta.name;
+    }
+    return finish({});
+  }
+  st.lastInvalid.clear();
+  const ServiceSpec& spec = *parsed;
+  setCond("InvalidSpec", false, "Valid", "the spec is valid");
+  const std::int64_t step = spec.stepSeconds;
+  const auto requeue = std::chrono::milliseconds((floorTo(now, step) + step - now) * 1000 + 1500);
+
+  if (spec.mode == Mode::kPaused) {
+    setCond("Ready", true, "Paused", "spec.mode is Paused: the operator touches nothing");
+    std::lock_guard snapLock(st.snapMu);
+    st.snap.ns = ns;
+    st.snap.name = obj.meta.name;
+    st.snap.mode = "Paused";
+    st.snap.valid = true;
+    return finish({});
+  }
+
+  // 2. The target and its current replicas.
+  auto target = executor_.readTarget(ns, spec.target);
+  if (!target) {
+    if (target.error().code == ErrorCode::kNotFound) {
+      setCond("Ready", false, "TargetNotFound",
+              spec.target.kind + " " + ns + "/" + spec.target.name + " does not exist");
+      return finish(Outcome{requeue, false, ""});
+    }
+    return Outcome{std::nullopt, true, "reading the target's scale: " + target.error().toString()};
+  }
+  const int current = target->replicas;
+
+  // 3. Lead time: the spec's, or measured from the target's pods once a minute.
+  if (spec.leadTimeSeconds) {
+    st.leadSeconds = *spec.leadTimeSeconds;
+  } else if (now - st.leadMeasuredAt >= 60 && !target->selector.empty()) {
+    if (auto warmups = executor_.podWarmups(ns, target->selector)) {
+      st.leadSeconds = leadFromWarmups(std::move(*warmups));
+      st.leadMeasuredAt = now;
+    }
+  }
+  const std::int64_t lead = st.leadSeconds;
+
+  // 4. Demand: only the steps after the newest one held.
+  const std::string address = spec.prometheusAddress.empty() ? options_.defaultPrometheusAddress
+                                                              : spec.prometheusAddress;
+  const std::string mkey = modelKey(spec, address);
+  if (st.modelKey != mkey) {
+    st.modelKey = mkey;
+    st.recent = std::make_unique<RecentSeries>(step, options_.recentSteps);
+    st.forecaster.reset();
+    st.pending.clear();
+    st.scored.clear();
+    st.prom.reset();
+  }
+  const std::string pkey = std::to_string(spec.minReplicas) + "/" + std::to_string(spec.maxReplicas) + "/" +
+                           std::to_string(spec.perReplica) + "/" + std::to_string(spec.targetUtilization) + "/" +
+                           (obj.body["spec"].contains("behavior") ? obj.body["spec"]["behavior"].dump() : "");
+  if (!st.planner || st.plannerKey != pkey) {
+    st.planner = std::make_unique<predictor::Planner>(plannerConfigOf(spec));
+    st.plannerKey = pkey;
+  }
+  Observed observed;
+  observed.now = now;
+  observed.currentReplicas = current;
+  std::string queryProblem;
+  std::string queryMessage;
+  if (address.empty()) {
+    observed.prometheusAvailable = false;
+    observed.prometheusProblem = "NoPrometheusAddress";
+    observed.prometheusMessage = "set spec.demand.prometheus.address or the operator's --prometheus-address";
+  } else {
+    if (!st.prom) {
+      auto c = prom::Client::connect(address, std::chrono::milliseconds(spec.queryTimeoutMs));
+      if (c) st.prom = std::move(*c);
+      else {
+        observed.prometheusAvailable = false;
+        observed.prometheusProblem = std::string(prom::problemReason(c.error().problem));
+        observed.prometheusMessage = c.error().message;
+      }
+    }
+    if (st.prom) {
+      const auto timeout = std::chrono::milliseconds(spec.queryTimeoutMs);
+      auto ingest = [&](const prom::RangeSeries& r) {
+        for (const auto& s : r.samples) st.recent->add(s.time, s.value);
+      };
+      // Refit from the full history on a schedule (Prometheus is the long-term store).
+      // A young series refits each time its history doubles, so early models are not kept
+      // for a whole refit period.
+      const bool needFit = !st.forecaster || now - st.lastFit >= options_.refitSeconds ||
+                           st.samplesSinceFit >= std::max<std::size_t>(10, st.fitSamples) ||
+                           leadSteps(lead, step) + 1 > st.forecaster->horizon();
+      std::optional<prom::QueryError> failure;
+      if (needFit) {
+        const std::int64_t end = floorTo(now, step);
+        auto history = st.prom->queryRange(spec.query, end - spec.historySeconds, end, step, timeout);
+        if (!history) {
+          failure = history.error();
+        } else {
+          ingest(*history);
+          // On the grid, NaN where Prometheus had nothing: the predictor repairs gaps.
+          const std::int64_t first = end - spec.historySeconds;
+          std::vector<double> values(static_cast<std::size_t>(spec.historySeconds / step) + 1,
+                                     std::numeric_limits<double>::quiet_NaN());
+          std::size_t known = 0;
+          std::size_t lastKnown = 0;
+          for (const auto& s : history->samples) {
+            auto i = static_cast<std::int64_t>(std::llround((s.time - static_cast<double>(first)) / static_cast<double>(step)));
+            if (i < 0 || i >= static_cast<std::int64_t>(values.size())) continue;
+            values[static_cast<std::size_t>(i)] = s.value;
+            if (std::isfinite(s.value)) {
+              ++known;
+              lastKnown = std::max(lastKnown, static_cast<std::size_t>(i));
+            }
+          }
+          // Leading NaN before the series existed is not history.
+          std::size_t firstKnown = 0;
+          while (firstKnown < values.size() && !std::isfinite(values[firstKnown])) ++firstKnown;
+          if (known >= 2) {
+            std::vector<double> hist(values.begin() + static_cast<std::ptrdiff_t>(firstKnown),
+                                     values.begin() + static_cast<std::ptrdiff_t>(lastKnown) + 1);
+            predictor::fillMissing(hist);
+            predictor::ForecasterConfig cfg;
+            cfg.step = step;
+            cfg.horizon = std::clamp(leadSteps(lead, step) + 2, 48, 2000);
+            cfg.onlyModels = modelsFor(spec.model);
+            st.forecaster = std::make_unique<predictor::Forecaster>(cfg);
+            const auto report = st.forecaster->fit(hist);
+            st.modelTime = first + static_cast<std::int64_t>(lastKnown) * step;
+            st.lastFit = now;
+            st.fitSamples = hist.size();
+            st.samplesSinceFit = 0;
+            st.fitSummary = "model " + report.selection + " fitted on " + std::to_string(hist.size()) + " samples";
+            for (const auto& note : report.notes) st.fitSummary += "; " + note;
+          }
+        }
+      } else if (auto range = st.recent->pending(now)) {
+        auto fresh = st.prom->queryRange(spec.query, range->start, range->end, step, timeout);
+        if (!fresh) failure = fresh.error();
+        else {
+          ingest(*fresh);
+          if (!fresh->samples.empty() && fresh->nonFinite == fresh->samples.size()) {
+            failure = prom::QueryError{prom::Problem::kNotFinite,
+                                       "the query returned only NaN/Inf over the newest samples"};
+          }
+        }
+      }
+      if (failure) {
+        queryProblem = std::string(prom::problemReason(failure->problem));
+        queryMessage = failure->message;
+        if (failure->problem == prom::Problem::kUnreachable || failure->problem == prom::Problem::kHttpError) {
+          observed.prometheusAvailable = false;
+          observed.prometheusProblem = queryProblem;
+          observed.prometheusMessage = queryMessage;
+        }
+      }
+    }
+  }
+  // The model consumes each new grid step once, O(1) per sample.
+  if (st.forecaster) {
+    for (std::int64_t t = st.modelTime + step; t <= st.recent->newestTime() && st.recent->size() > 0; t += step) {
+      st.forecaster->update(st.recent->at(t));
+      st.modelTime = t;
+      ++st.samplesSinceFit;
+    }
+    st.forecaster->forecast(st.forecast);
+  }
+  if (auto latest = st.recent->latestFinite(); latest && queryProblem != "MultipleSeries" &&
+                                               queryProblem != "QueryFailed") {
+    observed.demand = latest->second;
+    observed.demandTime = latest->first;
+  }
+  if (spec.fallback == FallbackBehavior::kSeasonalNaive && st.recent->size() > 0) {
+    // A day back from the lead horizon, when the recent buffer reaches that far.
+    double v = st.recent->at(floorTo(now + lead, step) - 86400);
+    if (std::isfinite(v)) observed.seasonalDemand = v;
+  }
+  ForecastView view{&st.forecast, st.modelTime + step, step,
+                    st.forecaster ? st.forecaster->selectedModel(1) : std::string()};
+  const auto calendar = calendarOf(spec);
+  // A query problem (two series, NaN, a PromQL error) leaves the operator as blind as an outage.
+  if (!queryProblem.empty() && observed.prometheusAvailable) {
+    observed.demand.reset();
+  }
+  const Decision d = decide(spec, observed, st.forecaster ? &view : nullptr, calendar, lead, *st.planner);
+
+  // 5. Score the forecasts whose time has come; remember this one for its time.
+  while (!st.pending.empty() && std::get<0>(st.pending.front()) <= st.recent->newestTime()) {
+    auto [t, point, upper] = st.pending.front();
+    st.pending.pop_front();
+    const double actual = st.recent->at(t);
+    if (std::isfinite(actual)) {
+      st.scored.emplace_back(t, static_cast<float>(actual), point, upper);
+      if (st.scored.size() > options_.accuracyWindow) st.scored.pop_front();
+    }
+  }
+  if (st.forecaster && !st.forecast.quantiles.empty()) {
+    const int h = std::min<int>(leadSteps(lead, step), static_cast<int>(st.forecast.quantiles.size()));
+    const std::int64_t t = view.firstTime + static_cast<std::int64_t>(h - 1) * step;
+    if (st.pending.empty() || std::get<0>(st.pending.back()) < t) {
+      st.pending.emplace_back(t, static_cast<float>(st.forecast.point[static_cast<std::size_t>(h - 1)]),
+                              static_cast<float>(quantileAt(st.forecast, h, spec.quantile)));
+    }
+  }
+  double absErr = 0;
+  double absActual = 0;
+  std::size_t covered = 0;
+  for (const auto& [t, actual, point, upper] : st.scored) {
+    absErr += std::abs(actual - point);
+    absActual += std::abs(actual);
+    if (actual <= upper) ++covered;
+  }
+
+  // 6. Act (Auto only), then Events.
+  std::string actionError;
+  std::optional<std::int64_t> appliedCache;
+  if (spec.mode == Mode::kAuto) {
+    if (spec.hpaEnabled) {
+      if (auto s = executor_.applyHpa(obj, spec, d.desired); !s) actionError = "applying the HPA: " + s.error().toString();
+      st.hpaChecked = false;
+    } else {
+      if (!st.hpaChecked) {
+        if (auto s = executor_.removeHpa(ns, obj.meta.name); s) st.hpaChecked = true;
+      }
+      if (d.desired != current) {
+        if (auto s = executor_.scaleTarget(ns, spec.target, d.desired); !s) {
+          actionError = "scaling " + spec.target.name + ": " + s.error().toString();
+        }
+      }
+    }
+    if (actionError.empty() && d.desired != current) {
+      st.lastScaleTime = nowText;
+      if (d.desired > current && (d.winner == "predicted" || d.winner == "scheduled")) {
+        events_.record(obj, "Normal", "ScaledAhead",
+                       "scaled " + spec.target.name + " from " + std::to_string(current) + " to " +
+                           std::to_string(d.desired) + " ahead of demand: " + d.explanation);
+      }
+    }
+    if (spec.cache && d.cacheBytes) {
+      auto applied = executor_.applyCache(ns, *spec.cache, *d.cacheBytes);
+      if (applied) appliedCache = *applied;
+      else if (actionError.empty()) actionError = "writing the cache size to ConfigMap " + spec.cache->configMapName + ": " + applied.error().toString();
+    }
+  }
+  if (d.fallback && !st.lastFallback) events_.record(obj, "Warning", "FallbackActivated", d.fallbackMessage);
+  st.lastFallback = d.fallback;
+
+  // 7. Status, written last.
+  status["currentReplicas"] = current;
+  status["desiredReplicas"] = d.desired;
+  status["leadTimeSeconds"] = lead;
+  if (observed.demand) status["currentDemand"] = *observed.demand;
+  if (d.predictedDemand) status["predictedDemand"] = *d.predictedDemand;
+  status["recommendation"] = {{"reactive", d.reactive}, {"predicted", d.predicted}, {"scheduled", d.scheduled},
+                              {"final", d.desired}, {"winner", d.winner}};
+  json points = json::array();
+  for (const auto& p : d.points) {
+    points.push_back({{"time", formatRfc3339(p.time)}, {"value", p.value}, {"upper", p.upper}});
+  }
+  status["forecast"] = points;
+  if (!st.scored.empty() && absActual > 0) {
+    status["accuracy"] = {{"wape", absErr / absActual},
+                          {"coverage", static_cast<double>(covered) / static_cast<double>(st.scored.size())},
+                          {"windowSeconds", static_cast<double>(st.scored.size()) * static_cast<double>(step)}};
+  }
+  if (spec.cache && d.cacheBytes) {
+    status["cache"] = {{"desiredBytes", *d.cacheBytes}};
+    if (appliedCache) status["cache"]["appliedBytes"] = *appliedCache;
+  } else {
+    status.erase("cache");
+  }
+  if (!st.lastScaleTime.empty()) status["lastScaleTime"] = st.lastScaleTime;
+
+  if (!observed.prometheusAvailable) {
+    setCond("PrometheusAvailable", false, observed.prometheusProblem, observed.prometheusMessage);
+  } else {
+    setCond("PrometheusAvailable", true, "QueryOK", "Prometheus at " + address + " answers");
+  }
+  if (!queryProblem.empty()) {
+    setCond("ForecastReady", false, queryProblem, queryMessage);
+  } else if (st.forecaster) {
+    setCond("ForecastReady", true, "ModelFitted", st.fitSummary);
+  } else {
+    setCond("ForecastReady", false, "NoHistory", "waiting for demand history to fit a model");
+  }
+  setCond("Fallback", d.fallback, d.fallback ? d.fallbackReason : "DataFresh",
+          d.fallback ? d.fallbackMessage : "demand data is fresh");
+  setCond("ScalingLimited", d.scalingLimited, d.scalingLimited ? d.limitedReason : "DesiredWithinRange",
+          d.scalingLimited ? d.limitedMessage : "the desired replicas are within bounds and behavior");
+  if (!actionError.empty()) {
+    setCond("Ready", false, "ActionFailed", actionError);
+  } else if (d.fallback) {
+    setCond("Ready", false, d.fallbackReason, d.fallbackMessage);
+  } else {
+    setCond("Ready", true, spec.mode == Mode::kAuto ? "Reconciled" : "ForecastOnly", d.explanation);
+  }
+
+  // 8. What metrics and dashboards read.
+  {
+    std::lock_guard snapLock(st.snapMu);
+    auto& s = st.snap;
+    s = ServiceSnapshot{};
+    s.ns = ns;
+    s.name = obj.meta.name;
+    s.mode = modeName(spec.mode);
+    s.valid = true;
+    s.hasDemand = observed.demand.has_value();
+    s.demand = observed.demand.value_or(0);
+    s.hasForecast = st.forecaster != nullptr && !st.forecast.quantiles.empty();
+    if (s.hasForecast) {
+      const int from = 1;
+      const int to = std::min<int>(leadSteps(lead, step), static_cast<int>(st.forecast.quantiles.size()));
+      for (std::size_t k = 0; k < predictor::kQuantileLevels.size(); ++k) {
+        s.predictedPeak[k] = predictor::peakQuantile(st.forecast, from, to, k);
+      }
+    }
+    s.predictedDemand = d.predictedDemand.value_or(0);
+    s.reactive = d.reactive;
+    s.predicted = d.predicted;
+    s.scheduled = d.scheduled;
+    s.desired = d.desired;
+    s.current = current;
+    s.winner = d.winner;
+    s.leadSeconds = lead;
+    s.scored = st.scored.size();
+    s.wape = absActual > 0 ? absErr / absActual : 0;
+    s.coverage = st.scored.empty() ? 0 : static_cast<double>(covered) / static_cast<double>(st.scored.size());
+    s.fallback = d.fallback;
+    s.model = view.model;
+    s.step = step;
+    st.desiredHistory.emplace_back(now, d.desired);
+    while (st.desiredHistory.size() > options_.recentSteps) st.desiredHistory.pop_front();
+    if (st.recent->size() > 0) {
+      const auto values = st.recent->values();
+      const std::int64_t first = st.recent->firstTime();
+      std::size_t scoredIdx = 0;
+      std::vector<std::pair<std::int64_t, float>> forecastAt;
+      for (const auto& [t, actual, point, upper] : st.scored) forecastAt.emplace_back(t, upper);
+      for (const auto& [t, point, upper] : st.pending) forecastAt.emplace_back(t, upper);
+      std::size_t di = 0;
+      int lastDesired = st.desiredHistory.empty() ? d.desired : st.desiredHistory.front().second;
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        const std::int64_t t = first + static_cast<std::int64_t>(i) * step;
+        s.times.push_back(t);
+        s.actual.push_back(values[i]);
+        while (scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first < t) ++scoredIdx;
+        s.forecastForTime.push_back(scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first == t
+                                        ? forecastAt[scoredIdx].second
+                                        : std::numeric_limits<double>::quiet_NaN());
+        while (di < st.desiredHistory.size() && st.desiredHistory[di].first <= t) lastDesired = st.desiredHistory[di++].second;
+        s.desiredHistory.push_back(lastDesired);
+      }
+    }
+  }
+
+  if (!actionError.empty()) {
+    auto out = finish(Outcome{std::nullopt, true, actionError});
+    return out;
+  }
+  return finish(Outcome{requeue, false, ""});
+}
+
+}  // namespace tso::reconcile

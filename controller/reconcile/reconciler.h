@@ -1,0 +1,94 @@
+// The reconciler: level-based glue for one ThroughputService key ("namespace/name"). It reads
+// the object from the informer cache, fetches only the new demand samples from Prometheus,
+// keeps the model up to date (O(1) per sample, refit on a schedule from Prometheus' history),
+// asks the pure planner what to do, has the executor do it, and writes the status last.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controller/common/clock.h"
+#include "controller/kube/client.h"
+#include "controller/reconcile/executor.h"
+#include "controller/watch/store.h"
+
+namespace tso::reconcile {
+
+struct ReconcilerOptions {
+  std::string defaultPrometheusAddress;  // --prometheus-address
+  std::int64_t refitSeconds = 3600;      // full refit from Prometheus' history this often
+  std::size_t recentSteps = 720;         // demand kept per service for accuracy and dashboards
+  std::size_t accuracyWindow = 120;      // forecasts scored for status.accuracy
+};
+
+// The result contract of controller-runtime: done, requeue after a delay, or an error that the
+// queue retries with backoff. Invalid specs are done (terminal) with the condition set.
+struct Outcome {
+  std::optional<std::chrono::milliseconds> requeueAfter;
+  bool failed = false;
+  std::string error;
+};
+
+// What metrics and the dashboard show of one service (copied out under a lock).
+struct ServiceSnapshot {
+  std::string ns;
+  std::string name;
+  std::string mode;
+  bool valid = false;
+  double demand = 0;
+  bool hasDemand = false;
+  std::array<double, 4> predictedPeak{};  // P50/P90/P95/P99 peak over the lead window
+  bool hasForecast = false;
+  double predictedDemand = 0;  // at the spec's quantile
+  int reactive = 0;
+  int predicted = 0;
+  int scheduled = 0;
+  int desired = 0;
+  int current = 0;
+  std::string winner;
+  std::int64_t leadSeconds = 0;
+  double wape = 0;
+  double coverage = 0;
+  std::size_t scored = 0;
+  bool fallback = false;
+  std::string model;
+  std::int64_t step = 0;
+  // Recent past for charts: grid times with actual demand and what was forecast for them.
+  std::vector<std::int64_t> times;
+  std::vector<double> actual;
+  std::vector<double> forecastForTime;  // the chosen quantile forecast made lead ahead; NaN if none
+  std::vector<int> desiredHistory;
+};
+
+class Reconciler {
+ public:
+  Reconciler(kube::Client& client, const watch::Store& services, EventSink& events,
+             ReconcilerOptions options, Clock& clock = realClock());
+  ~Reconciler();
+
+  Outcome reconcile(const std::string& key);
+
+  [[nodiscard]] std::vector<ServiceSnapshot> snapshot() const;
+  [[nodiscard]] std::size_t modelBytes() const;
+
+ private:
+  struct State;
+  State& stateFor(const std::string& key, const std::string& uid);
+
+  kube::Client& client_;
+  const watch::Store& services_;
+  EventSink& events_;
+  Executor executor_;
+  ReconcilerOptions options_;
+  Clock& clock_;
+  mutable std::mutex mu_;  // guards states_ (the map); one worker per key guards each State
+  std::map<std::string, std::unique_ptr<State>> states_;
+};
+
+}  // namespace tso::reconcile

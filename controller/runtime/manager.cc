@@ -1,0 +1,197 @@
+#include "controller/runtime/manager.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/common/signals.h"
+#include "controller/kube/client.h"
+#include "controller/kube/resource.h"
+#include "controller/queue/rate_limiter.h"
+#include "controller/queue/work_queue.h"
+#include "controller/reconcile/reconciler.h"
+#include "controller/runtime/dashboard.h"
+#include "controller/runtime/http_server.h"
+#include "controller/runtime/metrics.h"
+#include "controller/watch/informer.h"
+
+namespace tso::runtime {
+
+namespace {
+
+std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
+  nlohmann::json out = nlohmann::json::array();
+  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  for (const auto& s : snaps) {
+    nlohmann::json actual = nlohmann::json::array();
+    nlohmann::json predicted = nlohmann::json::array();
+    for (std::size_t i = 0; i < s.times.size(); ++i) {
+      actual.push_back(num(s.actual[i]));
+      predicted.push_back(num(s.forecastForTime[i]));
+    }
+    out.push_back({{"namespace", s.ns},
+                   {"name", s.name},
+                   {"mode", s.mode},
+                   {"valid", s.valid},
+                   {"demand", s.hasDemand ? nlohmann::json(s.demand) : nlohmann::json(nullptr)},
+                   {"predictedDemand", s.predictedDemand},
+                   {"replicas", {{"reactive", s.reactive}, {"predicted", s.predicted}, {"scheduled", s.scheduled},
+                                 {"final", s.desired}, {"current", s.current}, {"winner", s.winner}}},
+                   {"leadTimeSeconds", s.leadSeconds},
+                   {"accuracy", {{"wape", s.wape}, {"coverage", s.coverage}, {"scored", s.scored}}},
+                   {"fallback", s.fallback},
+                   {"model", s.model},
+                   {"step", s.step},
+                   {"history", {{"times", s.times}, {"actual", actual}, {"predicted", predicted},
+                                {"desired", s.desiredHistory}}}});
+  }
+  return out.dump();
+}
+
+// Events carrying a ThroughputService key straight into the queue.
+void enqueueOn(watch::Informer& informer, queue::WorkQueue& q) {
+  auto add = [&q](const watch::ObjectPtr& obj) { q.add(obj->key()); };
+  informer.onApply(add);
+  informer.onDelete(add);
+}
+
+// Changes to owned HPAs map to their owner's key.
+void enqueueOwner(watch::Informer& informer, queue::WorkQueue& q) {
+  auto add = [&q](const watch::ObjectPtr& obj) {
+    const auto& refs = obj->body["metadata"].value("ownerReferences", nlohmann::json::array());
+    for (const auto& r : refs) {
+      if (r.value("kind", std::string()) == kube::kThroughputServices.kind) {
+        q.add(obj->meta.ns + "/" + r.value("name", std::string()));
+      }
+    }
+  };
+  informer.onApply(add);
+  informer.onDelete(add);
+}
+
+}  // namespace
+
+int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
+  std::mutex stopMu;
+  std::condition_variable stopCv;
+  bool stopping = false;
+  // Constructed before any other thread so SIGTERM/SIGINT reach only the watcher.
+  SignalWatcher signals([&](int sig) {
+    spdlog::info("received signal {}: stopping intake, draining in-flight reconciles", sig);
+    std::lock_guard lock(stopMu);
+    stopping = true;
+    stopCv.notify_all();
+  });
+
+  auto client = kube::Client::connect(options.kube);
+  if (!client) {
+    spdlog::error("cannot create the Kubernetes client: {}", client.error().toString());
+    return 2;
+  }
+
+  std::vector<std::string> namespaces = options.namespaces;
+  if (namespaces.empty()) namespaces.push_back("");  // all namespaces
+  std::vector<std::unique_ptr<watch::Informer>> serviceInformers;
+  std::vector<std::unique_ptr<watch::Informer>> hpaInformers;
+  queue::WorkQueue workQueue(realClock(), queue::defaultControllerRateLimiter());
+
+  // One informer (and cache) per watched namespace; each has its reconciler.
+  for (const auto& ns : namespaces) {
+    serviceInformers.push_back(std::make_unique<watch::Informer>(kube::Api(**client, kube::kThroughputServices, ns)));
+    enqueueOn(*serviceInformers.back(), workQueue);
+    watch::WatcherConfig hpaConfig;
+    hpaConfig.labelSelector = "app.kubernetes.io/managed-by=throughput-operator";
+    hpaInformers.push_back(std::make_unique<watch::Informer>(kube::Api(**client, kube::kHorizontalPodAutoscalers, ns), hpaConfig));
+    enqueueOwner(*hpaInformers.back(), workQueue);
+  }
+
+  reconcile::ApiEventSink events(**client, "throughput-operator");
+  reconcile::ReconcilerOptions ropts;
+  ropts.defaultPrometheusAddress = options.prometheusAddress;
+  std::vector<std::unique_ptr<reconcile::Reconciler>> reconcilers;
+  for (const auto& inf : serviceInformers) {
+    reconcilers.push_back(std::make_unique<reconcile::Reconciler>(**client, inf->store(), events, ropts));
+  }
+  auto reconcilerFor = [&](const std::string& key) -> reconcile::Reconciler& {
+    if (reconcilers.size() == 1) return *reconcilers.front();
+    const auto ns = key.substr(0, key.find('/'));
+    for (std::size_t i = 0; i < namespaces.size(); ++i) {
+      if (namespaces[i] == ns) return *reconcilers[i];
+    }
+    return *reconcilers.front();
+  };
+  auto snapshots = [&] {
+    std::vector<reconcile::ServiceSnapshot> all;
+    for (const auto& r : reconcilers) {
+      auto part = r->snapshot();
+      all.insert(all.end(), part.begin(), part.end());
+    }
+    return all;
+  };
+
+  Metrics metrics(snapshots);
+  auto cachesReady = [&] {
+    for (const auto& i : serviceInformers) if (!i->store().ready()) return false;
+    return true;
+  };
+  auto server = HttpServer::start(options.metricsBindAddress,
+                                  HttpRoutes{[&] {
+                                               metrics.setQueueDepth(workQueue.len());
+                                               std::size_t bytes = 0;
+                                               for (const auto& r : reconcilers) bytes += r->modelBytes();
+                                               metrics.setModelBytes(bytes);
+                                               return metrics.serialize();
+                                             },
+                                             cachesReady, [&] { return servicesJson(snapshots()); },
+                                             [] { return std::string(dashboardPage()); }});
+  if (!server) {
+    spdlog::error("{}", server.error().message);
+    return 2;
+  }
+  spdlog::info("serving /metrics, /healthz, /readyz and the dashboard on {} (port {})",
+               options.metricsBindAddress, (*server)->port());
+
+  for (auto& i : serviceInformers) i->start();
+  for (auto& i : hpaInformers) i->start();
+  for (auto& i : serviceInformers) {
+    if (!i->store().waitUntilReady(std::chrono::seconds(60))) {
+      spdlog::warn("the ThroughputService cache is not synced after 60 s; is the CRD installed?");
+    }
+  }
+
+  metrics.setLeader(true);
+  queue::WorkerPool workers(workQueue, std::max(1, options.workers), [&](const std::string& key) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto outcome = reconcilerFor(key).reconcile(key);
+    metrics.observeReconcile(std::chrono::steady_clock::now() - t0, outcome.failed);
+    if (outcome.failed) {
+      spdlog::warn("reconcile {} failed (retrying with backoff): {}", key, outcome.error);
+      return queue::HandlerResult::retry();
+    }
+    if (outcome.requeueAfter) return queue::HandlerResult::requeueAfter(*outcome.requeueAfter);
+    return queue::HandlerResult::done();
+  });
+  spdlog::info("reconciling ThroughputServices with {} workers", options.workers);
+
+  {
+    std::unique_lock lock(stopMu);
+    while (!stopping && !(externalStop != nullptr && externalStop->load())) {
+      stopCv.wait_for(lock, std::chrono::milliseconds(200));
+    }
+  }
+  workers.stop();  // shuts the queue down and drains in-flight reconciles
+  metrics.setLeader(false);
+  for (auto& i : serviceInformers) i->stop();
+  for (auto& i : hpaInformers) i->stop();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace tso::runtime
