@@ -261,6 +261,12 @@ Outcome Reconciler::reconcile(const std::string& key) {
         auto history = st.prom->queryRange(spec.query, end - spec.historySeconds, end, step, timeout);
         if (!history) {
           failure = history.error();
+        } else if (history->samples.empty()) {
+          failure = prom::QueryError{prom::Problem::kNoData,
+                                     "the query returned no samples over the history window (is the metric scraped?)"};
+        } else if (history->nonFinite == history->samples.size()) {
+          failure = prom::QueryError{prom::Problem::kNotFinite,
+                                     "the query returned only NaN/Inf over the history window (a division by zero?)"};
         } else {
           ingest(*history);
           // On the grid, NaN where Prometheus had nothing: the predictor repairs gaps.

@@ -90,13 +90,17 @@ Metrics::Metrics(SnapshotFn snapshots)
                           .Name("tso_reconcile_errors_total")
                           .Help("Reconciles that failed and were retried with backoff.")
                           .Register(*registry_)
-                          .Add({});
+                          .Add({{"controller", "throughputservice"}});
   reconcileDuration_ = &prometheus::BuildHistogram()
                             .Name("tso_reconcile_duration_seconds")
                             .Help("Time one reconcile took, Prometheus queries and API calls included.")
                             .Register(*registry_)
                             .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
-  queueDepth_ = &prometheus::BuildGauge().Name("tso_workqueue_depth").Help("Keys waiting in the work queue.").Register(*registry_).Add({});
+  queueDepth_ = &prometheus::BuildGauge()
+                     .Name("tso_workqueue_depth")
+                     .Help("Keys waiting in the work queue.")
+                     .Register(*registry_)
+                     .Add({{"name", "throughputservice"}});
   modelBytes_ = &prometheus::BuildGauge()
                      .Name("tso_model_state_bytes")
                      .Help("Memory held by per-service model state and recent demand.")

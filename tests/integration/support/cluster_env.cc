@@ -1,11 +1,18 @@
 #include "tests/integration/support/cluster_env.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <random>
 #include <thread>
 
@@ -38,6 +45,78 @@ CommandResult applyManifest(const std::string& ns, const std::string& yaml) {
 }
 
 std::string sourceDir() { return TSO_SOURCE_DIR; }
+
+std::string operatorBinary() { return TSO_OPERATOR_BINARY; }
+
+int freePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::string logPath) : logPath_(std::move(logPath)) {
+  pid_ = fork();
+  if (pid_ == 0) {
+    int fd = open(logPath_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+}
+
+ChildProcess::~ChildProcess() { stop(); }
+
+bool ChildProcess::alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    status_ = status;
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+int ChildProcess::stop() {
+  if (pid_ <= 0) return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+  kill(pid_, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    if (waitpid(pid_, &status_, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status_, 0);
+  pid_ = -1;
+  return -1;
+}
+
+std::string ChildProcess::log() const {
+  std::ifstream in(logPath_);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
 
 std::string installCrds() {
   // Strict: an unknown field in the CRD itself (a YAML slip) is an error, not ignored.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace tso::testing {
 
@@ -45,6 +46,31 @@ class ClusterTest : public ::testing::Test {
  private:
   std::string namespace_;
 };
+
+// A child process (the operator, a private Prometheus) with its output in a log file;
+// stopped with SIGTERM (then SIGKILL after 10 s) when destroyed.
+class ChildProcess {
+ public:
+  ChildProcess(std::vector<std::string> argv, std::string logPath);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  [[nodiscard]] bool alive();
+  // Sends SIGTERM and waits; returns the exit status (or -1 when killed).
+  int stop();
+  [[nodiscard]] std::string log() const;
+
+ private:
+  int pid_ = -1;
+  int status_ = 0;
+  std::string logPath_;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int freePort();
+
+// Path of the built throughput-operator binary.
+std::string operatorBinary();
 
 // Fixture for tests that need a real Prometheus ($TSO_PROMETHEUS_URL, started by
 // scripts/integration.sh via e2e/prometheus/up.sh); skipped without it unless CI=true.

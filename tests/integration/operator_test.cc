@@ -1,0 +1,302 @@
+// The operator end to end: the real binary against the real kube-apiserver (kwok pods with a
+// warm-up) and the real Prometheus. Demand comes from PromQL over time() so history exists at
+// once: a recurring spike must be provisioned (pods Ready) before it starts, by the lead time.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "tests/integration/support/cluster_env.h"
+
+namespace tso::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+double wallNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string jsonpath(const std::string& what, const std::string& ns, const std::string& path) {
+  auto r = kubectl("get " + what + " -n " + ns + " -o jsonpath='{" + path + "}'");
+  return r.exitCode == 0 ? r.output : "";
+}
+
+int intOr(const std::string& s, int def) {
+  try {
+    return s.empty() ? def : std::stoi(s);
+  } catch (...) {
+    return def;
+  }
+}
+
+class OperatorTest : public ClusterTest {
+ protected:
+  void SetUp() override {
+    ClusterTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    const char* prom = std::getenv("TSO_PROMETHEUS_URL");
+    if (prom == nullptr || *prom == '\0') {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true") FAIL() << "CI=true needs TSO_PROMETHEUS_URL";
+      GTEST_SKIP() << "no TSO_PROMETHEUS_URL (run through scripts/integration.sh)";
+    }
+    prometheus_ = prom;
+    ASSERT_TRUE(installCrds().empty());
+  }
+  void TearDown() override {
+    if (op_) {
+      EXPECT_TRUE(op_->alive()) << "the operator exited during the test:\n" << op_->log();
+      op_.reset();
+    }
+    ClusterTest::TearDown();
+  }
+
+  void startOperator(const std::string& prometheusAddress = "") {
+    metricsPort_ = freePort();
+    op_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{operatorBinary(), "run", "--namespace", ns(), "--prometheus-address",
+                                 prometheusAddress.empty() ? prometheus_ : prometheusAddress,
+                                 "--metrics-bind-address", "127.0.0.1:" + std::to_string(metricsPort_),
+                                 "--workers", "2"},
+        ::testing::TempDir() + "operator-" + ns() + ".log");
+    ASSERT_TRUE(waitFor([&] { return runCommand("curl -sf http://127.0.0.1:" + std::to_string(metricsPort_) + "/readyz").exitCode == 0; }, 30s))
+        << op_->log();
+  }
+
+  void deployment(const std::string& name, int replicas, const std::string& warmup = "1s") {
+    auto r = applyManifest(ns(), "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name +
+                                     "}\nspec:\n  replicas: " + std::to_string(replicas) +
+                                     "\n  selector: {matchLabels: {app: " + name + "}}\n  template:\n"
+                                     "    metadata:\n      labels: {app: " + name + "}\n"
+                                     "      annotations: {pod-ready.stage.kwok.x-k8s.io/delay: \"" + warmup + "\"}\n"
+                                     "    spec: {containers: [{name: app, image: registry.invalid/app:1}]}\n");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+  }
+
+  // A ThroughputService named `name` targeting Deployment `name`; `extra` is more spec YAML.
+  void service(const std::string& name, const std::string& query, const std::string& extra = "") {
+    auto r = applyManifest(ns(), "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: " + name +
+                                     "}\nspec:\n  targetRef: {name: " + name + "}\n"
+                                     "  demand:\n    query: '" + query + "'\n    step: 2s\n    history: 1h\n"
+                                     "  capacity: {perReplica: 50, targetUtilization: 1.0}\n"
+                                     "  replicas: {min: 1, max: 20}\n" + extra);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+  }
+
+  std::string condition(const std::string& name, const std::string& type, const std::string& field = "status") {
+    return jsonpath("tps " + name, ns(), ".status.conditions[?(@.type==\"" + type + "\")]." + field);
+  }
+  int replicas(const std::string& name) { return intOr(jsonpath("deployment " + name, ns(), ".spec.replicas"), -1); }
+
+  std::string prometheus_;
+  int metricsPort_ = 0;
+  std::unique_ptr<ChildProcess> op_;
+};
+
+TEST_F(OperatorTest, RecurringSpikeIsProvisionedAheadByTheLeadTime) {
+  // Demand 100/s with a spike to 400/s during seconds 40-59 of every minute; 50/s per pod.
+  // Pods take 8 s to become Ready; the lead time is 10 s.
+  deployment("web", 2, "8s");
+  service("web", "vector(100 + 300 * (time() % 60 >= bool 40))",
+          "  forecast: {leadTime: 10s}\n  behavior: {scaleDown: {stabilizationWindowSeconds: 0}}\n");
+  startOperator();
+  // Watch two spikes after the model is fitted; at each spike start all 8 pods must be Ready,
+  // and the scale-up must have happened at least the lead time before the spike.
+  ASSERT_TRUE(waitFor([&] { return condition("web", "ForecastReady") == "True"; }, 60s)) << op_->log();
+  int provisionedSpikes = 0;
+  double lastLow = -1;  // last time the Deployment was below the spike's 8 replicas
+  double raisedAt = -1;
+  const double deadline = wallNow() + 150;
+  std::string trace;
+  while (wallNow() < deadline && provisionedSpikes < 2) {
+    const double t = wallNow();
+    const int spec = replicas("web");
+    const int ready = intOr(jsonpath("deployment web", ns(), ".status.readyReplicas"), 0);
+    const double sec = std::fmod(t, 60);
+    if (spec < 8) {
+      lastLow = t;
+      raisedAt = -1;
+    } else if (raisedAt < 0) {
+      raisedAt = t;
+      trace += "raised at :" + std::to_string(static_cast<int>(std::fmod(t, 60))) + "; ";
+    }
+    if (sec >= 39.0 && sec < 40.0 && lastLow > 0) {
+      // Just before the spike: it must be fully provisioned, raised lead time (10 s) ahead.
+      if (ready >= 8 && raisedAt > 0 && raisedAt <= t - (sec - 30.0) + 0.75) {
+        ++provisionedSpikes;
+        trace += "spike provisioned (ready " + std::to_string(ready) + "); ";
+        std::this_thread::sleep_for(2s);  // leave the window
+        continue;
+      }
+      ADD_FAILURE() << "at :" << sec << " the Deployment has " << spec << " replicas, " << ready
+                    << " ready, raised " << (raisedAt > 0 ? std::to_string(t - raisedAt) + " s ago" : "not at all")
+                    << "; trace: " << trace;
+      break;
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(provisionedSpikes, 2) << trace << "\n" << op_->log();
+  // Between spikes the replicas come back down (the spike is not simply held).
+  EXPECT_GT(lastLow, 0) << "the Deployment never went below 8 replicas: " << trace;
+  const auto model = condition("web", "ForecastReady", "message");
+  EXPECT_NE(model.find("periodic_30"), std::string::npos) << model;
+  // The ScaledAhead event names the forecast, quantile and lead time.
+  auto events = kubectl("get events -n " + ns() + " --field-selector reason=ScaledAhead -o jsonpath='{.items[*].message}'");
+  EXPECT_NE(events.output.find("P90"), std::string::npos) << events.output;
+  EXPECT_NE(events.output.find("lead time 10s"), std::string::npos) << events.output;
+}
+
+TEST_F(OperatorTest, HpaFloorIsRaisedOwnedAndRemovedWithTheService) {
+  deployment("api", 3);
+  service("api", "vector(400)", "  hpa: {enabled: true}\n");
+  startOperator();
+  ASSERT_TRUE(waitFor([&] { return jsonpath("hpa tso-api", ns(), ".spec.minReplicas") == "8"; }, 60s))
+      << jsonpath("hpa tso-api", ns(), ".spec") << "\n" << op_->log();
+  EXPECT_EQ(jsonpath("hpa tso-api", ns(), ".spec.maxReplicas"), "20");
+  EXPECT_EQ(jsonpath("hpa tso-api", ns(), ".spec.scaleTargetRef.name"), "api");
+  EXPECT_EQ(jsonpath("hpa tso-api", ns(), ".metadata.ownerReferences[0].kind"), "ThroughputService");
+  EXPECT_EQ(jsonpath("hpa tso-api", ns(), ".metadata.ownerReferences[0].controller"), "true");
+  // The HPA controller acts on the floor: the Deployment follows to 8.
+  EXPECT_TRUE(waitFor([&] { return replicas("api") == 8; }, 60s)) << replicas("api");
+  // Deleting the ThroughputService deletes its HPA (garbage collection) and leaves the workload.
+  ASSERT_EQ(kubectl("delete tps api -n " + ns()).exitCode, 0);
+  EXPECT_TRUE(waitFor([&] { return kubectl("get hpa tso-api -n " + ns()).exitCode != 0; }, 60s));
+  EXPECT_EQ(replicas("api"), 8);
+}
+
+TEST_F(OperatorTest, CacheConfigMapIsSizedWithinBounds) {
+  deployment("cache", 1);
+  ASSERT_EQ(kubectl("create configmap cache-config -n " + ns() + " --from-literal=maxmemory=1Mi").exitCode, 0);
+  service("cache", "vector(100)",
+          "  cache: {configMapRef: {name: cache-config, key: maxmemory}, bytesPerDemandUnit: 1048576, min: 64Mi, max: 1Gi}\n");
+  startOperator();
+  ASSERT_TRUE(waitFor([&] { return jsonpath("configmap cache-config", ns(), ".data.maxmemory") == "100Mi"; }, 60s))
+      << jsonpath("configmap cache-config", ns(), ".data") << "\n" << op_->log();
+  EXPECT_EQ(jsonpath("tps cache", ns(), ".status.cache.appliedBytes"), std::to_string(100LL << 20));
+  // Demand beyond the bound: the size stops at max.
+  ASSERT_EQ(kubectl("patch tps cache -n " + ns() + " --type=merge -p '{\"spec\":{\"demand\":{\"query\":\"vector(5000)\"}}}'").exitCode, 0);
+  EXPECT_TRUE(waitFor([&] { return jsonpath("configmap cache-config", ns(), ".data.maxmemory") == "1Gi"; }, 60s))
+      << jsonpath("configmap cache-config", ns(), ".data");
+}
+
+TEST_F(OperatorTest, FallbackWhenPrometheusStopsNeverScalesDownAndRecovers) {
+  // A private Prometheus that this test can stop and start.
+  const int port = freePort();
+  const std::string dir = ::testing::TempDir() + "prom-" + ns();
+  runCommand("mkdir -p " + dir + " && printf 'global: {scrape_interval: 1s}\\n' > " + dir + "/p.yml");
+  auto startProm = [&] {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + dir + "/p.yml",
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(port), "--storage.tsdb.path=" + dir + "/data"},
+        dir + "/prom.log");
+  };
+  auto prom = startProm();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  ASSERT_TRUE(waitFor([&] { return runCommand("curl -sf " + url + "/-/ready").exitCode == 0; }, 30s)) << prom->log();
+  deployment("svc", 2);
+  service("svc", "vector(400)", "  fallback: {staleAfter: 10s}\n");
+  startOperator(url);
+  ASSERT_TRUE(waitFor([&] { return replicas("svc") == 8; }, 60s)) << op_->log();
+
+  prom->stop();
+  ASSERT_TRUE(waitFor([&] { return condition("svc", "Fallback") == "True"; }, 30s)) << op_->log();
+  EXPECT_EQ(condition("svc", "PrometheusAvailable"), "False");
+  EXPECT_EQ(condition("svc", "PrometheusAvailable", "reason"), "PrometheusUnreachable");
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(replicas("svc"), 8) << "replicas reduced while blind";
+    std::this_thread::sleep_for(1s);
+  }
+  auto events = kubectl("get events -n " + ns() + " --field-selector reason=FallbackActivated -o name");
+  EXPECT_FALSE(events.output.empty()) << "no FallbackActivated event";
+
+  prom = startProm();
+  EXPECT_TRUE(waitFor([&] { return condition("svc", "Fallback") == "False" && condition("svc", "PrometheusAvailable") == "True"; }, 60s))
+      << op_->log();
+  EXPECT_EQ(condition("svc", "Ready"), "True");
+}
+
+TEST_F(OperatorTest, ForecastOnlyAndPausedTouchNothing) {
+  deployment("watched", 2);
+  deployment("paused", 2);
+  service("watched", "vector(400)", "  mode: ForecastOnly\n");
+  service("paused", "vector(400)", "  mode: Paused\n");
+  startOperator();
+  ASSERT_TRUE(waitFor([&] { return jsonpath("tps watched", ns(), ".status.desiredReplicas") == "8"; }, 60s)) << op_->log();
+  EXPECT_EQ(condition("watched", "Ready", "reason"), "ForecastOnly");
+  EXPECT_EQ(condition("paused", "Ready", "reason"), "Paused");
+  std::this_thread::sleep_for(6s);
+  EXPECT_EQ(replicas("watched"), 2);
+  EXPECT_EQ(replicas("paused"), 2);
+  EXPECT_EQ(kubectl("get hpa -n " + ns() + " -o name").output, "");
+}
+
+TEST_F(OperatorTest, BadQueriesBecomeConditionsNotCrashes) {
+  deployment("two", 2);
+  deployment("nan", 2);
+  service("two", R"(label_replace(vector(1), "s", "a", "", "") or label_replace(vector(2), "s", "b", "", ""))");
+  service("nan", "vector(0/0)");
+  startOperator();
+  EXPECT_TRUE(waitFor([&] { return condition("two", "ForecastReady", "reason") == "MultipleSeries"; }, 60s))
+      << jsonpath("tps two", ns(), ".status") << "\n" << op_->log();
+  EXPECT_NE(condition("two", "ForecastReady", "message").find("2 series"), std::string::npos);
+  EXPECT_TRUE(waitFor([&] { return condition("nan", "ForecastReady", "reason") == "NotANumber"; }, 60s))
+      << jsonpath("tps nan", ns(), ".status");
+  EXPECT_EQ(replicas("two"), 2);
+  EXPECT_EQ(replicas("nan"), 2);
+  EXPECT_TRUE(op_->alive());
+}
+
+TEST_F(OperatorTest, SpecTheSchemaCannotCheckIsReportedAsInvalidSpec) {
+  deployment("odd", 2);
+  auto r = applyManifest(ns(), "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: odd}\n"
+                               "spec:\n  targetRef: {name: odd}\n  demand: {query: vector(1), step: 1m, history: 5m}\n"
+                               "  capacity: {perReplica: 1}\n  replicas: {max: 3}\n");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  startOperator();
+  ASSERT_TRUE(waitFor([&] { return condition("odd", "InvalidSpec") == "True"; }, 30s)) << op_->log();
+  EXPECT_NE(condition("odd", "InvalidSpec", "message").find("spec.demand.history"), std::string::npos);
+  EXPECT_EQ(condition("odd", "Ready"), "False");
+  auto events = kubectl("get events -n " + ns() + " --field-selector reason=InvalidSpec -o jsonpath='{.items[*].message}'");
+  EXPECT_NE(events.output.find("spec.demand.history"), std::string::npos) << events.output;
+}
+
+TEST_F(OperatorTest, MetricsExportWhatTheChartAndDashboardsQuery) {
+  deployment("m", 2);
+  service("m", "vector(200)", "  forecast: {leadTime: 4s}\n");
+  startOperator();
+  ASSERT_TRUE(waitFor([&] { return jsonpath("tps m", ns(), ".status.desiredReplicas") == "4"; }, 60s)) << op_->log();
+  // Accuracy is exported once forecasts made a lead time ago have been scored.
+  const std::string url = "curl -sf http://127.0.0.1:" + std::to_string(metricsPort_) + "/metrics";
+  ASSERT_TRUE(waitFor([&] { return runCommand(url).output.find("\ntso_forecast_wape{") != std::string::npos; }, 60s));
+  const auto metrics = runCommand(url).output;
+  // Every name the chart's alerts use (charts/throughput-operator/metrics.yaml) is exported.
+  std::ifstream in(sourceDir() + "/charts/throughput-operator/metrics.yaml");
+  std::string line;
+  int names = 0;
+  const std::regex nameLine(R"(^\s+name:\s+(tso_[a-z_]+)\s*$)");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, nameLine)) {
+      ++names;
+      EXPECT_NE(metrics.find("\n" + m[1].str()), std::string::npos) << m[1] << " not exported";
+    }
+  }
+  EXPECT_GE(names, 4);
+  const std::string labels = "{namespace=\"" + ns() + "\",name=\"m\"";
+  EXPECT_NE(metrics.find("tso_demand_actual" + labels + "} 200"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("tso_replicas" + labels + ",source=\"final\"} 4"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("tso_demand_predicted" + labels + ",quantile=\"0.9\"}"), std::string::npos);
+  // The dashboard's data source lists the service with its history.
+  const auto api = runCommand("curl -sf http://127.0.0.1:" + std::to_string(metricsPort_) + "/api/services").output;
+  EXPECT_NE(api.find("\"name\":\"m\""), std::string::npos) << api;
+}
+
+}  // namespace
+}  // namespace tso::testing
