@@ -49,17 +49,30 @@ class CpprestTransport final : public Transport {
   explicit CpprestTransport(Config cfg) : cfg_(std::move(cfg)) {}
 
   Result<HttpResponse> send(const HttpRequest& request, std::string_view bearerToken) override {
-    try {
-      auto& client = clientFor(request.timeout);
-      http::http_response response = client.request(makeMessage(request, bearerToken)).get();
-      HttpResponse out;
-      out.status = response.status_code();
-      out.retryAfterSeconds = retryAfter(response.headers());
-      out.body = response.extract_utf8string(true).get();
-      return out;
-    } catch (const std::exception& e) {
-      return fail(ErrorCode::kTransient, std::string(methodName(request.method)) + " " + request.path +
-                                             ": " + e.what());
+    // A pooled keep-alive connection may have been closed by the server (an apiserver
+    // restart) without the pool noticing; the request then fails before the server saw it.
+    // Like Go's net/http, retry such failures on a fresh connection: always when nothing was
+    // written, and for reads also when no status line came back.
+    constexpr int kStaleConnectionRetries = 4;
+    for (int attempt = 0;; ++attempt) {
+      try {
+        auto& client = clientFor(request.timeout);
+        http::http_response response = client.request(makeMessage(request, bearerToken)).get();
+        HttpResponse out;
+        out.status = response.status_code();
+        out.retryAfterSeconds = retryAfter(response.headers());
+        out.body = response.extract_utf8string(true).get();
+        return out;
+      } catch (const std::exception& e) {
+        std::string what = e.what();
+        bool nothingWritten = what.find("Failed to write request") != std::string::npos;
+        bool noStatus = what.find("Failed to read HTTP status line") != std::string::npos;
+        bool retriable = nothingWritten || (noStatus && request.method == Method::kGet);
+        if (!retriable || attempt >= kStaleConnectionRetries) {
+          return fail(ErrorCode::kTransient, std::string(methodName(request.method)) + " " + request.path +
+                                                 ": " + what);
+        }
+      }
     }
   }
 
@@ -78,8 +91,11 @@ class CpprestTransport final : public Transport {
                                   const std::function<bool(std::string_view)>& onData,
                                   pplx::cancellation_token_source& cts, Cancellation& cancel) {
     try {
-      auto& client = clientFor(request.timeout);
-      http::http_response response = client.request(makeMessage(request, bearerToken), cts.get_token()).get();
+      // A watch holds its connection for minutes; a client of its own keeps it out of the
+      // shared pool, where a half-read or concurrently streamed connection stalled the next
+      // watch (seen against a real apiserver after a 410).
+      auto client = makeClient(request.timeout);
+      http::http_response response = client->request(makeMessage(request, bearerToken), cts.get_token()).get();
       HttpResponse out;
       out.status = response.status_code();
       out.retryAfterSeconds = retryAfter(response.headers());
@@ -89,11 +105,21 @@ class CpprestTransport final : public Transport {
       }
       auto body = response.body();
       std::vector<uint8_t> buf(64 * 1024);
+      auto sb = body.streambuf();
+      using Traits = concurrency::streams::streambuf<uint8_t>::traits;
       while (!cancel.cancelled()) {
-        size_t n = body.streambuf().getn(buf.data(), buf.size()).get();
-        if (n == 0) break;  // the server ended the stream (timeoutSeconds) or it was closed
+        // getn(n) waits until n bytes or the end, which stalls a quiet watch; so block for one
+        // byte, then take only what has already arrived.
+        auto first = sb.bumpc().get();
+        if (first == Traits::eof()) return out;  // the server ended the stream or it was closed
+        buf[0] = static_cast<uint8_t>(first);
+        size_t avail = std::min(sb.in_avail(), buf.size() - 1);
+        size_t n = 1 + (avail > 0 ? sb.getn(buf.data() + 1, avail).get() : 0);
         if (!onData(std::string_view(reinterpret_cast<const char*>(buf.data()), n))) break;
       }
+      // Stopped before the end of the stream: abort the request so its connection is closed
+      // rather than left half-read, where it stalls the next watch on this client.
+      cts.cancel();
       return out;
     } catch (const std::exception& e) {
       if (cancel.cancelled()) return HttpResponse{200, {}, 0};
@@ -118,15 +144,20 @@ class CpprestTransport final : public Transport {
     std::lock_guard lock(mu_);
     auto it = clients_.find(timeout.count());
     if (it != clients_.end()) return *it->second;
+    auto client = makeClient(timeout);
+    auto& ref = *client;
+    clients_.emplace(timeout.count(), std::move(client));
+    return ref;
+  }
+
+  std::unique_ptr<http::client::http_client> makeClient(std::chrono::milliseconds timeout) const {
+    if (timeout.count() <= 0) timeout = cfg_.requestTimeout;
     http::client::http_client_config hc;
     hc.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
     hc.set_validate_certificates(!cfg_.insecureSkipTlsVerify);
     Config tls = cfg_;
     hc.set_ssl_context_callback([tls](boost::asio::ssl::context& ctx) { configureTls(ctx, tls); });
-    auto client = std::make_unique<http::client::http_client>(web::uri(cfg_.server), hc);
-    auto& ref = *client;
-    clients_.emplace(timeout.count(), std::move(client));
-    return ref;
+    return std::make_unique<http::client::http_client>(web::uri(cfg_.server), hc);
   }
 
   Config cfg_;

@@ -13,7 +13,12 @@ std::string_view stateName(Watcher::State s) {
 }
 
 Watcher::Watcher(kube::Api api, WatcherConfig config, Clock& clock)
-    : api_(std::move(api)), config_(std::move(config)), clock_(clock), backoff_(config_.backoff) {}
+    : api_(std::move(api)), config_(std::move(config)), clock_(clock), backoff_(config_.backoff) {
+  if (!config_.initialResourceVersion.empty()) {
+    resourceVersion_ = config_.initialResourceVersion;
+    state_ = State::kListed;
+  }
+}
 
 std::string Watcher::resourceVersion() const {
   std::lock_guard lock(mu_);

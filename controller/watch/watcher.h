@@ -38,6 +38,9 @@ struct WatcherConfig {
   int pageSize = 500;
   int timeoutSeconds = 290;
   bool bookmarks = true;
+  // Start by watching from this resourceVersion (e.g. one persisted before a restart)
+  // instead of listing; if the server no longer has it (410), the watcher re-lists.
+  std::string initialResourceVersion;
   Backoff::Options backoff{};
   // Applied to every object before it is emitted: by default drops managedFields, which
   // the cache never needs and which can be most of an object's size.

@@ -159,6 +159,24 @@ TEST_F(WatcherTest, TransientErrorsResumeFromTheLastVersionWithoutRelisting) {
   EXPECT_EQ(applies.load(), 2);
 }
 
+TEST_F(WatcherTest, TooOldInitialVersionRelistsThenKeepsWatching) {
+  server_->upsert("ns", "a", "1");
+  server_->compact();
+  WatcherConfig c = fastConfig();
+  c.initialResourceVersion = "1";
+  Informer inf(api(), c);
+  inf.start();
+  ASSERT_TRUE(inf.store().waitUntilReady(milliseconds(5000)));
+  EXPECT_EQ(inf.watcher().lastError().code, ErrorCode::kGone);
+  EXPECT_EQ(inf.watcher().relists(), 1u);
+  server_->upsert("ns", "a", "2");
+  EXPECT_TRUE(eventually([&] {
+    auto o = inf.store().get("ns/a");
+    return o && o->body["data"]["v"] == "2";
+  }));
+  inf.stop();
+}
+
 TEST_F(WatcherTest, StopAbortsABlockedWatchPromptly) {
   Informer inf(api(), fastConfig());
   inf.start();
