@@ -299,7 +299,11 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     const std::string name = selectedModel(static_cast<int>(h + 1));
     while (e + 1 < H && selectedModel(static_cast<int>(e + 2)) == name) ++e;
     if (!sel.empty()) sel += "; ";
-    sel += "h" + std::to_string(h + 1) + (e > h ? "-" + std::to_string(e + 1) : "") + ": " + name;
+    // Appended piece by piece: g++ 12 at -O3 flags `"literal" + std::string` with a false
+    // -Wrestrict (GCC bug 105329), which -Werror turns into a Release build failure.
+    sel.append("h").append(std::to_string(h + 1));
+    if (e > h) sel.append("-").append(std::to_string(e + 1));
+    sel.append(": ").append(name);
     h = e + 1;
   }
   report_.selection = sel;
@@ -339,12 +343,8 @@ void Forecaster::update(double y) {
   // The combined one-step forecast, for the next jump test.
   if (!choice_.empty()) {
     const Choice& ch = choice_[0];
-    double one = 0;
     double f = 0;
-    for (std::size_t j = 0; j < ch.count; ++j) {
-      candidates_[ch.idx[j]]->model->forecast(std::span<double>(&one, 1));
-      f += one;
-    }
+    for (std::size_t j = 0; j < ch.count; ++j) f += candidates_[ch.idx[j]]->model->next();
     lastPoint1_ = f / ch.count;
   } else {
     lastPoint1_ = y;
@@ -354,16 +354,20 @@ void Forecaster::update(double y) {
 void Forecaster::finishQuantiles(Forecast& out, std::span<const float> table) const {
   const std::size_t H = out.point.size();
   const double scale = scaleNow();
-  for (std::size_t h = 0; h < H; ++h) {
-    double prev = 0;
-    for (std::size_t k = 0; k < kNq; ++k) {
-      const double t = (h * kNq + k) < table.size() ? table[h * kNq + k] : 0.0;
-      prev = std::max(prev, out.point[h] + scale * t);
-      out.quantiles[h][k] = prev;
-    }
-    // The point forecast is the median: absolute error is the metric, and request counts are
-    // right-skewed (bursts), so the mean the models estimate sits above the median.
-    if (config_.medianPoint) out.point[h] = out.quantiles[h][kP50];
+  // Table rows are non-decreasing in k (fit() makes them so) and scale > 0, so the running
+  // max from 0 the quantiles need is a clamp at 0: a branch-free loop over the 4 levels.
+  const std::size_t rows = std::min(H, table.size() / kNq);
+  for (std::size_t h = 0; h < rows; ++h) {
+    const double p = out.point[h];
+    const float* t = table.data() + h * kNq;
+    auto& q = out.quantiles[h];
+    for (std::size_t k = 0; k < kNq; ++k) q[k] = std::max(0.0, p + scale * t[k]);
+  }
+  for (std::size_t h = rows; h < H; ++h) out.quantiles[h].fill(std::max(0.0, out.point[h]));
+  // The point forecast is the median: absolute error is the metric, and request counts are
+  // right-skewed (bursts), so the mean the models estimate sits above the median.
+  if (config_.medianPoint) {
+    for (std::size_t h = 0; h < H; ++h) out.point[h] = out.quantiles[h][kP50];
   }
 }
 

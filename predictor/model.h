@@ -37,6 +37,12 @@ class Model {
   virtual void update(double y) = 0;
   // out[k] = forecast of the sample k + 1 steps after the last one consumed.
   virtual void forecast(std::span<double> out) const = 0;
+  // out[0] of forecast() alone: the tick's jump test needs only the next step.
+  [[nodiscard]] virtual double next() const {
+    double v = 0;
+    forecast(std::span<double>(&v, 1));
+    return v;
+  }
   // An unforecast jump just happened at value y (the next update will be y): move the level so
   // the forecast follows it at once instead of catching up at the smoothing rate.
   virtual void absorbJump(double y) { (void)y; }

@@ -106,39 +106,57 @@ void LinearTrendModel::reset(std::span<const double>) {
   count_ = 0;
   intercept_ = 0;
   slope_ = 0;
+  sy_ = 0;
+  sxy_ = 0;
 }
 
 void LinearTrendModel::update(double y) {
-  ring_[count_ % ring_.size()] = static_cast<float>(y);
+  const std::size_t w = ring_.size();
+  const auto yf = static_cast<double>(static_cast<float>(y));  // what the ring keeps
+  if (count_ >= w) {
+    // Drop the oldest (x = 0), shift every x down by one, append at x = w - 1.
+    sy_ -= ring_[count_ % w];
+    sxy_ -= sy_;
+    sxy_ += static_cast<double>(w - 1) * yf;
+  } else {
+    sxy_ += static_cast<double>(count_) * yf;
+  }
+  sy_ += yf;
+  ring_[count_ % w] = static_cast<float>(y);
   ++count_;
+  if (count_ % kResum == 0) resum();
   recompute();
 }
 
-// A direct least-squares pass over at most kMaxWindow floats: simpler than running sums and
-// free of their drift; the window is short.
-void LinearTrendModel::recompute() {
+void LinearTrendModel::resum() {
   const std::size_t w = ring_.size();
   const std::size_t n = std::min(count_, w);
-  if (n == 0) return;
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  sy_ = 0;
+  sxy_ = 0;
   for (std::size_t j = 0; j < n; ++j) {
-    const double x = static_cast<double>(j);  // 0 = oldest in the window
     const double y = ring_[(count_ - n + j) % w];
-    sx += x;
-    sy += y;
-    sxx += x * x;
-    sxy += x * y;
+    sy_ += y;
+    sxy_ += static_cast<double>(j) * y;
   }
+}
+
+// Least squares from the running sums; sum x and sum x^2 over 0..n-1 are closed forms.
+void LinearTrendModel::recompute() {
+  const std::size_t n = std::min(count_, ring_.size());
+  if (n == 0) return;
   const double dn = static_cast<double>(n);
+  const double sx = dn * (dn - 1) / 2;
+  const double sxx = (dn - 1) * dn * (2 * dn - 1) / 6;
   const double den = dn * sxx - sx * sx;
-  slope_ = den > 0 ? (dn * sxy - sx * sy) / den : 0.0;
-  intercept_ = sy / dn + slope_ * (dn - 1 - sx / dn);
+  slope_ = den > 0 ? (dn * sxy_ - sx * sy_) / den : 0.0;
+  intercept_ = sy_ / dn + slope_ * (dn - 1 - sx / dn);
 }
 
 void LinearTrendModel::absorbJump(double y) {
   // Forget the window: the old samples describe the regime before the jump.
   const std::size_t w = ring_.size();
   for (std::size_t j = 0; j < w; ++j) ring_[j] = static_cast<float>(y);
+  resum();
   slope_ = 0;
   intercept_ = y;
 }

@@ -3,6 +3,7 @@
 // also candidates the Forecaster may select (short horizons on noisy data often favour them).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -19,6 +20,7 @@ class NaiveModel final : public Model {
   void update(double y) override { last_ = y; }
   void forecast(std::span<double> out) const override;
   void absorbJump(double y) override { last_ = y; }
+  [[nodiscard]] double next() const override { return last_; }
   [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<NaiveModel>(*this); }
   [[nodiscard]] std::size_t stateBytes() const override { return sizeof(*this); }
 
@@ -37,6 +39,7 @@ class SeasonalNaiveModel final : public Model {
   void reset(std::span<const double> history) override;
   void update(double y) override;
   void forecast(std::span<double> out) const override;
+  [[nodiscard]] double next() const override { return ring_[t_ % ring_.size()]; }
   [[nodiscard]] std::unique_ptr<Model> clone() const override {
     return std::make_unique<SeasonalNaiveModel>(*this);
   }
@@ -59,6 +62,7 @@ class EwmaModel final : public Model {
   void update(double y) override;
   void forecast(std::span<double> out) const override;
   void absorbJump(double y) override { level_ = y; }
+  [[nodiscard]] double next() const override { return level_; }
   [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<EwmaModel>(*this); }
   [[nodiscard]] std::size_t stateBytes() const override { return sizeof(*this); }
   [[nodiscard]] double alpha() const { return alpha_; }
@@ -82,15 +86,22 @@ class LinearTrendModel final : public Model {
   void update(double y) override;
   void forecast(std::span<double> out) const override;
   void absorbJump(double y) override;
+  [[nodiscard]] double next() const override { return std::max(0.0, intercept_ + damping_ * slope_); }
   [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<LinearTrendModel>(*this); }
   [[nodiscard]] std::size_t stateBytes() const override { return sizeof(*this) + ring_.capacity() * sizeof(float); }
 
  private:
   void recompute();
+  void resum();
   int window_;
   double damping_;
   std::vector<float> ring_;
   std::size_t count_ = 0;  // samples consumed
+  // Running sums over the window (x = 0 for its oldest sample) make an update O(1); they are
+  // recomputed from the ring every kResum updates so rounding cannot drift.
+  static constexpr std::size_t kResum = 1024;
+  double sy_ = 0;
+  double sxy_ = 0;
   double intercept_ = 0;   // fitted value at the newest sample
   double slope_ = 0;
 };

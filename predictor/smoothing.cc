@@ -17,7 +17,29 @@ double clampFactor(double v) { return std::clamp(v, kMinFactor, kMaxFactor); }
 }  // namespace
 
 Profile::Profile(int period, int width)
-    : period_(period), width_(std::max(1, width)), buckets_(static_cast<std::size_t>(period / std::max(1, width)), 0.0F) {}
+    : period_(period),
+      width_(std::max(1, width)),
+      invDen_(1.0 / (2.0 * std::max(1, width))),
+      buckets_(static_cast<std::size_t>(period / std::max(1, width)), 0.0F) {}
+
+Profile::Cursor Profile::cursorAt(std::size_t t) const {
+  Cursor c;
+  if (period_ == 0) return c;
+  c.phase = static_cast<std::uint32_t>(t % static_cast<std::size_t>(period_));
+  if (width_ == 1) {
+    c.b0 = c.phase;
+    return c;
+  }
+  // Same arithmetic as locate(), kept as integers so advance() can carry.
+  const auto w = static_cast<long>(width_);
+  const long x2 = 2 * static_cast<long>(c.phase) + 1 - w;
+  const long den = 2 * w;
+  const long i0 = x2 >= 0 ? x2 / den : -1;
+  const auto n = static_cast<long>(buckets_.size());
+  c.b0 = static_cast<std::uint32_t>((i0 + n) % n);
+  c.r = static_cast<std::int32_t>(x2 - i0 * den);
+  return c;
+}
 
 Profile::Pos Profile::locate(std::size_t t) const {
   // Bucket b covers samples [b*w, (b+1)*w); its centre is at b*w + (w-1)/2. In units of
@@ -96,6 +118,8 @@ void SmoothingModel::reset(std::span<const double> history) {
   p2_.fill(neutral);
   trend_ = 0;
   t_ = 0;
+  c1_ = p1_.cursorAt(0);
+  c2_ = p2_.cursorAt(0);
   const std::size_t n = history.size();
   const auto p1 = static_cast<std::size_t>(spec_.period1);
   const auto p2 = static_cast<std::size_t>(spec_.period2);
@@ -144,10 +168,12 @@ void SmoothingModel::reset(std::span<const double> history) {
 
 double SmoothingModel::oneStep() const {
   const double base = level_ + params_.phi * trend_;
+  const double s1 = p1_.empty() ? 0.0 : p1_.at(c1_);
+  const double s2 = p2_.empty() ? 0.0 : p2_.at(c2_);
   if (spec_.form == SeasonalForm::kMultiplicative) {
-    return base * (p1_.empty() ? 1.0 : clampFactor(p1_.at(t_))) * (p2_.empty() ? 1.0 : clampFactor(p2_.at(t_)));
+    return base * (p1_.empty() ? 1.0 : clampFactor(s1)) * (p2_.empty() ? 1.0 : clampFactor(s2));
   }
-  return base + p1_.at(t_) + p2_.at(t_);
+  return base + s1 + s2;
 }
 
 void SmoothingModel::update(double y) {
@@ -155,23 +181,25 @@ void SmoothingModel::update(double y) {
   const double g1 = p1_.empty() ? 0.0 : params_.gamma / p1_.width();
   const double g2 = p2_.empty() ? 0.0 : params_.delta / p2_.width();
   if (spec_.form == SeasonalForm::kMultiplicative) {
-    const double s1 = p1_.empty() ? 1.0 : clampFactor(p1_.at(t_));
-    const double s2 = p2_.empty() ? 1.0 : clampFactor(p2_.at(t_));
+    const double s1 = p1_.empty() ? 1.0 : clampFactor(p1_.at(c1_));
+    const double s2 = p2_.empty() ? 1.0 : clampFactor(p2_.at(c2_));
     const double e = y - base * s1 * s2;
     const double s = s1 * s2;
     level_ = std::max(0.0, base + params_.alpha * e / s);
     trend_ = params_.phi * trend_ + params_.beta * e / s;
     const double b = std::max(base, kTiny);
-    if (g1 > 0) p1_.add(t_, g1 * e / (b * s2));
-    if (g2 > 0) p2_.add(t_, g2 * e / (b * s1));
+    if (g1 > 0) p1_.add(c1_, g1 * e / (b * s2));
+    if (g2 > 0) p2_.add(c2_, g2 * e / (b * s1));
   } else {
-    const double e = y - (base + p1_.at(t_) + p2_.at(t_));
+    const double e = y - (base + (p1_.empty() ? 0.0 : p1_.at(c1_)) + (p2_.empty() ? 0.0 : p2_.at(c2_)));
     level_ = base + params_.alpha * e;
     trend_ = params_.phi * trend_ + params_.beta * e;
-    if (g1 > 0) p1_.add(t_, g1 * e);
-    if (g2 > 0) p2_.add(t_, g2 * e);
+    if (g1 > 0) p1_.add(c1_, g1 * e);
+    if (g2 > 0) p2_.add(c2_, g2 * e);
   }
   ++t_;
+  if (!p1_.empty()) p1_.advance(c1_);
+  if (!p2_.empty()) p2_.advance(c2_);
 }
 
 void SmoothingModel::absorbJump(double y) {
@@ -185,21 +213,31 @@ void SmoothingModel::absorbJump(double y) {
 
 void SmoothingModel::forecast(std::span<double> out) const {
   const bool mult = spec_.form == SeasonalForm::kMultiplicative;
-  double damp = 0;
-  double phik = 1;
-  for (std::size_t k = 0; k < out.size(); ++k) {
-    phik *= params_.phi;
-    damp += phik;
-    const double base = level_ + damp * trend_;
-    const std::size_t t = t_ + k;
-    double v = 0;
-    if (mult) {
-      v = base * (p1_.empty() ? 1.0 : clampFactor(p1_.at(t))) * (p2_.empty() ? 1.0 : clampFactor(p2_.at(t)));
-    } else {
-      v = base + p1_.at(t) + p2_.at(t);
+  const std::size_t H = out.size();
+  // Level and damped trend first (the trend is exactly 0 when beta is, the common case).
+  if (trend_ == 0.0) {
+    std::fill(out.begin(), out.end(), level_);
+  } else {
+    double damp = 0;
+    double phik = 1;
+    for (std::size_t k = 0; k < H; ++k) {
+      phik *= params_.phi;
+      damp += phik;
+      out[k] = level_ + damp * trend_;
     }
-    out[k] = std::max(0.0, v);
   }
+  // Then the profiles, walked with cursors (no division per step).
+  auto apply = [&](const Profile& p, Profile::Cursor c) {
+    if (p.empty()) return;
+    for (std::size_t k = 0; k < H; ++k) {
+      const double s = p.at(c);
+      out[k] = mult ? out[k] * clampFactor(s) : out[k] + s;
+      p.advance(c);
+    }
+  };
+  apply(p1_, c1_);
+  apply(p2_, c2_);
+  for (double& o : out) o = std::max(0.0, o);
 }
 
 void SmoothingModel::fit(std::span<const double> history, const FitOptions& options) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,11 +23,46 @@ class Profile {
   Profile() = default;
   Profile(int period, int width);
 
+  // A position in the profile that steps one sample at a time without the divisions of
+  // locate(): the tick and the parameter search walk the profile sample by sample.
+  struct Cursor {
+    std::uint32_t phase = 0;  // sample within the period
+    std::uint32_t b0 = 0;     // bucket whose centre is at or before the sample
+    std::int32_t r = 0;       // half-samples past that centre, in [0, 2 * width)
+  };
+
   [[nodiscard]] bool empty() const { return period_ == 0; }
   [[nodiscard]] int period() const { return period_; }
   [[nodiscard]] int width() const { return width_; }
   [[nodiscard]] double at(std::size_t t) const;
   void add(std::size_t t, double amount);
+  [[nodiscard]] Cursor cursorAt(std::size_t t) const;
+  [[nodiscard]] double at(const Cursor& c) const {
+    if (width_ == 1) return buckets_[c.phase];
+    const double f = c.r * invDen_;
+    return (1.0 - f) * buckets_[c.b0] + f * buckets_[next(c.b0)];
+  }
+  void add(const Cursor& c, double amount) {
+    if (width_ == 1) {
+      buckets_[c.phase] += static_cast<float>(amount);
+      return;
+    }
+    const double f = c.r * invDen_;
+    buckets_[c.b0] += static_cast<float>((1.0 - f) * amount);
+    buckets_[next(c.b0)] += static_cast<float>(f * amount);
+  }
+  void advance(Cursor& c) const {
+    if (++c.phase == static_cast<std::uint32_t>(period_)) {
+      c = cursorAt(0);
+      return;
+    }
+    if (width_ == 1) return;
+    c.r += 2;
+    if (c.r >= 2 * width_) {
+      c.r -= 2 * width_;
+      c.b0 = next(c.b0);
+    }
+  }
   void fill(double v);
   [[nodiscard]] std::size_t bytes() const { return buckets_.capacity() * sizeof(float); }
   // Bucket means of `values` (one entry per sample from phase 0); samples not seen keep `fallback`.
@@ -37,8 +74,12 @@ class Profile {
     double f;
   };
   [[nodiscard]] Pos locate(std::size_t t) const;
+  [[nodiscard]] std::uint32_t next(std::uint32_t b) const {
+    return b + 1 == buckets_.size() ? 0 : b + 1;
+  }
   int period_ = 0;
   int width_ = 1;
+  double invDen_ = 0.5;  // 1 / (2 * width)
   std::vector<float> buckets_;
 };
 
@@ -77,6 +118,7 @@ class SmoothingModel final : public Model {
   void update(double y) override;
   void forecast(std::span<double> out) const override;
   void absorbJump(double y) override;
+  [[nodiscard]] double next() const override { return std::max(0.0, oneStep()); }
   [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<SmoothingModel>(*this); }
   [[nodiscard]] std::size_t stateBytes() const override { return sizeof(*this) + p1_.bytes() + p2_.bytes(); }
   [[nodiscard]] const SmoothingParams& params() const { return params_; }
@@ -90,6 +132,8 @@ class SmoothingModel final : public Model {
   double level_ = 0;
   double trend_ = 0;
   std::size_t t_ = 0;  // samples consumed since reset: the phase of the next sample
+  Profile::Cursor c1_;  // where t_ falls in each profile
+  Profile::Cursor c2_;
 };
 
 }  // namespace tso::predictor
