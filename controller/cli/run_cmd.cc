@@ -23,7 +23,8 @@ constexpr FlagSpec kRunFlags[] = {
     {"prometheus-address", true, "Prometheus URL for services that name none (e.g. http://prometheus:9090)"},
     {"metrics-bind-address", true, "host:port or :port for /metrics, /healthz, /readyz and the dashboard (default :8080)"},
     {"leader-elect", false, "run reconcile workers only while holding the leader Lease"},
-    {"leader-election-namespace", true, "namespace of the leader Lease (default: the kubeconfig's namespace)"},
+    {"leader-election-namespace", true, "namespace of the leader Lease (default: $POD_NAMESPACE, else the kubeconfig's namespace)"},
+    {"leader-election-id", true, "name of the leader Lease (default throughput-operator)"},
     {"workers", true, "concurrent reconciles (default 4)"},
     {"qps", true, "client-side API request rate limit (default 50; 0 disables)"},
     {"burst", true, "client-side API burst (default 100)"},
@@ -126,10 +127,7 @@ int runRun(std::span<const char* const> rawArgs) {
   }
   options.metricsBindAddress = flags->value("metrics-bind-address").value_or(":8080");
   options.leaderElect = flags->has("leader-elect");
-  if (options.leaderElect) {
-    // Refuse rather than run unguarded: two replicas without a lease would both scale.
-    return usage("--leader-elect is not available in this build yet; run a single replica");
-  }
+
   double workers = 4;
   if (!parsePositive(flags->value("workers"), workers) || workers < 1 || workers > 256) {
     return usage("--workers must be a whole number from 1 to 256");
@@ -151,7 +149,11 @@ int runRun(std::span<const char* const> rawArgs) {
   config->qps = qps;
   config->burst = static_cast<int>(burst);
   options.kube = *config;
-  options.leaderElectionNamespace = flags->value("leader-election-namespace").value_or(config->ns);
+  const char* podNamespace = std::getenv("POD_NAMESPACE");
+  options.leaderElectionNamespace = flags->value("leader-election-namespace")
+                                        .value_or(podNamespace != nullptr && *podNamespace != '\0' ? podNamespace : config->ns);
+  options.leaderElectionId = flags->value("leader-election-id").value_or("throughput-operator");
+  if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod != '\0') options.identity = pod;
   spdlog::info("throughput-operator starting: API server {}, namespaces {}, Prometheus {}", config->server,
                namespaces.empty() ? std::string("(all)") : fmt::format("{}", fmt::join(namespaces, ",")),
                options.prometheusAddress.empty() ? std::string("(per service)") : options.prometheusAddress);

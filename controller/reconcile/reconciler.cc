@@ -48,6 +48,9 @@ std::string modelKey(const ServiceSpec& s, const std::string& address) {
 
 std::int64_t floorTo(std::int64_t t, std::int64_t step) { return t - ((t % step) + step) % step; }
 
+// Fewest samples a model must have seen before its forecast drives replicas.
+constexpr std::size_t kMinForecastSamples = 30;
+
 }  // namespace
 
 struct Reconciler::State {
@@ -348,12 +351,15 @@ Outcome Reconciler::reconcile(const std::string& key) {
   }
   ForecastView view{&st.forecast, st.modelTime + step, step,
                     st.forecaster ? st.forecaster->selectedModel(1) : std::string()};
+  // A model fitted on a handful of samples extrapolates wildly; until it has seen enough
+  // history the operator scales on what it measures (and events) only.
+  const bool forecastUsable = st.forecaster && st.fitSamples + st.samplesSinceFit >= kMinForecastSamples;
   const auto calendar = calendarOf(spec);
   // A query problem (two series, NaN, a PromQL error) leaves the operator as blind as an outage.
   if (!queryProblem.empty() && observed.prometheusAvailable) {
     observed.demand.reset();
   }
-  const Decision d = decide(spec, observed, st.forecaster ? &view : nullptr, calendar, lead, *st.planner);
+  const Decision d = decide(spec, observed, forecastUsable ? &view : nullptr, calendar, lead, *st.planner);
 
   // 5. Score the forecasts whose time has come; remember this one for its time.
   while (!st.pending.empty() && std::get<0>(st.pending.front()) <= st.recent->newestTime()) {
@@ -449,6 +455,10 @@ Outcome Reconciler::reconcile(const std::string& key) {
   }
   if (!queryProblem.empty()) {
     setCond("ForecastReady", false, queryProblem, queryMessage);
+  } else if (st.forecaster && !forecastUsable) {
+    setCond("ForecastReady", false, "WarmingUp",
+            st.fitSummary + "; the forecast is used once " + std::to_string(kMinForecastSamples) +
+                " samples were seen, until then replicas follow measured demand");
   } else if (st.forecaster) {
     setCond("ForecastReady", true, "ModelFitted", st.fitSummary);
   } else {

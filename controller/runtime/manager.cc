@@ -14,6 +14,7 @@
 #include "controller/common/signals.h"
 #include "controller/kube/client.h"
 #include "controller/kube/resource.h"
+#include "controller/leader/leader_election.h"
 #include "controller/queue/rate_limiter.h"
 #include "controller/queue/work_queue.h"
 #include "controller/reconcile/reconciler.h"
@@ -166,8 +167,7 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     }
   }
 
-  metrics.setLeader(true);
-  queue::WorkerPool workers(workQueue, std::max(1, options.workers), [&](const std::string& key) {
+  auto handler = [&](const std::string& key) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto outcome = reconcilerFor(key).reconcile(key);
     metrics.observeReconcile(std::chrono::steady_clock::now() - t0, outcome.failed);
@@ -177,8 +177,59 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     }
     if (outcome.requeueAfter) return queue::HandlerResult::requeueAfter(*outcome.requeueAfter);
     return queue::HandlerResult::done();
-  });
-  spdlog::info("reconciling ThroughputServices with {} workers", options.workers);
+  };
+  std::mutex workersMu;
+  std::unique_ptr<queue::WorkerPool> workers;
+  auto startWorkers = [&] {
+    std::lock_guard lock(workersMu);
+    if (workers) return;
+    metrics.setLeader(true);
+    workers = std::make_unique<queue::WorkerPool>(workQueue, std::max(1, options.workers), handler);
+    spdlog::info("reconciling ThroughputServices with {} workers", options.workers);
+  };
+  auto stopWorkers = [&] {
+    std::lock_guard lock(workersMu);
+    if (workers) workers->stop();  // shuts the queue down and drains in-flight reconciles
+    workers.reset();
+    metrics.setLeader(false);
+  };
+
+  int exitCode = 0;
+  std::unique_ptr<leader::KubeLeaseLock> lease;
+  std::unique_ptr<leader::LeaderElector> elector;
+  std::thread electorThread;
+  if (options.leaderElect) {
+    std::string identity = options.identity;
+    if (identity.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof host - 1);
+      identity = std::string(host) + "_" + std::to_string(getpid());
+    }
+    lease = std::make_unique<leader::KubeLeaseLock>(**client, options.leaderElectionNamespace, options.leaderElectionId);
+    leader::ElectorConfig ec;
+    ec.identity = identity;
+    ec.onStartedLeading = [&] {
+      spdlog::info("became leader ({} in Lease {}/{})", identity, options.leaderElectionNamespace, options.leaderElectionId);
+      startWorkers();
+    };
+    ec.onStoppedLeading = [&] {
+      // As controller-runtime does: a replica that lost the lease stops its workers at once
+      // and exits, so it can never act on a stale belief that it leads.
+      std::lock_guard lock(stopMu);
+      if (!stopping) {
+        spdlog::error("lost the leader Lease; stopping workers and exiting");
+        exitCode = 1;
+        stopping = true;
+        stopCv.notify_all();
+      }
+    };
+    ec.onNewLeader = [](const std::string& who) { spdlog::info("the leader is {}", who); };
+    elector = std::make_unique<leader::LeaderElector>(*lease, ec);
+    electorThread = std::thread([&] { elector->run(); });
+    spdlog::info("waiting for the leader Lease {}/{} as {}", options.leaderElectionNamespace, options.leaderElectionId, identity);
+  } else {
+    startWorkers();
+  }
 
   {
     std::unique_lock lock(stopMu);
@@ -186,10 +237,14 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
       stopCv.wait_for(lock, std::chrono::milliseconds(200));
     }
   }
-  workers.stop();  // shuts the queue down and drains in-flight reconciles
-  metrics.setLeader(false);
+  stopWorkers();
+  if (elector) {
+    elector->stop();  // releases the Lease if we hold it, so another replica takes over at once
+    electorThread.join();
+  }
   for (auto& i : serviceInformers) i->stop();
   for (auto& i : hpaInformers) i->stop();
+  if (exitCode != 0) return exitCode;
   spdlog::info("stopped cleanly");
   return 0;
 }
