@@ -298,5 +298,38 @@ TEST_F(OperatorTest, MetricsExportWhatTheChartAndDashboardsQuery) {
   EXPECT_NE(api.find("\"name\":\"m\""), std::string::npos) << api;
 }
 
+TEST_F(OperatorTest, OnlyTheLeaseHolderReconcilesAndSigtermHandsOver) {
+  deployment("le", 2);
+  service("le", "vector(200)");
+  auto start = [&](int port) {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{operatorBinary(), "run", "--namespace", ns(), "--prometheus-address", prometheus_,
+                                 "--metrics-bind-address", "127.0.0.1:" + std::to_string(port), "--leader-elect",
+                                 "--leader-election-namespace", ns()},
+        ::testing::TempDir() + "le-" + std::to_string(port) + ".log");
+  };
+  auto leaderMetric = [](int port) {
+    auto m = runCommand("curl -sf http://127.0.0.1:" + std::to_string(port) + "/metrics").output;
+    auto at = m.find("\ntso_leader ");
+    return at == std::string::npos ? -1 : m[at + 12] - '0';
+  };
+  const int p1 = freePort();
+  auto first = start(p1);
+  ASSERT_TRUE(waitFor([&] { return leaderMetric(p1) == 1; }, 30s)) << first->log();
+  const int p2 = freePort();
+  auto second = start(p2);
+  ASSERT_TRUE(waitFor([&] { return leaderMetric(p2) == 0; }, 30s)) << second->log();
+  ASSERT_TRUE(waitFor([&] { return replicas("le") == 4; }, 60s)) << first->log();
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(leaderMetric(p2), 0) << "two leaders at once";
+  // SIGTERM: the leader drains, releases the Lease, and the other takes over at once.
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(first->stop(), 0) << first->log();
+  ASSERT_TRUE(waitFor([&] { return leaderMetric(p2) == 1; }, 15s)) << second->log();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_NE(first->log().find("stopped cleanly"), std::string::npos);
+  EXPECT_NE(jsonpath("lease throughput-operator", ns(), ".spec.holderIdentity"), "");
+}
+
 }  // namespace
 }  // namespace tso::testing
