@@ -1,23 +1,9 @@
 #include "controller/leader/leader_election.h"
 
-#include <cstdio>
-#include <ctime>
-
 #include "controller/kube/api.h"
+#include "controller/kube/time_format.h"
 
 namespace tso::leader {
-
-std::string formatMicroTime(Clock::WallTime t) {
-  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
-  std::time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[96];  // generous: the compiler cannot bound tm fields
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long>(micros));
-  return buf;
-}
 
 namespace {
 
@@ -89,7 +75,7 @@ std::string LeaderElector::observedLeader() const {
   return observed_.holderIdentity;
 }
 
-std::string LeaderElector::nowText() const { return formatMicroTime(clock_.wallNow()); }
+std::string LeaderElector::nowText() const { return kube::formatMicroTime(clock_.wallNow()); }
 
 bool LeaderElector::tryAcquireOrRenew() {
   auto now = clock_.now();

@@ -96,7 +96,4 @@ class LeaderElector {
   std::mt19937 rng_{std::random_device{}()};
 };
 
-// Formats a wall time as a Kubernetes MicroTime: 2025-01-01T00:00:00.000000Z.
-std::string formatMicroTime(Clock::WallTime t);
-
 }  // namespace tso::leader

@@ -10,6 +10,7 @@
 
 #include "controller/kube/api.h"
 #include "controller/kube/config.h"
+#include "controller/kube/event_recorder.h"
 #include "tests/integration/support/cluster_env.h"
 
 namespace tso::kube {
@@ -197,6 +198,27 @@ TEST_F(KubeClientTest, WrongCertificateAuthorityFailsVerification) {
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code, ErrorCode::kConfig);
   EXPECT_NE(bad.error().message.find("client-key"), std::string::npos);
+}
+
+TEST_F(KubeClientTest, RepeatedEventsAggregateIntoOneEventWithACount) {
+  Api api(*client_, kConfigMaps, ns());
+  auto cm = api.create(configMap("subject", "x"));
+  ASSERT_TRUE(cm.has_value());
+  EventRecorder recorder(*client_, "throughput-operator");
+  ObjectReference ref{"v1", "ConfigMap", ns(), "subject", cm->meta.uid};
+  for (int i = 0; i < 3; ++i) {
+    auto st = recorder.record(ref, EventType::kWarning, "QueryFailed", "prometheus unreachable");
+    ASSERT_TRUE(st.has_value()) << st.error().toString();
+  }
+  Api events(*client_, kEvents, ns());
+  auto list = events.list();
+  ASSERT_TRUE(list.has_value()) << list.error().toString();
+  ASSERT_EQ(list->items.size(), 1u);
+  const auto& ev = list->items[0].body;
+  EXPECT_EQ(ev["count"], 3);
+  EXPECT_EQ(ev["reason"], "QueryFailed");
+  EXPECT_EQ(ev["type"], "Warning");
+  EXPECT_EQ(ev["involvedObject"]["uid"], cm->meta.uid);
 }
 
 }  // namespace

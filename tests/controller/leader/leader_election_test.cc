@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "controller/kube/time_format.h"
+
 namespace tso::leader {
 namespace {
 
@@ -126,10 +128,11 @@ TEST(LeaderElectionTest, LeaderThatCannotRenewWithinDeadlineStopsLeading) {
   EXPECT_FALSE(a.isLeader());
 }
 
-TEST(LeaderElectionTest, MicroTimeFormat) {
+TEST(LeaderElectionTest, LeaseTimesAreMicroTimeInUtc) {
   auto t = std::chrono::sys_days{std::chrono::year{2025} / 3 / 4} + std::chrono::hours(5) +
            std::chrono::minutes(6) + std::chrono::seconds(7) + std::chrono::microseconds(89);
-  EXPECT_EQ(formatMicroTime(t), "2025-03-04T05:06:07.000089Z");
+  EXPECT_EQ(kube::formatMicroTime(t), "2025-03-04T05:06:07.000089Z");
+  EXPECT_EQ(kube::formatTime(t), "2025-03-04T05:06:07Z");
 }
 
 }  // namespace
