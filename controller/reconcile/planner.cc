@@ -45,7 +45,7 @@ double quantileAt(const predictor::Forecast& f, int h, double q) {
 
 int leadSteps(std::int64_t leadSeconds, std::int64_t stepSeconds) {
   if (stepSeconds <= 0) return 1;
-  return static_cast<int>((std::max<std::int64_t>(0, leadSeconds) + stepSeconds - 1) / stepSeconds) + 1;
+  return static_cast<int>((std::max<std::int64_t>(0, leadSeconds) + stepSeconds - 1) / stepSeconds) + 2;
 }
 
 predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec) {
@@ -102,7 +102,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
 
   const double q = spec.quantile;
   const std::int64_t step = spec.stepSeconds;
-  const std::int64_t windowEnd = obs.now + std::max<std::int64_t>(0, leadSeconds) + step;
+  const std::int64_t windowEnd = obs.now + std::max<std::int64_t>(0, leadSeconds) + 2 * step;
   std::optional<double> predicted;
   std::optional<double> scheduled;
   if (fv != nullptr && fv->forecast != nullptr && !fv->forecast->quantiles.empty()) {

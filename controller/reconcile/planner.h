@@ -68,8 +68,9 @@ inline constexpr std::size_t kMaxStatusPoints = 48;
 // predictor's levels (P50, P90, P95, P99); below P50 it is the P50, above P99 the P99.
 double quantileAt(const predictor::Forecast& f, int h, double q);
 
-// Steps of a forecast that cover [now, now + lead + step]: pods started now are ready after
-// `lead`, and the next chance to start more comes one step later.
+// Steps of a forecast that cover [now, now + lead + 2 steps]: pods started now are ready after
+// `lead` (measured from pod creation), the next chance to start more comes one step later, and
+// one more step allows for the workload controllers creating the pods after the scale.
 int leadSteps(std::int64_t leadSeconds, std::int64_t stepSeconds);
 
 // The predictor's planner configured from the spec (bounds, capacity, behavior).

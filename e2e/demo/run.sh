@@ -85,7 +85,7 @@ metadata: {name: checkout}
 spec:
   targetRef: {kind: Deployment, name: checkout}
   demand:
-    query: 'sum(rate(tso_demo_requests_total{service="demo"}[10s]))'
+    query: 'sum(rate(tso_demo_requests_total{service="demo"}[4s]))'
     step: 2s
     history: 1h
   capacity: {perReplica: 50, targetUtilization: 0.8}

@@ -49,10 +49,10 @@ TEST(ReconcilePlannerTest, QuantileInterpolatesBetweenLevels) {
   EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.999), 150);
 }
 
-TEST(ReconcilePlannerTest, LeadWindowCoversLeadPlusOneStep) {
-  EXPECT_EQ(leadSteps(90, 30), 4);
-  EXPECT_EQ(leadSteps(100, 30), 5);
-  EXPECT_EQ(leadSteps(0, 30), 1);
+TEST(ReconcilePlannerTest, LeadWindowCoversLeadPlusTwoSteps) {
+  EXPECT_EQ(leadSteps(90, 30), 5);
+  EXPECT_EQ(leadSteps(100, 30), 6);
+  EXPECT_EQ(leadSteps(0, 30), 2);
 }
 
 TEST(ReconcilePlannerTest, ScalesAheadOfAForecastSpikeWithinTheLeadWindow) {
