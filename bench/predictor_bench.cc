@@ -65,19 +65,22 @@ void BM_TickUpdateAndForecast10k(benchmark::State& state) {
 }
 BENCHMARK(BM_TickUpdateAndForecast10k)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
+// state.range(0) = 1: ForecasterConfig::fastSearch (the operator refit mode).
 void BM_RefitOneWeekSeries(benchmark::State& state) {
   std::vector<Series> data;
   for (int i = 0; i < 32; ++i) data.push_back(week(static_cast<std::uint64_t>(i) + 100));
   std::size_t i = 0;
+  ForecasterConfig config = operatorConfig();
+  config.fastSearch = state.range(0) != 0;
   for (auto _ : state) {
-    Forecaster f(operatorConfig());
+    Forecaster f(config);
     benchmark::DoNotOptimize(f.fit(data[i++ % data.size()].values));
   }
   state.counters["projected_10k_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()) / kSeries, benchmark::Counter::kIsRate |
                                                                                 benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_RefitOneWeekSeries)->Unit(benchmark::kMillisecond)->Iterations(64);
+BENCHMARK(BM_RefitOneWeekSeries)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(64);
 
 }  // namespace
 }  // namespace tso::predictor

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Prints the predictor's backtest and simulate tables (markdown) for every trace in a folder,
 # with the issue-3 targets beside the figures. Used by `make bench` and for the README.
-# Usage: bench/predictor_report.sh BINARY [TRACES_DIR]   (default TRACES_DIR: ../shared/traces)
+# Usage: bench/predictor_report.sh BINARY [TRACES_DIR] [EXTRA FLAGS...]   (default TRACES_DIR:
+# ../shared/traces; extra flags, e.g. --fast-search, go to both backtest and simulate)
 set -euo pipefail
 bin=${1:?usage: predictor_report.sh BINARY [TRACES_DIR]}
 dir=${2:-$(cd "$(dirname "$0")/../.." && pwd)/shared/traces}
+extra=("${@:3}")
 [[ -x $bin ]] || { echo "predictor_report: $bin is not an executable" >&2; exit 2; }
 [[ -d $dir ]] || { echo "predictor_report: no traces folder $dir (the real traces live in ../shared/traces)" >&2; exit 2; }
 tmp=$(mktemp -d)
@@ -14,10 +16,10 @@ traces=("$dir"/*.csv)
 [[ ${#traces[@]} -gt 0 ]] || { echo "predictor_report: no .csv files in $dir" >&2; exit 2; }
 for f in "${traces[@]}"; do
   name=$(basename "$f" .csv)
-  echo "running: $bin backtest --input $f --json" >&2
-  "$bin" backtest --input "$f" --json >"$tmp/$name.backtest.json"
-  echo "running: $bin simulate --input $f --warmup 90s --peak-replicas 50 --json" >&2
-  "$bin" simulate --input "$f" --warmup 90s --peak-replicas 50 --json >"$tmp/$name.simulate.json"
+  echo "running: $bin backtest --input $f --json ${extra[*]}" >&2
+  "$bin" backtest --input "$f" --json "${extra[@]}" >"$tmp/$name.backtest.json"
+  echo "running: $bin simulate --input $f --warmup 90s --peak-replicas 50 --json ${extra[*]}" >&2
+  "$bin" simulate --input "$f" --warmup 90s --peak-replicas 50 --json "${extra[@]}" >"$tmp/$name.simulate.json"
 done
 python3 - "$tmp" <<'PY'
 import json, os, sys

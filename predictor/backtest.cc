@@ -103,6 +103,7 @@ Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& c
   fc.jumpThreshold = config.jumpThreshold;
   fc.keepAllCandidates = true;
   fc.onlyModels = config.onlyModels;
+  fc.fastSearch = config.fastSearch;
   Forecaster forecaster(fc);
 
   // EWMA baseline, alpha fitted per horizon on the training part only.

@@ -21,6 +21,7 @@ struct BacktestConfig {
   std::int64_t refitSeconds = kSecondsPerDay;
   double jumpThreshold = 6.0;
   std::vector<std::string> onlyModels;  // restrict the candidates (empty = all)
+  bool fastSearch = false;              // ForecasterConfig::fastSearch (the operator refit mode)
   // Keep actual / point / P90 at the first horizon for every origin (for plots).
   bool recordTrace = false;
   // Called now and then with the fraction done (progress on a terminal); may be empty.

@@ -18,11 +18,6 @@ constexpr std::size_t kNq = kQuantileLevels.size();
 
 }  // namespace
 
-struct Forecaster::Candidate {
-  std::unique_ptr<Model> model;
-  std::vector<float> quantileTable;  // [h][k], used for per-candidate reports
-};
-
 Forecaster::Forecaster(ForecasterConfig config) : config_(std::move(config)) {
   config_.horizon = std::max(1, config_.horizon);
   if (config_.step <= 0) config_.step = 60;
@@ -33,18 +28,18 @@ Forecaster::Forecaster(Forecaster&&) noexcept = default;
 Forecaster& Forecaster::operator=(Forecaster&&) noexcept = default;
 
 Forecaster::Forecaster(const Forecaster& other)
-    : config_(other.config_),
-      choice_(other.choice_),
-      used_(other.used_),
+    : choice_(other.choice_),
       quantileTable_(other.quantileTable_),
       scale_(other.scale_),
       last_(other.last_),
       lastPoint1_(other.lastPoint1_),
       hasLast_(other.hasLast_),
+      used_(other.used_),
+      candidateTables_(other.candidateTables_),
+      config_(other.config_),
       report_(other.report_) {
-  for (const auto& c : other.candidates_) {
-    candidates_.push_back(std::make_unique<Candidate>(Candidate{c->model->clone(), c->quantileTable}));
-  }
+  models_.reserve(other.models_.size());
+  for (const auto& m : other.models_) models_.push_back(m->clone());
 }
 
 Forecaster& Forecaster::operator=(const Forecaster& other) {
@@ -116,13 +111,14 @@ void Forecaster::buildCandidates(std::size_t train, std::span<const double> hist
                               " samples of training history, have " + std::to_string(train));
       continue;
     }
-    candidates_.push_back(std::make_unique<Candidate>(Candidate{std::move(m), {}}));
+    models_.push_back(std::move(m));
   }
 }
 
 FitReport Forecaster::fit(std::span<const double> fullHistory) {
   report_ = {};
-  candidates_.clear();
+  models_.clear();
+  candidateTables_.clear();
   choice_.clear();
   const auto H = static_cast<std::size_t>(config_.horizon);
   const Seasonality season = seasonalityFor(config_.step);
@@ -139,9 +135,9 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   v = std::min(v, n / 3);
   const std::size_t train = n - v;
   buildCandidates(train, history);
-  if (candidates_.empty()) {
+  if (models_.empty()) {
     // onlyModels excluded everything usable: naive always works.
-    candidates_.push_back(std::make_unique<Candidate>(Candidate{std::make_unique<NaiveModel>(), {}}));
+    models_.push_back(std::make_unique<NaiveModel>());
     report_.notes.push_back("no requested model had enough history: naive used");
   }
 
@@ -149,16 +145,21 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   if (focus.empty()) focus = {1, std::max(1, config_.horizon / 2), config_.horizon};
   FitOptions fo;
   fo.horizons = focus;
-  fo.scoreWindow = std::min(train, std::max<std::size_t>(3 * static_cast<std::size_t>(season.day), 1000));
+  const auto day = static_cast<std::size_t>(std::max(season.day, 0));
+  fo.scoreWindow = std::min(train, std::max<std::size_t>(3 * day, 1000));
   fo.stride = 3;
-  for (auto& c : candidates_) {
-    c->model->fit(history.first(train), fo);
-    report_.candidates.push_back(c->model->name());
+  if (config_.fastSearch) {
+    fo.warmup = std::max<std::size_t>(day, 500);
+    fo.earlyStop = true;
+  }
+  for (auto& m : models_) {
+    m->fit(history.first(train), fo);
+    report_.candidates.push_back(m->name());
   }
 
   // Rolling-origin validation over the last v samples: every candidate forecasts from each
   // origin with the parameters fitted on the training part, then consumes the sample.
-  const std::size_t nc = candidates_.size();
+  const std::size_t nc = models_.size();
   const std::size_t stride = std::max<std::size_t>(1, v / kMaxValidationOrigins);
   std::vector<std::size_t> origins;
   std::vector<double> originScale;
@@ -170,12 +171,12 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     if ((i - train) % stride == 0) {
       origins.push_back(i);
       originScale.push_back(std::max(scale, 1e-3 * std::abs(history[i - 1]) + 1e-9));
-      for (auto& c : candidates_) {
-        c->model->forecast(buf);
+      for (auto& m : models_) {
+        m->forecast(buf);
         fc.insert(fc.end(), buf.begin(), buf.end());
       }
     }
-    for (auto& c : candidates_) c->model->update(history[i]);
+    for (auto& m : models_) m->update(history[i]);
     if (i > 0) scale += kScaleAlpha * (std::abs(history[i] - history[i - 1]) - scale);
   }
   const std::size_t no = origins.size();
@@ -266,26 +267,27 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   };
   quantileTable_ = table([&](std::size_t o, std::size_t h) { return comb[o * H + h]; });
   if (config_.keepAllCandidates) {
+    candidateTables_.resize(nc);
     for (std::size_t c = 0; c < nc; ++c) {
-      candidates_[c]->quantileTable = table([&](std::size_t o, std::size_t h) { return at(o, c, h); });
+      candidateTables_[c] = table([&](std::size_t o, std::size_t h) { return at(o, c, h); });
     }
   } else {
     // Keep only the models some horizon uses: this is what the operator holds per service.
     std::vector<int> remap(nc, -1);
-    std::vector<std::unique_ptr<Candidate>> kept;
+    std::vector<std::unique_ptr<Model>> kept;
     for (auto& ch : choice_) {
       for (std::size_t j = 0; j < ch.count; ++j) {
         auto& r = remap[ch.idx[j]];
         if (r < 0) {
           r = static_cast<int>(kept.size());
-          kept.push_back(std::move(candidates_[ch.idx[j]]));
+          kept.push_back(std::move(models_[ch.idx[j]]));
         }
         ch.idx[j] = static_cast<std::uint8_t>(r);
       }
     }
-    candidates_ = std::move(kept);
+    models_ = std::move(kept);
   }
-  used_.assign(candidates_.size(), 0);
+  used_.assign(models_.size(), 0);
   for (const auto& ch : choice_) {
     for (std::size_t j = 0; j < ch.count; ++j) used_[ch.idx[j]] = 1;
   }
@@ -320,23 +322,23 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
 std::string Forecaster::selectedModel(int h) const {
   if (h < 1 || static_cast<std::size_t>(h) > choice_.size()) return "";
   const Choice& ch = choice_[static_cast<std::size_t>(h - 1)];
-  if (ch.count == 1) return candidates_[ch.idx[0]]->model->name();
+  if (ch.count == 1) return models_[ch.idx[0]]->name();
   std::string s = "mean(";
   for (std::size_t j = 0; j < ch.count; ++j) {
     if (j) s += ",";
-    s += candidates_[ch.idx[j]]->model->name();
+    s += models_[ch.idx[j]]->name();
   }
   return s + ")";
 }
 
-std::string Forecaster::candidateName(std::size_t i) const { return candidates_.at(i)->model->name(); }
+std::string Forecaster::candidateName(std::size_t i) const { return models_.at(i)->name(); }
 
 void Forecaster::update(double y) {
   if (std::isnan(y)) y = lastPoint1_;
   if (hasLast_ && config_.jumpThreshold > 0 && std::abs(y - lastPoint1_) > config_.jumpThreshold * scaleNow()) {
-    for (auto& c : candidates_) c->model->absorbJump(y);
+    for (auto& m : models_) m->absorbJump(y);
   }
-  for (auto& c : candidates_) c->model->update(y);
+  for (auto& m : models_) m->update(y);
   if (hasLast_) scale_ += kScaleAlpha * (std::abs(y - last_) - scale_);
   last_ = y;
   hasLast_ = true;
@@ -344,7 +346,7 @@ void Forecaster::update(double y) {
   if (!choice_.empty()) {
     const Choice& ch = choice_[0];
     double f = 0;
-    for (std::size_t j = 0; j < ch.count; ++j) f += candidates_[ch.idx[j]]->model->next();
+    for (std::size_t j = 0; j < ch.count; ++j) f += models_[ch.idx[j]]->next();
     lastPoint1_ = f / ch.count;
   } else {
     lastPoint1_ = y;
@@ -375,16 +377,16 @@ void Forecaster::forecast(Forecast& out) const {
   const auto H = static_cast<std::size_t>(config_.horizon);
   out.point.assign(H, 0.0);
   out.quantiles.resize(H);
-  if (candidates_.empty() || choice_.empty()) {
+  if (models_.empty() || choice_.empty()) {
     std::fill(out.point.begin(), out.point.end(), last_);
     for (auto& q : out.quantiles) q.fill(last_);
     return;
   }
-  const std::size_t nc = candidates_.size();
+  const std::size_t nc = models_.size();
   out.scratch.resize(nc * H);
   // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too).
   for (std::size_t c = 0; c < nc; ++c) {
-    if (used_[c]) candidates_[c]->model->forecast(std::span<double>(out.scratch).subspan(c * H, H));
+    if (used_[c]) models_[c]->forecast(std::span<double>(out.scratch).subspan(c * H, H));
   }
   for (std::size_t h = 0; h < H; ++h) {
     const Choice& ch = choice_[h];
@@ -399,15 +401,16 @@ void Forecaster::forecastCandidate(std::size_t i, Forecast& out) const {
   const auto H = static_cast<std::size_t>(config_.horizon);
   out.point.assign(H, 0.0);
   out.quantiles.resize(H);
-  candidates_.at(i)->model->forecast(out.point);
-  finishQuantiles(out, candidates_[i]->quantileTable);
+  models_.at(i)->forecast(out.point);
+  finishQuantiles(out, i < candidateTables_.size() ? std::span<const float>(candidateTables_[i])
+                                                   : std::span<const float>());
 }
 
 std::size_t Forecaster::stateBytes() const {
   std::size_t b = sizeof(*this) + choice_.capacity() * sizeof(Choice) + quantileTable_.capacity() * sizeof(float);
-  for (const auto& c : candidates_) {
-    b += sizeof(Candidate) + c->model->stateBytes() + c->quantileTable.capacity() * sizeof(float);
-  }
+  b += models_.capacity() * sizeof(models_[0]) + used_.capacity();
+  for (const auto& m : models_) b += m->stateBytes();
+  for (const auto& t : candidateTables_) b += sizeof(t) + t.capacity() * sizeof(float);
   return b;
 }
 

@@ -6,7 +6,19 @@
 
 namespace tso::predictor {
 
+std::span<const double> searchSpan(std::span<const double> history, const FitOptions& options,
+                                   std::size_t minHistory) {
+  if (options.warmup == 0) return history;
+  const std::size_t span = std::max(options.scoreWindow + options.warmup, minHistory);
+  return history.last(std::min(span, history.size()));
+}
+
 double scoreModel(Model& model, std::span<const double> history, const FitOptions& options) {
+  model.reset(history);
+  return scoreReplay(model, history, options);
+}
+
+double scoreReplay(Model& model, std::span<const double> history, const FitOptions& options) {
   const std::size_t n = history.size();
   int maxH = 1;
   for (int h : options.horizons) maxH = std::max(maxH, h);
@@ -15,7 +27,6 @@ double scoreModel(Model& model, std::span<const double> history, const FitOption
   const std::size_t firstOrigin = n - window;
   const std::size_t stride = std::max<std::size_t>(1, options.stride);
 
-  model.reset(history);
   std::vector<double> out(hmax);
   double sum = 0;
   std::size_t count = 0;

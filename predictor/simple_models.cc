@@ -43,9 +43,10 @@ void EwmaModel::fit(std::span<const double> history, const FitOptions& options) 
   static constexpr double kAlphas[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0};
   double best = std::numeric_limits<double>::infinity();
   double bestAlpha = alpha_;
+  const auto span = searchSpan(history, options, minHistory());
   for (double a : kAlphas) {
     alpha_ = a;
-    const double s = scoreModel(*this, history, options);
+    const double s = scoreModel(*this, span, options);
     if (s < best) {
       best = s;
       bestAlpha = a;
@@ -81,12 +82,13 @@ void LinearTrendModel::fit(std::span<const double> history, const FitOptions& op
   double best = std::numeric_limits<double>::infinity();
   int bestW = window_;
   double bestD = damping_;
+  const auto span = searchSpan(history, options, kMaxWindow);
   for (int w : kWindows) {
     for (double d : kDampings) {
       window_ = w;
       damping_ = d;
       ring_.assign(static_cast<std::size_t>(w), 0.0F);
-      const double s = scoreModel(*this, history, options);
+      const double s = scoreModel(*this, span, options);
       if (s < best) {
         best = s;
         bestW = w;

@@ -141,6 +141,7 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
   fcfg.focusHorizons.clear();
   for (int h = 1; h <= fcfg.horizon; ++h) fcfg.focusHorizons.push_back(h);
   fcfg.jumpThreshold = cfg.jumpThreshold;
+  fcfg.fastSearch = cfg.fastSearch;
   Forecaster forecaster(fcfg);
   Forecast forecast;
   std::int64_t consumed = -1;  // index of the newest sample the forecaster has

@@ -27,6 +27,7 @@ struct SimulationConfig {
   std::size_t predictiveQuantile = kP95;
   std::int64_t predictiveScaleDownSeconds = 300;
   double jumpThreshold = 6.0;
+  bool fastSearch = false;  // ForecasterConfig::fastSearch (the operator refit mode)
   bool recordTimeline = false;
   std::function<void(double)> progress;
 };

@@ -72,6 +72,40 @@ void Profile::add(std::size_t t, double amount) {
   buckets_[p.i1] += static_cast<float>(p.f * amount);
 }
 
+void Profile::accumulate(Cursor c, std::span<double> out, bool multiply, double lo, double hi) const {
+  const std::size_t H = out.size();
+  auto apply = [&](std::size_t k, double s) {
+    if (multiply) {
+      out[k] *= std::clamp(s, lo, hi);
+    } else {
+      out[k] += s;
+    }
+  };
+  if (width_ == 1) {
+    std::size_t i = c.phase;
+    for (std::size_t k = 0; k < H; ++k) {
+      apply(k, buckets_[i]);
+      i = next(static_cast<std::uint32_t>(i));
+    }
+    return;
+  }
+  // Between two bucket centres the profile is linear in the half-sample offset r, and the
+  // walk across a period's end is continuous, so only bucket crossings need care.
+  const std::int32_t den = 2 * width_;
+  std::uint32_t b0 = c.b0;
+  std::int32_t r = c.r;
+  for (std::size_t k = 0; k < H;) {
+    const std::uint32_t b1 = next(b0);
+    const double a = buckets_[b0];
+    const double d = (buckets_[b1] - a) * invDen_;
+    const auto steps = std::min<std::size_t>(H - k, static_cast<std::size_t>((den - r + 1) / 2));
+    for (std::size_t j = 0; j < steps; ++j) apply(k + j, a + static_cast<double>(r + 2 * static_cast<std::int32_t>(j)) * d);
+    k += steps;
+    r += 2 * static_cast<std::int32_t>(steps) - den;
+    b0 = b1;
+  }
+}
+
 void Profile::fill(double v) { std::fill(buckets_.begin(), buckets_.end(), static_cast<float>(v)); }
 
 void Profile::setFromSamples(std::span<const double> values, double fallback) {
@@ -98,7 +132,7 @@ int profileWidth(int period, int maxBuckets) {
 }
 
 SmoothingModel::SmoothingModel(SmoothingSpec spec, SmoothingParams params)
-    : spec_(std::move(spec)), params_(params) {
+    : params_(params), spec_(std::move(spec)) {
   if (spec_.period1 > 0) p1_ = Profile(spec_.period1, profileWidth(spec_.period1, kMaxBuckets1));
   if (spec_.period2 > 0) p2_ = Profile(spec_.period2, profileWidth(spec_.period2, kMaxBuckets2));
 }
@@ -226,58 +260,78 @@ void SmoothingModel::forecast(std::span<double> out) const {
       out[k] = level_ + damp * trend_;
     }
   }
-  // Then the profiles, walked with cursors (no division per step).
-  auto apply = [&](const Profile& p, Profile::Cursor c) {
-    if (p.empty()) return;
-    for (std::size_t k = 0; k < H; ++k) {
-      const double s = p.at(c);
-      out[k] = mult ? out[k] * clampFactor(s) : out[k] + s;
-      p.advance(c);
-    }
-  };
-  apply(p1_, c1_);
-  apply(p2_, c2_);
+  // Then the profiles, walked segment by segment (no division per step).
+  if (!p1_.empty()) p1_.accumulate(c1_, out, mult, kMinFactor, kMaxFactor);
+  if (!p2_.empty()) p2_.accumulate(c2_, out, mult, kMinFactor, kMaxFactor);
   for (double& o : out) o = std::max(0.0, o);
 }
 
 void SmoothingModel::fit(std::span<const double> history, const FitOptions& options) {
-  // Coordinate descent over small grids: a full grid is ~10x the cost for a few percent of
-  // error, and the refit budget is 0.3 ms per series.
+  // Coordinate descent over small sorted grids (with earlyStop: walking from the current value
+  // while the score improves): a full grid costs ~10x for a few percent of error, and the
+  // refit budget is 0.3 ms per series.
   static constexpr double kAlphas[] = {0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.7};
   static constexpr double kGammas[] = {0.0, 0.05, 0.15, 0.4};
   static constexpr double kBetas[] = {0.0, 0.002, 0.01, 0.05};
   static constexpr double kPhis[] = {0.8, 0.95};
 
-  double best = scoreModel(*this, history, options);
-  auto tryParam = [&](double& param, double value) {
+  // A trial replays only the search span, from an initial state computed once: reset() does
+  // not depend on the parameters.
+  const auto span = searchSpan(history, options, minHistory() + static_cast<std::size_t>(spec_.period1));
+  reset(span);
+  const SmoothingModel init = *this;
+  auto score = [&] {
+    level_ = init.level_;
+    trend_ = init.trend_;
+    p1_ = init.p1_;
+    p2_ = init.p2_;
+    t_ = init.t_;
+    c1_ = init.c1_;
+    c2_ = init.c2_;
+    return scoreReplay(*this, span, options);
+  };
+  double best = score();
+  auto tryValue = [&](double& param, double value) {
     const double old = param;
     param = value;
-    const double s = scoreModel(*this, history, options);
+    const double s = score();
     if (s < best) {
       best = s;
-    } else {
-      param = old;
+      return true;
+    }
+    param = old;
+    return false;
+  };
+  auto walk = [&](double& param, std::span<const double> grid) {
+    if (!options.earlyStop) {
+      for (double v : grid) {
+        if (v != param) tryValue(param, v);
+      }
+      return;
+    }
+    const auto above = std::upper_bound(grid.begin(), grid.end(), param);
+    bool moved = false;
+    for (auto it = above; it != grid.end() && tryValue(param, *it); ++it) moved = true;
+    if (moved) return;
+    for (auto it = std::make_reverse_iterator(std::lower_bound(grid.begin(), grid.end(), param));
+         it != grid.rend() && tryValue(param, *it); ++it) {
     }
   };
-  auto sweep = [&](double& param, std::span<const double> grid) {
-    for (double v : grid) {
-      if (v != param) tryParam(param, v);
-    }
-  };
-  sweep(params_.alpha, kAlphas);
-  if (!p1_.empty()) sweep(params_.gamma, kGammas);
-  if (!p2_.empty()) sweep(params_.delta, kGammas);
+  walk(params_.alpha, kAlphas);
+  if (!p1_.empty()) walk(params_.gamma, kGammas);
+  if (!p2_.empty()) walk(params_.delta, kGammas);
   if (spec_.trend) {
     for (double phi : kPhis) {
       for (double beta : kBetas) {
         const SmoothingParams old = params_;
         params_.phi = phi;
         params_.beta = beta * params_.alpha;
-        const double s = scoreModel(*this, history, options);
+        const double s = score();
         if (s < best) {
           best = s;
         } else {
           params_ = old;
+          if (options.earlyStop && beta > 0) break;  // larger gains only get worse past a miss
         }
       }
     }
@@ -285,7 +339,7 @@ void SmoothingModel::fit(std::span<const double> history, const FitOptions& opti
     params_.beta = 0;
     params_.phi = 1.0;
   }
-  sweep(params_.alpha, kAlphas);
+  walk(params_.alpha, kAlphas);
 
   reset(history);
   for (double y : history) update(y);

@@ -63,6 +63,9 @@ class Profile {
       c.b0 = next(c.b0);
     }
   }
+  // out[k] += at(c + k) (additive) or out[k] *= clamp(at(c + k)) (multiplicative) for every k:
+  // the forecast's walk, one linear segment between bucket centres at a time.
+  void accumulate(Cursor c, std::span<double> out, bool multiply, double lo, double hi) const;
   void fill(double v);
   [[nodiscard]] std::size_t bytes() const { return buckets_.capacity() * sizeof(float); }
   // Bucket means of `values` (one entry per sample from phase 0); samples not seen keep `fallback`.
@@ -125,15 +128,16 @@ class SmoothingModel final : public Model {
 
  private:
   [[nodiscard]] double oneStep() const;
-  SmoothingSpec spec_;
-  SmoothingParams params_;
-  Profile p1_;
-  Profile p2_;
+  // Hot state first (the tick reads it for every service); the spec with its name last.
   double level_ = 0;
   double trend_ = 0;
-  std::size_t t_ = 0;  // samples consumed since reset: the phase of the next sample
+  SmoothingParams params_;
   Profile::Cursor c1_;  // where t_ falls in each profile
   Profile::Cursor c2_;
+  Profile p1_;
+  Profile p2_;
+  std::size_t t_ = 0;  // samples consumed since reset: the phase of the next sample
+  SmoothingSpec spec_;
 };
 
 }  // namespace tso::predictor

@@ -26,6 +26,7 @@ constexpr FlagSpec kFlags[] = {
     {"refit", true, "refit interval (default 1d)"},
     {"models", true, "comma-separated candidate models to consider (default: all)"},
     {"jump-threshold", true, "flash-crowd jump threshold in noise units, 0 = off (default 6)"},
+    {"fast-search", false, "operator refit mode: shorter parameter trials with early stopping"},
     {"json", false, "print JSON instead of the table"},
     {"plot", true, "write an SVG of actuals vs the first horizon's forecast and P90"},
 };
@@ -145,6 +146,7 @@ int runBacktest(std::span<const char* const> args) {
       return 2;
     }
   }
+  config.fastSearch = flags->has("fast-search");
   const auto plot = flags->value("plot");
   config.recordTrace = plot.has_value();
 

@@ -25,6 +25,7 @@ constexpr FlagSpec kFlags[] = {
     {"quantile", true, "forecast quantile the predictive policy provisions: p50|p90|p95|p99 (default p95)"},
     {"scale-down-window", true, "predictive scale-down stabilization (default 300s)"},
     {"hpa-target", true, "HPA target utilization in (0, 1] (default 1.0)"},
+    {"fast-search", false, "operator refit mode: shorter parameter trials with early stopping"},
     {"json", false, "print JSON instead of the table"},
     {"plot", true, "write an SVG of needed vs ready replicas per policy"},
 };
@@ -93,6 +94,7 @@ int runSimulate(std::span<const char* const> args) {
   }
   const auto plot = flags->value("plot");
   cfg.recordTimeline = plot.has_value();
+  cfg.fastSearch = flags->has("fast-search");
 
   auto trace = readTraceFile(*input, step);
   if (!trace) {

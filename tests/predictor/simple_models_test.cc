@@ -56,6 +56,31 @@ TEST(SimpleModelsTest, EwmaFitPrefersSlowAlphaOnNoise) {
   EXPECT_LE(m.alpha(), 0.1);
 }
 
+// The window's least squares runs on O(1) running sums; after thousands of updates (past the
+// periodic re-summation) the fit must equal a direct least squares over the last window.
+TEST(SimpleModelsTest, LinearTrendRunningSumsMatchADirectFit) {
+  const int w = 30;
+  LinearTrendModel m(w, 1.0);
+  std::vector<double> y;
+  for (int i = 0; i < 3000; ++i) y.push_back(1000 + 3.0 * i + 50 * std::sin(0.37 * i));
+  m.reset(y);
+  for (double v : y) m.update(v);
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (int j = 0; j < w; ++j) {
+    const double v = static_cast<float>(y[y.size() - w + static_cast<std::size_t>(j)]);
+    sx += j;
+    sy += v;
+    sxx += j * j;
+    sxy += j * v;
+  }
+  const double slope = (w * sxy - sx * sy) / (w * sxx - sx * sx);
+  const double intercept = sy / w + slope * (w - 1 - sx / w);
+  std::vector<double> out(1);
+  m.forecast(out);
+  EXPECT_NEAR(out[0], intercept + slope, 1e-6 * std::abs(out[0]));
+  EXPECT_NEAR(m.next(), out[0], 1e-9 * std::abs(out[0]));
+}
+
 TEST(SimpleModelsTest, LinearTrendExtrapolatesALineAndAbsorbsJumps) {
   std::vector<double> line(200);
   for (std::size_t i = 0; i < line.size(); ++i) line[i] = 10 + 2.0 * static_cast<double>(i);

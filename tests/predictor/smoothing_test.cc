@@ -34,6 +34,28 @@ TEST(SmoothingTest, ProfileInterpolatesBetweenBucketCentres) {
   EXPECT_EQ(p.bytes(), 2 * sizeof(float));
 }
 
+// The tick walks profiles with cursors and linear segments; they must agree with at(t)
+// everywhere, across bucket crossings and the period's end.
+TEST(SmoothingTest, CursorAndSegmentWalkMatchRandomAccess) {
+  for (int width : {1, 5, 30}) {
+    Profile p(width * 12, width);
+    for (int t = 0; t < width * 12; ++t) p.add(static_cast<std::size_t>(t), std::sin(0.7 * t) + 0.01 * t);
+    for (std::size_t start : {std::size_t{0}, std::size_t{3}, static_cast<std::size_t>(width * 12 - 2)}) {
+      Profile::Cursor c = p.cursorAt(start);
+      std::vector<double> add(static_cast<std::size_t>(width * 30), 0.0);
+      std::vector<double> mul(add.size(), 2.0);
+      p.accumulate(c, add, false, 0.0, 0.0);
+      p.accumulate(c, mul, true, -100.0, 100.0);
+      for (std::size_t k = 0; k < add.size(); ++k) {
+        ASSERT_NEAR(p.at(c), p.at(start + k), 1e-6) << "width " << width << " k " << k;
+        ASSERT_NEAR(add[k], p.at(start + k), 1e-5) << "width " << width << " k " << k;
+        ASSERT_NEAR(mul[k], 2.0 * p.at(start + k), 1e-5) << "width " << width << " k " << k;
+        p.advance(c);
+      }
+    }
+  }
+}
+
 TEST(SmoothingTest, DoubleSeasonalBeatsSeasonalNaiveOnSyntheticWeeks) {
   const Series s = hourlyDays(35, 0.05);
   const std::span<const double> all(s.values);
