@@ -9,13 +9,13 @@ CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps tools build unit integration test bench demo cluster-up cluster-down lint format clean help chart-sync
+.PHONY: all deps tools build unit integration test bench fuzz demo cluster-up cluster-down lint format clean help chart-sync
 
 all: build
 
 help:
 	@sed -n '1,4p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: deps tools build unit integration test bench demo cluster-up cluster-down lint format clean chart-sync"
+	@echo "Targets: deps tools build unit integration test bench fuzz demo cluster-up cluster-down lint format clean chart-sync"
 	@echo "Variables: BUILD_DIR=$(BUILD_DIR) BUILD_TYPE=$(BUILD_TYPE) SANITIZE=ON|OFF JOBS=$(JOBS)"
 
 deps:            ## Debian packages (apt-get, idempotent)
@@ -45,6 +45,14 @@ test: deps tools
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR)
+
+# libFuzzer targets (JSON decoders + watch framing, kubeconfig), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	cmake -S tests/fuzz -B build-fuzz -G Ninja -DTSO_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS)
+	build-fuzz/watch_stream_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $$(mktemp -d) tests/fuzz/corpus/watch
+	build-fuzz/kubeconfig_fuzz -max_total_time=$(FUZZ_SECONDS) $$(mktemp -d) tests/fuzz/corpus/kubeconfig
 
 demo: deps tools build
 	@e2e/demo/run.sh $(BUILD_DIR)

@@ -12,3 +12,10 @@ for b in "$build"/bench/*; do
   "$b"
 done
 [[ $found == 1 ]] || echo "bench: no benchmark programs built yet in $build/bench"
+
+# The predictor's backtest/simulate tables over the shared traces, when they are beside the repo.
+traces=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/traces
+if [[ -d $traces && -x $build/throughput-operator ]]; then
+  echo "== predictor report ($traces)"
+  "$(dirname "${BASH_SOURCE[0]}")/../bench/predictor_report.sh" "$build/throughput-operator" "$traces"
+fi

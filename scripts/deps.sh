@@ -11,8 +11,10 @@ packages=(
   libspdlog-dev libgtest-dev libgmock-dev nlohmann-json3-dev libssl-dev libbenchmark-dev
   # servers and tools the tests and the demo run
   prometheus openssl curl ca-certificates libcivetweb-dev
-  # lint
-  shellcheck clang-format clang-tidy
+  # browser test of the dashboard page (tests/browser) and SVG-to-PNG for the plots
+  chromium nodejs npm librsvg2-bin
+  # lint, and libFuzzer's runtime for `make fuzz`
+  shellcheck clang-format clang-tidy clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,8 +1,5 @@
 #include "controller/reconcile/executor.h"
 
-#include <chrono>
-#include <random>
-
 #include "controller/kube/resource.h"
 #include "controller/reconcile/lead_time.h"
 #include "controller/reconcile/units.h"
@@ -112,32 +109,11 @@ Status Executor::writeStatus(const kube::Object& service, const nlohmann::json& 
 
 void ApiEventSink::record(const kube::Object& regarding, std::string_view type, std::string_view reason,
                           std::string_view message) {
-  const auto now = formatRfc3339(std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char suffix[17];
-  std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
-  nlohmann::json event = {
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata", {{"name", regarding.meta.name + "." + suffix}, {"namespace", regarding.meta.ns}}},
-      {"involvedObject",
-       {{"apiVersion", kube::kThroughputServices.apiVersion()},
-        {"kind", kube::kThroughputServices.kind},
-        {"name", regarding.meta.name},
-        {"namespace", regarding.meta.ns},
-        {"uid", regarding.meta.uid},
-        {"resourceVersion", regarding.meta.resourceVersion}}},
-      {"type", type},
-      {"reason", reason},
-      {"message", message},
-      {"source", {{"component", component_}}},
-      {"firstTimestamp", now},
-      {"lastTimestamp", now},
-      {"count", 1}};
-  kube::Api api(client_, kube::kEvents, regarding.meta.ns);
-  (void)api.create(event);  // best effort: an Event lost is not worth failing a reconcile
+  kube::ObjectReference ref{kube::kThroughputServices.apiVersion(), std::string(kube::kThroughputServices.kind),
+                            regarding.meta.ns, regarding.meta.name, regarding.meta.uid};
+  // Best effort: an Event lost is not worth failing a reconcile.
+  (void)recorder_.record(ref, type == "Warning" ? kube::EventType::kWarning : kube::EventType::kNormal,
+                         std::string(reason), std::string(message));
 }
 
 }  // namespace tso::reconcile

@@ -12,6 +12,7 @@
 #include "controller/common/result.h"
 #include "controller/kube/api.h"
 #include "controller/kube/client.h"
+#include "controller/kube/event_recorder.h"
 #include "controller/reconcile/spec.h"
 
 namespace tso::reconcile {
@@ -61,16 +62,15 @@ class Executor {
   kube::Client& client_;
 };
 
-// Events as core/v1 Event objects through the API (no aggregation).
+// Events through the client's EventRecorder (repeats aggregate into a count).
 class ApiEventSink : public EventSink {
  public:
-  ApiEventSink(kube::Client& client, std::string component) : client_(client), component_(std::move(component)) {}
+  explicit ApiEventSink(kube::EventRecorder& recorder) : recorder_(recorder) {}
   void record(const kube::Object& regarding, std::string_view type, std::string_view reason,
               std::string_view message) override;
 
  private:
-  kube::Client& client_;
-  std::string component_;
+  kube::EventRecorder& recorder_;
 };
 
 }  // namespace tso::reconcile

@@ -249,6 +249,15 @@ Outcome Reconciler::reconcile(const std::string& key) {
     }
     if (st.prom) {
       const auto timeout = std::chrono::milliseconds(spec.queryTimeoutMs);
+      auto timed = [&](std::int64_t from, std::int64_t to) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = st.prom->queryRange(spec.query, from, to, step, timeout);
+        if (options_.onQuery) {
+          options_.onQuery(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                           r ? std::string() : std::string(prom::problemReason(r.error().problem)));
+        }
+        return r;
+      };
       auto ingest = [&](const prom::RangeSeries& r) {
         for (const auto& s : r.samples) st.recent->add(s.time, s.value);
       };
@@ -261,7 +270,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
       std::optional<prom::QueryError> failure;
       if (needFit) {
         const std::int64_t end = floorTo(now, step);
-        auto history = st.prom->queryRange(spec.query, end - spec.historySeconds, end, step, timeout);
+        auto history = timed(end - spec.historySeconds, end);
         if (!history) {
           failure = history.error();
         } else if (history->samples.empty()) {
@@ -309,7 +318,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
           }
         }
       } else if (auto range = st.recent->pending(now)) {
-        auto fresh = st.prom->queryRange(spec.query, range->start, range->end, step, timeout);
+        auto fresh = timed(range->start, range->end);
         if (!fresh) failure = fresh.error();
         else {
           ingest(*fresh);

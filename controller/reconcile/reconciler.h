@@ -4,7 +4,9 @@
 // asks the pure planner what to do, has the executor do it, and writes the status last.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -25,6 +27,8 @@ struct ReconcilerOptions {
   std::int64_t refitSeconds = 3600;      // full refit from Prometheus' history this often
   std::size_t recentSteps = 720;         // demand kept per service for accuracy and dashboards
   std::size_t accuracyWindow = 120;      // forecasts scored for status.accuracy
+  // Called after each Prometheus query with its duration and the problem reason (empty on success).
+  std::function<void(double seconds, const std::string& problem)> onQuery;
 };
 
 // The result contract of controller-runtime: done, requeue after a delay, or an error that the

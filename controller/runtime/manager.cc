@@ -13,6 +13,7 @@
 
 #include "controller/common/signals.h"
 #include "controller/kube/client.h"
+#include "controller/kube/event_recorder.h"
 #include "controller/kube/resource.h"
 #include "controller/leader/leader_election.h"
 #include "controller/queue/rate_limiter.h"
@@ -63,6 +64,24 @@ void enqueueOn(watch::Informer& informer, queue::WorkQueue& q) {
   informer.onDelete(add);
 }
 
+// Changes to a Deployment or StatefulSet map to the ThroughputServices that target it, so a
+// manual scale or a rollout is seen at once rather than at the next step.
+void enqueueTargeting(watch::Informer& informer, const watch::Store& services, std::string_view kind,
+                      queue::WorkQueue& q) {
+  auto add = [&services, &q, kind = std::string(kind)](const watch::ObjectPtr& obj) {
+    for (const auto& svc : services.list()) {
+      if (svc->meta.ns != obj->meta.ns) continue;
+      const auto& spec = svc->body.value("spec", nlohmann::json::object());
+      const auto& ref = spec.value("targetRef", nlohmann::json::object());
+      if (ref.value("name", std::string()) == obj->meta.name && ref.value("kind", std::string("Deployment")) == kind) {
+        q.add(svc->key());
+      }
+    }
+  };
+  informer.onApply(add);
+  informer.onDelete(add);
+}
+
 // Changes to owned HPAs map to their owner's key.
 void enqueueOwner(watch::Informer& informer, queue::WorkQueue& q) {
   auto add = [&q](const watch::ObjectPtr& obj) {
@@ -101,6 +120,7 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
   if (namespaces.empty()) namespaces.push_back("");  // all namespaces
   std::vector<std::unique_ptr<watch::Informer>> serviceInformers;
   std::vector<std::unique_ptr<watch::Informer>> hpaInformers;
+  std::vector<std::unique_ptr<watch::Informer>> workloadInformers;
   queue::WorkQueue workQueue(realClock(), queue::defaultControllerRateLimiter());
 
   // One informer (and cache) per watched namespace; each has its reconciler.
@@ -111,11 +131,20 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     hpaConfig.labelSelector = "app.kubernetes.io/managed-by=throughput-operator";
     hpaInformers.push_back(std::make_unique<watch::Informer>(kube::Api(**client, kube::kHorizontalPodAutoscalers, ns), hpaConfig));
     enqueueOwner(*hpaInformers.back(), workQueue);
+    for (const auto* resource : {&kube::kDeployments, &kube::kStatefulSets}) {
+      workloadInformers.push_back(std::make_unique<watch::Informer>(kube::Api(**client, *resource, ns)));
+      enqueueTargeting(*workloadInformers.back(), serviceInformers.back()->store(), resource->kind, workQueue);
+    }
   }
 
-  reconcile::ApiEventSink events(**client, "throughput-operator");
+  kube::EventRecorder recorder(**client, "throughput-operator");
+  reconcile::ApiEventSink events(recorder);
+  std::unique_ptr<Metrics> metricsPtr;  // created below; queries report into it
   reconcile::ReconcilerOptions ropts;
   ropts.defaultPrometheusAddress = options.prometheusAddress;
+  ropts.onQuery = [&metricsPtr](double seconds, const std::string& problem) {
+    if (metricsPtr) metricsPtr->observeQuery(seconds, problem);
+  };
   std::vector<std::unique_ptr<reconcile::Reconciler>> reconcilers;
   for (const auto& inf : serviceInformers) {
     reconcilers.push_back(std::make_unique<reconcile::Reconciler>(**client, inf->store(), events, ropts));
@@ -137,7 +166,8 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     return all;
   };
 
-  Metrics metrics(snapshots);
+  metricsPtr = std::make_unique<Metrics>(snapshots);
+  Metrics& metrics = *metricsPtr;
   auto cachesReady = [&] {
     for (const auto& i : serviceInformers) if (!i->store().ready()) return false;
     return true;
@@ -161,6 +191,7 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
 
   for (auto& i : serviceInformers) i->start();
   for (auto& i : hpaInformers) i->start();
+  for (auto& i : workloadInformers) i->start();
   for (auto& i : serviceInformers) {
     if (!i->store().waitUntilReady(std::chrono::seconds(60))) {
       spdlog::warn("the ThroughputService cache is not synced after 60 s; is the CRD installed?");
@@ -244,6 +275,7 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
   }
   for (auto& i : serviceInformers) i->stop();
   for (auto& i : hpaInformers) i->stop();
+  for (auto& i : workloadInformers) i->stop();
   if (exitCode != 0) return exitCode;
   spdlog::info("stopped cleanly");
   return 0;

@@ -106,6 +106,15 @@ Metrics::Metrics(SnapshotFn snapshots)
                      .Help("Memory held by per-service model state and recent demand.")
                      .Register(*registry_)
                      .Add({});
+  queryDuration_ = &prometheus::BuildHistogram()
+                        .Name("tso_prometheus_query_duration_seconds")
+                        .Help("Duration of the operator's queries to Prometheus (range queries, chunked).")
+                        .Register(*registry_)
+                        .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5});
+  queryErrors_ = &prometheus::BuildCounter()
+                      .Name("tso_prometheus_query_errors_total")
+                      .Help("Prometheus queries that failed, by reason (PrometheusUnreachable, QueryFailed, MultipleSeries, ...).")
+                      .Register(*registry_);
   leader_ = &prometheus::BuildGauge()
                  .Name("tso_leader")
                  .Help("1 while this replica holds the leader lease and runs reconcile workers.")
@@ -121,6 +130,11 @@ void Metrics::observeReconcile(std::chrono::duration<double> took, bool failed) 
   } else {
     reconcileOk_->Increment();
   }
+}
+
+void Metrics::observeQuery(double seconds, const std::string& problem) {
+  queryDuration_->Observe(seconds);
+  if (!problem.empty()) queryErrors_->Add({{"reason", problem}}).Increment();
 }
 
 void Metrics::setQueueDepth(std::size_t depth) { queueDepth_->Set(static_cast<double>(depth)); }

@@ -28,6 +28,8 @@ class Metrics {
   void setQueueDepth(std::size_t depth);
   void setModelBytes(std::size_t bytes);
   void setLeader(bool leader);
+  // One Prometheus query: its duration, and the problem reason when it failed.
+  void observeQuery(double seconds, const std::string& problem);
 
   // The text exposition of every metric.
   [[nodiscard]] std::string serialize() const;
@@ -43,6 +45,8 @@ class Metrics {
   prometheus::Gauge* queueDepth_;
   prometheus::Gauge* modelBytes_;
   prometheus::Gauge* leader_;
+  prometheus::Histogram* queryDuration_;
+  prometheus::Family<prometheus::Counter>* queryErrors_;
 };
 
 }  // namespace tso::runtime
