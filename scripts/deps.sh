@@ -12,7 +12,8 @@ packages=(
   # servers and tools the tests and the demo run
   prometheus openssl curl ca-certificates libcivetweb-dev
   # browser test of the dashboard page (tests/browser) and SVG-to-PNG for the plots
-  chromium nodejs npm librsvg2-bin
+  # (node and npm: see below, they may come from outside Debian)
+  chromium librsvg2-bin
   # lint, and libFuzzer's runtime for `make fuzz`
   shellcheck clang-format clang-tidy clang libclang-rt-14-dev
 )
@@ -23,6 +24,11 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js and npm (the browser test's playwright-core): any install on PATH will do; Debian's
+# npm package conflicts with a nodesource nodejs that bundles its own npm.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "deps: installing ${missing[*]}" >&2
