@@ -165,6 +165,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   std::vector<double> originScale;
   std::vector<double> fc;  // [origin][candidate][h]
   std::vector<double> buf(H);
+  fc.reserve(((v + stride - 1) / stride) * nc * H);  // grown by insert() it was copied ~2x over
   double scale = 0;
   for (std::size_t i = 1; i < train; ++i) scale += kScaleAlpha * (std::abs(history[i] - history[i - 1]) - scale);
   for (std::size_t i = train; i < n; ++i) {

@@ -1,6 +1,7 @@
 #include "predictor/simple_models.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -41,18 +42,42 @@ void SeasonalNaiveModel::forecast(std::span<double> out) const {
 
 void EwmaModel::fit(std::span<const double> history, const FitOptions& options) {
   static constexpr double kAlphas[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0};
-  double best = std::numeric_limits<double>::infinity();
-  double bestAlpha = alpha_;
+  constexpr std::size_t K = std::size(kAlphas);
+  // Every alpha in one replay (the same arithmetic and order as scoreModel() per alpha, so the
+  // same choice): nine passes over the history cost more than the rest of the EWMA's refit.
   const auto span = searchSpan(history, options, minHistory());
-  for (double a : kAlphas) {
-    alpha_ = a;
-    const double s = scoreModel(*this, span, options);
-    if (s < best) {
-      best = s;
-      bestAlpha = a;
+  const std::size_t n = span.size();
+  int maxH = 1;
+  for (int h : options.horizons) maxH = std::max(maxH, h);
+  const std::size_t window = std::min(options.scoreWindow, n);
+  const std::size_t firstOrigin = n - window;
+  const std::size_t stride = std::max<std::size_t>(1, options.stride);
+  std::array<double, K> level{};
+  std::array<double, K> sum{};
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i >= firstOrigin && i > 0 && (i - firstOrigin) % stride == 0) {
+      for (int h : options.horizons) {
+        const std::size_t target = i + static_cast<std::size_t>(h) - 1;
+        if (h < 1 || target >= n) continue;
+        for (std::size_t l = 0; l < K; ++l) sum[l] += std::abs(span[target] - level[l]);
+        ++count;
+      }
+    }
+    if (i == 0) {
+      level.fill(span[0]);
+    } else {
+      for (std::size_t l = 0; l < K; ++l) level[l] += kAlphas[l] * (span[i] - level[l]);
     }
   }
-  alpha_ = bestAlpha;
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t l = 0; l < K && count > 0; ++l) {
+    const double mae = sum[l] / static_cast<double>(count);
+    if (std::isfinite(mae) && mae < best) {
+      best = mae;
+      alpha_ = kAlphas[l];
+    }
+  }
   reset(history);
   for (double y : history) update(y);
 }
@@ -79,25 +104,53 @@ LinearTrendModel::LinearTrendModel(int window, double damping)
 void LinearTrendModel::fit(std::span<const double> history, const FitOptions& options) {
   static constexpr int kWindows[] = {10, 30, 60, 120};
   static constexpr double kDampings[] = {0.8, 0.95};
-  double best = std::numeric_limits<double>::infinity();
-  int bestW = window_;
-  double bestD = damping_;
+  constexpr std::size_t nw = std::size(kWindows), nd = std::size(kDampings);
+  // The damping only shapes the forecast, not the state, and the windows are independent: one
+  // replay steps a model per window and scores every damping from it (the same scores, in
+  // the same order, as one scoreModel() per pair).
   const auto span = searchSpan(history, options, kMaxWindow);
+  const std::size_t n = span.size();
+  int maxH = 1;
+  for (int h : options.horizons) maxH = std::max(maxH, h);
+  const std::size_t window = std::min(options.scoreWindow, n);
+  const std::size_t firstOrigin = n - window;
+  const std::size_t stride = std::max<std::size_t>(1, options.stride);
+  std::vector<LinearTrendModel> trial;
   for (int w : kWindows) {
-    for (double d : kDampings) {
-      window_ = w;
-      damping_ = d;
-      ring_.assign(static_cast<std::size_t>(w), 0.0F);
-      const double s = scoreModel(*this, span, options);
-      if (s < best) {
-        best = s;
-        bestW = w;
-        bestD = d;
+    trial.emplace_back(w, 1.0);
+    trial.back().reset(span);
+  }
+  std::array<double, nw * nd> sum{};
+  std::vector<double> out(static_cast<std::size_t>(maxH));
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i >= firstOrigin && i > 0 && (i - firstOrigin) % stride == 0) {
+      for (std::size_t w = 0; w < nw; ++w) {
+        for (std::size_t d = 0; d < nd; ++d) {
+          trial[w].damping_ = kDampings[d];
+          trial[w].forecast(out);
+          for (int h : options.horizons) {
+            const std::size_t target = i + static_cast<std::size_t>(h) - 1;
+            if (h < 1 || target >= n) continue;
+            sum[w * nd + d] += std::abs(span[target] - out[static_cast<std::size_t>(h) - 1]);
+          }
+        }
+      }
+      for (int h : options.horizons) count += h >= 1 && i + static_cast<std::size_t>(h) - 1 < n ? 1 : 0;
+    }
+    for (auto& m : trial) m.update(span[i]);
+  }
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t w = 0; w < nw && count > 0; ++w) {
+    for (std::size_t d = 0; d < nd; ++d) {
+      const double mae = sum[w * nd + d] / static_cast<double>(count);
+      if (std::isfinite(mae) && mae < best) {
+        best = mae;
+        window_ = kWindows[w];
+        damping_ = kDampings[d];
       }
     }
   }
-  window_ = bestW;
-  damping_ = bestD;
   ring_.assign(static_cast<std::size_t>(window_), 0.0F);
   reset(history);
   for (double y : history) update(y);

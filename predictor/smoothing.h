@@ -70,6 +70,9 @@ class Profile {
   [[nodiscard]] std::size_t bytes() const { return buckets_.capacity() * sizeof(float); }
   // Bucket means of `values` (one entry per sample from phase 0); samples not seen keep `fallback`.
   void setFromSamples(std::span<const double> values, double fallback);
+  // Raw buckets and 1 / (2 * width), for the parameter search's many-lane replay.
+  [[nodiscard]] std::span<const float> buckets() const { return buckets_; }
+  [[nodiscard]] double invDen() const { return invDen_; }
 
  private:
   struct Pos {
@@ -125,6 +128,11 @@ class SmoothingModel final : public Model {
   [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<SmoothingModel>(*this); }
   [[nodiscard]] std::size_t stateBytes() const override { return sizeof(*this) + p1_.bytes() + p2_.bytes(); }
   [[nodiscard]] const SmoothingParams& params() const { return params_; }
+  // Scores every parameter set in `sets` in one replay of `span` from the current state (what
+  // scoreReplay() would return for each, bit for bit): the search's trials share the sample
+  // loop, the profile cursor and the interpolation weights, and the lanes vectorise.
+  void scoreSets(std::span<const double> span, const FitOptions& options, std::span<const SmoothingParams> sets,
+                 std::span<double> scores) const;
 
  private:
   [[nodiscard]] double oneStep() const;

@@ -106,5 +106,33 @@ TEST(SmoothingTest, MinimalHistoryDoesNotCrashAndForecastsAreFinite) {
   }
 }
 
+// The parameter search scores many parameter sets in one replay; each lane must give exactly
+// the score a one-trial replay of the model gives (the search's decisions depend on ties).
+TEST(SmoothingTest, ManyLaneScoresEqualOneTrialReplays) {
+  SyntheticSpec spec;
+  spec.step = 300;
+  spec.days = 15;
+  spec.base = 200;
+  spec.flashCrowds = 2;
+  const Series s = synthesize(spec);
+  const std::vector<SmoothingParams> sets = {
+      {0.1, 0.0, 0.9, 0.1, 0.1}, {0.4, 0.02, 0.8, 0.0, 0.15}, {0.005, 0.0005, 0.95, 0.4, 0.0}, {0.7, 0.0, 0.95, 0.05, 0.4}};
+  for (auto form : {SeasonalForm::kAdditive, SeasonalForm::kMultiplicative}) {
+    for (auto [p1, p2] : {std::pair{0, 0}, {288, 0}, {288, 2016}, {1440, 0}, {7, 0}}) {
+      const SmoothingSpec sp{"m", form, true, p1, p2};
+      const FitOptions fo{{1, 3, 6, 12}, 1000, 3};
+      SmoothingModel model(sp);
+      model.reset(s.values);
+      std::vector<double> lanes(sets.size());
+      model.scoreSets(s.values, fo, sets, lanes);
+      for (std::size_t l = 0; l < sets.size(); ++l) {
+        SmoothingModel one(sp, sets[l]);
+        EXPECT_EQ(lanes[l], scoreModel(one, s.values, fo)) << "form " << static_cast<int>(form) << " p1 " << p1
+                                                           << " p2 " << p2 << " set " << l;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tso::predictor
