@@ -23,13 +23,18 @@ void fft(std::vector<std::complex<double>>& a, bool inverse) {
     const double ang = 2 * std::numbers::pi / static_cast<double>(len) * (inverse ? 1 : -1);
     const std::complex<double> wl(std::cos(ang), std::sin(ang));
     for (std::size_t i = 0; i < n; i += len) {
-      std::complex<double> w(1);
+      // Complex products written out: the same arithmetic as std::complex's operator* on
+      // finite values, without its NaN-recovery branch in the innermost loop.
+      double wr = 1, wi = 0;
       for (std::size_t j = 0; j < len / 2; ++j) {
         const auto u = a[i + j];
-        const auto v = a[i + j + len / 2] * w;
+        const auto x = a[i + j + len / 2];
+        const std::complex<double> v(x.real() * wr - x.imag() * wi, x.real() * wi + x.imag() * wr);
         a[i + j] = u + v;
         a[i + j + len / 2] = u - v;
-        w *= wl;
+        const double t = wr * wl.real() - wi * wl.imag();
+        wi = wr * wl.imag() + wi * wl.real();
+        wr = t;
       }
     }
   }
