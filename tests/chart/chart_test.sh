@@ -46,11 +46,13 @@ render() { "$helm" template tso "$chart" --namespace tso-system --kube-version "
 jp() { KUBECONFIG=/dev/null "$kubectl" annotate --local -f "$1" tso-test=1 -o "jsonpath=$2"; }
 monitoring_apis=(--api-versions monitoring.coreos.com/v1/ServiceMonitor --api-versions monitoring.coreos.com/v1/PrometheusRule)
 
-# render_test_dashboard NAMESPACE OUT: a copy of the chart with one small dashboards/*.json file
-# (the real dashboards come later; the chart ships none yet), rendered with dashboards.enabled.
+# render_test_dashboard NAMESPACE OUT: a copy of the chart whose only dashboards/*.json file is
+# a small test one (the real dashboards are checked by dashboard_test.sh), rendered with
+# dashboards.enabled.
 render_test_dashboard() {
   rm -rf "$work/chart-copy"
   cp -r "$chart" "$work/chart-copy"
+  rm -f "$work/chart-copy"/dashboards/*.json
   printf '{"title": "Test dashboard", "panels": []}\n' >"$work/chart-copy/dashboards/tso-test.json"
   "$helm" template tso "$work/chart-copy" -n tso-system --kube-version "$kube_version" \
     --set dashboards.enabled=true --set "dashboards.namespace=$1" \
