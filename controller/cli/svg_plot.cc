@@ -1,14 +1,16 @@
 #include "controller/cli/svg_plot.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <limits>
 
 namespace tso::cli {
 namespace {
 
-constexpr double kWidth = 1200, kHeight = 420, kLeft = 60, kRight = 160, kTop = 30, kBottom = 40;
+constexpr double kWidth = 1200, kHeight = 470, kLeft = 84, kRight = 24, kTop = 74, kBottom = 62;
 constexpr std::size_t kMaxColumns = 1600;
 
 std::string num(double v) {
@@ -21,13 +23,67 @@ std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
+}
+
+// 1, 2 or 5 times a power of ten, so that about `ticks` steps cover `span`.
+double niceStep(double span, int ticks) {
+  const double raw = span / ticks, p = std::pow(10.0, std::floor(std::log10(raw))), f = raw / p;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+}
+
+std::string tickValue(double v, double step) {
+  char buf[32];
+  const int decimals = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step)));
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+// A tick every 1m ... 28d, the finest that gives at most 12 labels over the span.
+std::int64_t timeTick(double spanSeconds) {
+  static constexpr std::array<std::int64_t, 12> kSteps = {60,    300,       900,       1800,
+                                                          3600,  3 * 3600,  6 * 3600,  12 * 3600,
+                                                          86400, 2 * 86400, 7 * 86400, 28 * 86400};
+  for (auto s : kSteps) {
+    if (spanSeconds / static_cast<double>(s) <= 12) return s;
+  }
+  return kSteps.back();
+}
+
+std::string timeLabel(std::int64_t t, std::int64_t tick, bool absolute) {
+  char buf[32];
+  if (!absolute) {  // seconds since the start of the trace
+    const auto ll = [](std::int64_t v) { return static_cast<long long>(v); };
+    if (tick >= 86400)
+      std::snprintf(buf, sizeof buf, "day %lld", ll(t / 86400));
+    else if (tick >= 3600)
+      std::snprintf(buf, sizeof buf, "+%lldh", ll(t / 3600));
+    else
+      std::snprintf(buf, sizeof buf, "+%lldm", ll(t / 60));
+    return buf;
+  }
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof buf, tick >= 86400 ? "%b %d" : (t % 86400 == 0 ? "%b %d" : "%H:%M"),
+                &tm);
+  return buf;
 }
 
 }  // namespace
@@ -44,23 +100,70 @@ std::string renderSvg(const Plot& plot) {
     }
   }
   if (!(ymax > 0)) ymax = 1;
+  const double ystep = niceStep(ymax, 5);
+  ymax = std::ceil(ymax / ystep) * ystep;
   const double pw = kWidth - kLeft - kRight, ph = kHeight - kTop - kBottom;
-  auto px = [&](std::size_t c) { return kLeft + (cols > 1 ? pw * static_cast<double>(c) / static_cast<double>(cols - 1) : 0); };
+  // Column c covers samples [c*per, (c+1)*per); x is the time of its first sample.
+  const double span = static_cast<double>(len > 1 ? len - 1 : 1) * static_cast<double>(plot.step);
+  auto pxTime = [&](double secondsFromStart) { return kLeft + pw * secondsFromStart / span; };
+  auto px = [&](std::size_t c) {
+    return pxTime(static_cast<double>(c * per) * static_cast<double>(plot.step));
+  };
   auto py = [&](double v) { return kTop + ph * (1 - v / ymax); };
 
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(kWidth) + "\" height=\"" + num(kHeight) +
-                    "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  svg += "<text x=\"" + num(kLeft) + "\" y=\"18\" font-size=\"14\">" + escape(plot.title) + "</text>\n";
-  svg += "<line x1=\"" + num(kLeft) + "\" y1=\"" + num(kTop + ph) + "\" x2=\"" + num(kLeft + pw) + "\" y2=\"" +
-         num(kTop + ph) + "\" stroke=\"#888\"/>\n";
-  for (int k = 0; k <= 4; ++k) {
-    const double v = ymax * k / 4;
-    svg += "<text x=\"4\" y=\"" + num(py(v) + 4) + "\">" + num(v) + "</text>\n";
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(kWidth) +
+                    "\" height=\"" + num(kHeight) + "\" viewBox=\"0 0 " + num(kWidth) + " " +
+                    num(kHeight) +
+                    "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" "
+                    "height=\"100%\" fill=\"white\"/>\n";
+  svg += "<text class=\"title\" x=\"" + num(kLeft) + "\" y=\"20\" font-size=\"15\">" +
+         escape(plot.title) + "</text>\n";
+  const double stepMin = static_cast<double>(plot.step) / 60.0;
+  std::string note = "sample step " + (plot.step % 60 == 0 ? tickValue(stepMin, 1) + " min"
+                                                           : std::to_string(plot.step) + " s");
+  if (per > 1)
+    note +=
+        "; each plotted point is the maximum of " + std::to_string(per) + " samples (peaks kept)";
+  svg += "<text class=\"note\" x=\"" + num(kLeft) + "\" y=\"38\" fill=\"#555\">" + escape(note) +
+         "</text>\n";
+
+  // Horizontal grid and y ticks.
+  for (double v = 0; v <= ymax + ystep / 2; v += ystep) {
+    svg += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + pw) + "\" y1=\"" + num(py(v)) +
+           "\" y2=\"" + num(py(v)) + "\" stroke=\"#e6e6e6\"/>\n<text class=\"ytick\" x=\"" +
+           num(kLeft - 8) + "\" y=\"" + num(py(v) + 4) + "\" text-anchor=\"end\">" +
+           tickValue(v, ystep) + "</text>\n";
   }
-  const double days = static_cast<double>(len) * static_cast<double>(plot.step) / 86400.0;
-  svg += "<text x=\"" + num(kLeft) + "\" y=\"" + num(kHeight - 10) + "\">" + escape(plot.yLabel) + " over " +
-         num(days) + " days (each column is the max of " + std::to_string(per) + " samples)</text>\n";
-  double legendY = kTop + 10;
+  // Time ticks: on round UTC times when the start is a real time, else elapsed from the start.
+  const bool absolute = plot.start > 0;
+  const std::int64_t tick = timeTick(span);
+  const std::int64_t end = plot.start + static_cast<std::int64_t>(span);
+  std::int64_t t = absolute ? (plot.start + tick - 1) / tick * tick : 0;
+  for (; t <= (absolute ? end : static_cast<std::int64_t>(span)); t += tick) {
+    const double x = pxTime(static_cast<double>(absolute ? t - plot.start : t));
+    svg += "<line x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(kTop) + "\" y2=\"" +
+           num(kTop + ph + 5) + "\" stroke=\"#f0f0f0\"/>\n<text class=\"xtick\" x=\"" + num(x) +
+           "\" y=\"" + num(kTop + ph + 19) + "\" text-anchor=\"middle\">" +
+           escape(timeLabel(t, tick, absolute)) + "</text>\n";
+  }
+  // Axes and their titles.
+  svg += "<line x1=\"" + num(kLeft) + "\" y1=\"" + num(kTop) + "\" x2=\"" + num(kLeft) +
+         "\" y2=\"" + num(kTop + ph) + "\" stroke=\"#555\"/>\n<line x1=\"" + num(kLeft) +
+         "\" y1=\"" + num(kTop + ph) + "\" x2=\"" + num(kLeft + pw) + "\" y2=\"" + num(kTop + ph) +
+         "\" stroke=\"#555\"/>\n";
+  const double midY = kTop + ph / 2;
+  svg += "<text class=\"axis-title\" x=\"18\" y=\"" + num(midY) + "\" transform=\"rotate(-90 18 " +
+         num(midY) + ")\" text-anchor=\"middle\">" + escape(plot.yLabel) + "</text>\n";
+  const double days = span / 86400.0;
+  char spanText[48];
+  std::snprintf(spanText, sizeof spanText, "%.1f days", days);
+  svg += "<text class=\"axis-title\" x=\"" + num(kLeft + pw / 2) + "\" y=\"" + num(kHeight - 12) +
+         "\" text-anchor=\"middle\">" +
+         (absolute ? std::string("time (UTC), ") : std::string("time since the start, ")) +
+         spanText + "</text>\n";
+
+  // Series, then the legend above the plot: a swatch and the name of each.
+  double legendX = kLeft;
   for (const auto& l : plot.lines) {
     std::string pts;
     for (std::size_t c = 0; c < cols; ++c) {
@@ -71,10 +174,13 @@ std::string renderSvg(const Plot& plot) {
       if (!std::isfinite(m)) continue;
       pts += num(px(c)) + "," + num(py(m)) + " ";
     }
-    svg += "<polyline fill=\"none\" stroke=\"" + l.color + "\" stroke-width=\"1\" points=\"" + pts + "\"/>\n";
-    svg += "<text x=\"" + num(kLeft + pw + 10) + "\" y=\"" + num(legendY) + "\" fill=\"" + l.color + "\">" +
-           escape(l.name) + "</text>\n";
-    legendY += 16;
+    svg += "<polyline class=\"series\" data-name=\"" + escape(l.name) +
+           "\" fill=\"none\" stroke=\"" + l.color + "\" stroke-width=\"1.2\" points=\"" + pts +
+           "\"/>\n";
+    svg += "<g class=\"legend\"><line x1=\"" + num(legendX) + "\" x2=\"" + num(legendX + 24) +
+           "\" y1=\"56\" y2=\"56\" stroke=\"" + l.color + "\" stroke-width=\"3\"/><text x=\"" +
+           num(legendX + 30) + "\" y=\"60\">" + escape(l.name) + "</text></g>\n";
+    legendX += 50 + 7.0 * static_cast<double>(l.name.size());
   }
   svg += "</svg>\n";
   return svg;
@@ -88,35 +194,58 @@ std::expected<void, std::string> writeSvg(const std::string& path, const Plot& p
   return {};
 }
 
-std::expected<void, std::string> writeBacktestPlot(const std::string& path, const predictor::Series& series,
-                                                   const predictor::BacktestReport& report,
-                                                   const std::string& horizonLabel) {
+Plot backtestPlot(const predictor::Series& series, const predictor::BacktestReport& report,
+                  const std::string& horizonLabel) {
   Plot plot;
-  plot.title = "backtest: actual vs forecast " + horizonLabel + " ahead (auto), with P90";
-  plot.yLabel = "demand per step";
+  plot.title =
+      "backtest: actual demand vs the forecast made " + horizonLabel + " earlier (point and P90)";
+  plot.yLabel = "demand (trace units per sample)";
   plot.step = series.step;
-  PlotLine actual{"actual", "#222222", {}}, point{"forecast", "#1f77b4", {}}, p90{"P90", "#ff7f0e", {}};
-  for (const auto& t : report.trace) {
-    actual.values.push_back(t.actual);
-    point.values.push_back(t.point);
-    p90.values.push_back(t.p90);
+  PlotLine actual{"actual", "#222222", {}}, point{"forecast (point)", "#1f77b4", {}},
+      p90{"forecast P90", "#ff7f0e", {}};
+  if (!report.trace.empty()) {
+    const std::size_t first = report.trace.front().index;
+    plot.start = series.timeAt(first);
+    const std::size_t n = report.trace.back().index - first + 1;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (auto* l : {&actual, &point, &p90}) l->values.assign(n, nan);
+    for (const auto& t : report.trace) {
+      actual.values[t.index - first] = t.actual;
+      point.values[t.index - first] = t.point;
+      p90.values[t.index - first] = t.p90;
+    }
   }
   plot.lines = {p90, actual, point};
-  return writeSvg(path, plot);
+  return plot;
 }
 
-std::expected<void, std::string> writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report) {
+Plot simulatePlot(const predictor::SimulationReport& report) {
   Plot plot;
-  plot.title = "simulate: replicas demand needs vs ready replicas per policy";
+  plot.title = "simulate: replicas the demand needs vs replicas ready, per scaling policy";
   plot.yLabel = "replicas";
   plot.start = report.start;
   plot.step = report.tickSeconds;
-  plot.lines.push_back({"needed", "#222222", {report.needed.begin(), report.needed.end()}});
   static const char* kColors[] = {"#2ca02c", "#d62728", "#9467bd"};
   for (std::size_t p = 0; p < report.ready.size() && p < report.policies.size(); ++p) {
-    plot.lines.push_back({report.policies[p].name, kColors[p % 3], {report.ready[p].begin(), report.ready[p].end()}});
+    plot.lines.push_back({report.policies[p].name + " (ready)",
+                          kColors[p % 3],
+                          {report.ready[p].begin(), report.ready[p].end()}});
   }
-  return writeSvg(path, plot);
+  // Drawn last so the target every policy chases stays visible.
+  plot.lines.push_back({"needed", "#222222", {report.needed.begin(), report.needed.end()}});
+  return plot;
+}
+
+std::expected<void, std::string> writeBacktestPlot(const std::string& path,
+                                                   const predictor::Series& series,
+                                                   const predictor::BacktestReport& report,
+                                                   const std::string& horizonLabel) {
+  return writeSvg(path, backtestPlot(series, report, horizonLabel));
+}
+
+std::expected<void, std::string> writeSimulatePlot(const std::string& path,
+                                                   const predictor::SimulationReport& report) {
+  return writeSvg(path, simulatePlot(report));
 }
 
 }  // namespace tso::cli

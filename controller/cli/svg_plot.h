@@ -28,13 +28,21 @@ struct Plot {
 };
 
 // Renders at most ~1600 columns: longer lines are reduced to each column's maximum (peaks are
-// what capacity is about).
+// what capacity is about). Axes with tick labels (UTC times when start > 0) and titles, a legend
+// above the plot; each line is a polyline.series with data-name.
 std::string renderSvg(const Plot& plot);
 std::expected<void, std::string> writeSvg(const std::string& path, const Plot& plot);
 
-std::expected<void, std::string> writeBacktestPlot(const std::string& path, const predictor::Series& series,
+// The plots the commands write, built apart from the file so tests can render them.
+Plot backtestPlot(const predictor::Series& series, const predictor::BacktestReport& report,
+                  const std::string& horizonLabel);
+Plot simulatePlot(const predictor::SimulationReport& report);
+
+std::expected<void, std::string> writeBacktestPlot(const std::string& path,
+                                                   const predictor::Series& series,
                                                    const predictor::BacktestReport& report,
                                                    const std::string& horizonLabel);
-std::expected<void, std::string> writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report);
+std::expected<void, std::string> writeSimulatePlot(const std::string& path,
+                                                   const predictor::SimulationReport& report);
 
 }  // namespace tso::cli
