@@ -500,9 +500,39 @@ void SmoothingModel::fit(std::span<const double> history, const FitOptions& opti
   reset(span);
   std::vector<SmoothingParams> sets;
   std::vector<double> scores;
+  // Scores already computed are not replayed again: with beta = 0 the trend stays exactly 0
+  // (reset() starts it at 0), so phi cannot change the score and is left out of the key;
+  // the last alpha walk repeats the first one's sets when nothing else moved.
+  std::vector<std::pair<SmoothingParams, double>> memo;
+  auto sameScore = [](const SmoothingParams& a, const SmoothingParams& b) {
+    return a.alpha == b.alpha && a.beta == b.beta && (a.beta == 0 || a.phi == b.phi) && a.gamma == b.gamma &&
+           a.delta == b.delta;
+  };
+  std::vector<SmoothingParams> fresh;  // the sets of this step that need a replay
+  std::vector<double> freshScores;
+  std::vector<std::size_t> slot;       // per set: its index in `fresh`, or npos when memoised
   auto evaluate = [&] {
+    constexpr auto npos = static_cast<std::size_t>(-1);
     scores.assign(sets.size(), 0.0);
-    scoreSets(span, options, sets, scores);
+    slot.assign(sets.size(), npos);
+    fresh.clear();
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      const auto known = std::find_if(memo.begin(), memo.end(), [&](const auto& m) { return sameScore(m.first, sets[i]); });
+      if (known != memo.end()) {
+        scores[i] = known->second;
+        continue;
+      }
+      const auto dup = std::find_if(fresh.begin(), fresh.end(), [&](const auto& f) { return sameScore(f, sets[i]); });
+      slot[i] = static_cast<std::size_t>(dup - fresh.begin());
+      if (dup == fresh.end()) fresh.push_back(sets[i]);
+    }
+    if (fresh.empty()) return;
+    freshScores.assign(fresh.size(), 0.0);
+    scoreSets(span, options, fresh, freshScores);
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      if (slot[i] != npos) scores[i] = freshScores[slot[i]];
+    }
+    for (std::size_t f = 0; f < fresh.size(); ++f) memo.emplace_back(fresh[f], freshScores[f]);
   };
   double best = std::numeric_limits<double>::infinity();
   // Walks one parameter's grid; `first` = the current parameters are scored in the same pass.
