@@ -41,9 +41,10 @@ struct ForecasterConfig {
   // When not empty, only candidates with these names are considered.
   std::vector<std::string> onlyModels;
   // Operator refit mode: a parameter trial replays the score window after one day of warm-up
-  // instead of the whole training history, and grids are walked with early stopping. About
-  // 1.6x faster on one-week series (more on the 3-week default history), slightly less
-  // accurate on WorldCup98 (see predictor/README.md).
+  // instead of the whole training history, and grids are walked with early stopping. Since
+  // the search scores each step's trials in one pass, only ~5 % faster on one-week series
+  // (more on the 3-week default history) and slightly less accurate on WorldCup98 (see
+  // predictor/README.md).
   bool fastSearch = false;
   // Seasonal naive is offered only when its raw ring fits this many samples (memory budget).
   std::size_t maxRingSamples = 2016;
