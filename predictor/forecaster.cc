@@ -29,7 +29,6 @@ Forecaster& Forecaster::operator=(Forecaster&&) noexcept = default;
 
 Forecaster::Forecaster(const Forecaster& other)
     : choice_(other.choice_),
-      quantileTable_(other.quantileTable_),
       scale_(other.scale_),
       last_(other.last_),
       lastPoint1_(other.lastPoint1_),
@@ -287,7 +286,8 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     }
     return t;
   };
-  quantileTable_ = table([&](std::size_t o, std::size_t h) { return comb[o * H + h]; });
+  const auto combTable = table([&](std::size_t o, std::size_t h) { return comb[o * H + h]; });
+  for (std::size_t h = 0; h < H; ++h) std::copy_n(combTable.begin() + static_cast<long>(h * kNq), kNq, choice_[h].q.begin());
   if (config_.keepAllCandidates) {
     candidateTables_.resize(nc);
     for (std::size_t c = 0; c < nc; ++c) {
@@ -309,9 +309,9 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     }
     models_ = std::move(kept);
   }
-  used_.assign(models_.size(), 0);
+  used_ = 0;
   for (const auto& ch : choice_) {
-    for (std::size_t j = 0; j < ch.count; ++j) used_[ch.idx[j]] = 1;
+    for (std::size_t j = 0; j < ch.count; ++j) used_ |= std::uint64_t{1} << ch.idx[j];
   }
   if (no == 0) report_.notes.push_back("too little history to validate (" + std::to_string(n) +
                                        " samples): first candidate used, quantiles collapse to the point");
@@ -375,15 +375,16 @@ void Forecaster::update(double y) {
   }
 }
 
-void Forecaster::finishQuantiles(Forecast& out, std::span<const float> table) const {
+template <typename Row>
+void Forecaster::finishQuantiles(Forecast& out, std::size_t tableRows, Row row) const {
   const std::size_t H = out.point.size();
   const double scale = scaleNow();
   // Table rows are non-decreasing in k (fit() makes them so) and scale > 0, so the running
   // max from 0 the quantiles need is a clamp at 0: a branch-free loop over the 4 levels.
-  const std::size_t rows = std::min(H, table.size() / kNq);
+  const std::size_t rows = std::min(H, tableRows);
   for (std::size_t h = 0; h < rows; ++h) {
     const double p = out.point[h];
-    const float* t = table.data() + h * kNq;
+    const float* t = row(h);
     auto& q = out.quantiles[h];
     for (std::size_t k = 0; k < kNq; ++k) q[k] = std::max(0.0, p + scale * t[k]);
   }
@@ -408,7 +409,7 @@ void Forecaster::forecast(Forecast& out) const {
   out.scratch.resize(nc * H);
   // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too).
   for (std::size_t c = 0; c < nc; ++c) {
-    if (used_[c]) models_[c]->forecast(std::span<double>(out.scratch).subspan(c * H, H));
+    if ((used_ >> c) & 1U) models_[c]->forecast(std::span<double>(out.scratch).subspan(c * H, H));
   }
   for (std::size_t h = 0; h < H; ++h) {
     const Choice& ch = choice_[h];
@@ -416,7 +417,7 @@ void Forecaster::forecast(Forecast& out) const {
     for (std::size_t j = 0; j < ch.count; ++j) f += out.scratch[ch.idx[j] * H + h];
     out.point[h] = f / ch.count;
   }
-  finishQuantiles(out, quantileTable_);
+  finishQuantiles(out, choice_.size(), [&](std::size_t h) { return choice_[h].q.data(); });
 }
 
 void Forecaster::forecastCandidate(std::size_t i, Forecast& out) const {
@@ -424,13 +425,14 @@ void Forecaster::forecastCandidate(std::size_t i, Forecast& out) const {
   out.point.assign(H, 0.0);
   out.quantiles.resize(H);
   models_.at(i)->forecast(out.point);
-  finishQuantiles(out, i < candidateTables_.size() ? std::span<const float>(candidateTables_[i])
-                                                   : std::span<const float>());
+  const std::span<const float> table =
+      i < candidateTables_.size() ? std::span<const float>(candidateTables_[i]) : std::span<const float>();
+  finishQuantiles(out, table.size() / kNq, [&](std::size_t h) { return table.data() + h * kNq; });
 }
 
 std::size_t Forecaster::stateBytes() const {
-  std::size_t b = sizeof(*this) + choice_.capacity() * sizeof(Choice) + quantileTable_.capacity() * sizeof(float);
-  b += models_.capacity() * sizeof(models_[0]) + used_.capacity();
+  std::size_t b = sizeof(*this) + choice_.capacity() * sizeof(Choice);
+  b += models_.capacity() * sizeof(models_[0]);
   for (const auto& m : models_) b += m->stateBytes();
   for (const auto& t : candidateTables_) b += sizeof(t) + t.capacity() * sizeof(float);
   return b;

@@ -92,24 +92,27 @@ class Forecaster {
   [[nodiscard]] std::size_t stateBytes() const;
 
  private:
+  // Everything the tick reads for one horizon, side by side in one array: which models to
+  // average and the normalised error quantiles of that combination.
   struct Choice {
     std::array<std::uint8_t, 3> idx{};
     std::uint8_t count = 0;
+    std::array<float, kQuantileLevels.size()> q{};
   };
   void buildCandidates(std::size_t historySize, std::span<const double> history);
-  void finishQuantiles(Forecast& out, std::span<const float> table) const;
+  template <typename Row>
+  void finishQuantiles(Forecast& out, std::size_t rows, Row row) const;
   [[nodiscard]] double scaleNow() const;
 
   // Hot state first: every update() and forecast() of every service reads these, so they
   // share the object's first cache lines; the configuration and the report follow.
   std::vector<std::unique_ptr<Model>> models_;  // candidates (kept ones after fit)
-  std::vector<Choice> choice_;                  // per horizon
-  std::vector<float> quantileTable_;            // [h][k] normalised error quantiles of the combination
+  std::vector<Choice> choice_;                  // per horizon, with its quantile row
   double scale_ = 0;       // EW mean |y_t - y_{t-1}|: the unit of the error quantiles
   double last_ = 0;        // previous sample
   double lastPoint1_ = 0;  // combined one-step forecast made before the newest sample
   bool hasLast_ = false;
-  std::vector<std::uint8_t> used_;  // per candidate: does any horizon's choice use it
+  std::uint64_t used_ = 0;  // bit c: some horizon's choice uses candidate c (at most 64 candidates)
   std::vector<std::vector<float>> candidateTables_;  // per candidate, for per-model reports
   ForecasterConfig config_;
   FitReport report_;
