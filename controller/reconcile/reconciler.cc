@@ -528,7 +528,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
       for (const auto& [t, actual, point, upper] : st.scored) forecastAt.emplace_back(t, upper);
       for (const auto& [t, point, upper] : st.pending) forecastAt.emplace_back(t, upper);
       std::size_t di = 0;
-      int lastDesired = st.desiredHistory.empty() ? d.desired : st.desiredHistory.front().second;
+      int lastDesired = -1;  // unknown before this operator's first decision
       for (std::size_t i = 0; i < values.size(); ++i) {
         const std::int64_t t = first + static_cast<std::int64_t>(i) * step;
         s.times.push_back(t);

@@ -67,7 +67,7 @@ struct ServiceSnapshot {
   std::vector<std::int64_t> times;
   std::vector<double> actual;
   std::vector<double> forecastForTime;  // the chosen quantile forecast made lead ahead; NaN if none
-  std::vector<int> desiredHistory;
+  std::vector<int> desiredHistory;  // -1 before the operator's first decision
 };
 
 class Reconciler {

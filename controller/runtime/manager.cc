@@ -34,9 +34,11 @@ std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
   for (const auto& s : snaps) {
     nlohmann::json actual = nlohmann::json::array();
     nlohmann::json predicted = nlohmann::json::array();
+    nlohmann::json desired = nlohmann::json::array();
     for (std::size_t i = 0; i < s.times.size(); ++i) {
       actual.push_back(num(s.actual[i]));
       predicted.push_back(num(s.forecastForTime[i]));
+      desired.push_back(s.desiredHistory[i] < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.desiredHistory[i]));
     }
     out.push_back({{"namespace", s.ns},
                    {"name", s.name},
@@ -52,7 +54,7 @@ std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
                    {"model", s.model},
                    {"step", s.step},
                    {"history", {{"times", s.times}, {"actual", actual}, {"predicted", predicted},
-                                {"desired", s.desiredHistory}}}});
+                                {"desired", desired}}}});
   }
   return out.dump();
 }

@@ -115,6 +115,11 @@ Metrics::Metrics(SnapshotFn snapshots)
                       .Name("tso_prometheus_query_errors_total")
                       .Help("Prometheus queries that failed, by reason (PrometheusUnreachable, QueryFailed, MultipleSeries, ...).")
                       .Register(*registry_);
+  // Every reason starts at 0 so rate() has a series before the first error.
+  for (const char* reason : {"PrometheusUnreachable", "PrometheusHTTPError", "QueryFailed", "NoData",
+                             "MultipleSeries", "NotANumber", "BadResponse"}) {
+    queryErrors_->Add({{"reason", reason}});
+  }
   leader_ = &prometheus::BuildGauge()
                  .Name("tso_leader")
                  .Help("1 while this replica holds the leader lease and runs reconcile workers.")
