@@ -4,26 +4,21 @@
 
 #include <deque>
 
+#include "tests/controller/support/scripted_transport.h"
+
 namespace tso::prom {
 namespace {
 
-// Records requests and answers from a script; a missing answer is a connection failure.
-class ScriptedTransport : public kube::Transport {
- public:
-  std::vector<kube::HttpRequest> requests;
+// Answers from a script, in order; a missing answer is a connection failure.
+struct Script {
   std::deque<Result<kube::HttpResponse>> answers;
-
-  Result<kube::HttpResponse> send(const kube::HttpRequest& request, std::string_view) override {
-    requests.push_back(request);
-    if (answers.empty()) return fail(ErrorCode::kTransient, "connection refused");
-    auto a = answers.front();
-    answers.pop_front();
-    return a;
-  }
-  Result<kube::HttpResponse> stream(const kube::HttpRequest&, std::string_view,
-                                    const std::function<bool(std::string_view)>&,
-                                    kube::Cancellation&) override {
-    return fail(ErrorCode::kInternal, "not used");
+  std::unique_ptr<testing::ScriptedTransport> transport() {
+    return std::make_unique<testing::ScriptedTransport>([this](const kube::HttpRequest&) -> Result<kube::HttpResponse> {
+      if (answers.empty()) return fail(ErrorCode::kTransient, "connection refused");
+      auto a = answers.front();
+      answers.pop_front();
+      return a;
+    });
   }
 };
 
@@ -52,27 +47,28 @@ TEST(PromRequestTest, RangeQueryKeepsThePathPrefix) {
 }
 
 TEST(PromClientTest, LongRangesAreSplitUnderThePointLimit) {
-  auto transport = std::make_unique<ScriptedTransport>();
+  Script script;
+  auto transport = script.transport();
   auto* t = transport.get();
   const std::int64_t step = 30;
   const std::int64_t start = 0;
   const std::int64_t end = start + 25'000 * step;  // 25,001 points: three queries
-  t->answers.push_back(kube::HttpResponse{200, matrix(start, start + 9'999 * step, step), 0});
-  t->answers.push_back(kube::HttpResponse{200, matrix(start + 10'000 * step, start + 19'999 * step, step), 0});
-  t->answers.push_back(kube::HttpResponse{200, matrix(start + 20'000 * step, end, step), 0});
+  script.answers.push_back(kube::HttpResponse{200, matrix(start, start + 9'999 * step, step), 0});
+  script.answers.push_back(kube::HttpResponse{200, matrix(start + 10'000 * step, start + 19'999 * step, step), 0});
+  script.answers.push_back(kube::HttpResponse{200, matrix(start + 20'000 * step, end, step), 0});
   Client client(std::move(transport), "");
   auto r = client.queryRange("up", start, end, step, std::chrono::seconds(5));
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->samples.size(), 25'001U);
-  ASSERT_EQ(t->requests.size(), 3U);
-  EXPECT_NE(t->requests[1].path.find("&start=300000&end=599970&"), std::string::npos)
-      << t->requests[1].path;
-  EXPECT_NE(t->requests[2].path.find("&start=600000&end=750000&"), std::string::npos)
-      << t->requests[2].path;
+  const auto requests = t->requests();
+  ASSERT_EQ(requests.size(), 3U);
+  EXPECT_NE(requests[1].path.find("&start=300000&end=599970&"), std::string::npos) << requests[1].path;
+  EXPECT_NE(requests[2].path.find("&start=600000&end=750000&"), std::string::npos) << requests[2].path;
 }
 
 TEST(PromClientTest, ConnectionFailureIsUnreachable) {
-  Client client(std::make_unique<ScriptedTransport>(), "");
+  Script script;
+  Client client(script.transport(), "");
   auto r = client.query("up", 1, std::chrono::seconds(1));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().problem, Problem::kUnreachable);
@@ -80,13 +76,14 @@ TEST(PromClientTest, ConnectionFailureIsUnreachable) {
 }
 
 TEST(PromClientTest, InvalidRangeIsRejectedWithoutARequest) {
-  auto transport = std::make_unique<ScriptedTransport>();
+  Script script;
+  auto transport = script.transport();
   auto* t = transport.get();
   Client client(std::move(transport), "");
   auto r = client.queryRange("up", 100, 50, 30, std::chrono::seconds(1));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().problem, Problem::kQueryError);
-  EXPECT_TRUE(t->requests.empty());
+  EXPECT_TRUE(t->requests().empty());
 }
 
 TEST(PromClientTest, ConnectRejectsANonHttpAddress) {
