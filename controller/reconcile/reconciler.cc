@@ -115,10 +115,9 @@ std::size_t Reconciler::modelBytes() const {
   std::lock_guard lock(mu_);
   std::size_t total = 0;
   for (const auto& [key, state] : states_) {
+    // Read from the snapshot: the worker may be replacing the model while metrics are scraped.
     std::lock_guard snapLock(state->snapMu);
-    total += sizeof(State);
-    if (state->recent) total += state->recent->memoryBytes();
-    if (state->forecaster) total += state->forecaster->stateBytes();
+    total += sizeof(State) + state->snap.modelBytes;
   }
   return total;
 }
@@ -518,6 +517,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
     s.fallback = d.fallback;
     s.model = view.model;
     s.step = step;
+    s.modelBytes = st.recent->memoryBytes() + (st.forecaster ? st.forecaster->stateBytes() : 0);
     st.desiredHistory.emplace_back(now, d.desired);
     while (st.desiredHistory.size() > options_.recentSteps) st.desiredHistory.pop_front();
     if (st.recent->size() > 0) {

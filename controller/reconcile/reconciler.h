@@ -63,6 +63,7 @@ struct ServiceSnapshot {
   bool fallback = false;
   std::string model;
   std::int64_t step = 0;
+  std::size_t modelBytes = 0;  // recent-demand buffer + forecaster state
   // Recent past for charts: grid times with actual demand and what was forecast for them.
   std::vector<std::int64_t> times;
   std::vector<double> actual;

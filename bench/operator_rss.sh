@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Memory of the operator with N ThroughputServices (default 2000), each with a fitted model and
+# its recent-demand buffer: creates them in ForecastOnly mode (all watching one Deployment, so
+# nothing is scaled), runs the operator until every one has a status with a forecast, then
+# prints the process RSS and the model-state gauge. Needs the local cluster and Prometheus
+# (e2e/cluster/up.sh, e2e/prometheus/up.sh). Prints figures; asserts nothing.
+# Usage: bench/operator_rss.sh BINARY [N]
+set -euo pipefail
+bin=${1:?usage: bench/operator_rss.sh BINARY [N]}
+n=${2:-2000}
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+eval "$("$repo/e2e/cluster/up.sh" | tail -n 1)"
+eval "$("$repo/e2e/prometheus/up.sh" | tail -n 1)"
+ns=tso-rss-$$
+port=$((20000 + RANDOM % 10000))
+kubectl apply -f "$repo/crds/throughput.dev_throughputservices.yaml" >/dev/null
+kubectl create namespace "$ns" >/dev/null
+trap 'kill "${op:-0}" 2>/dev/null || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+until kubectl get serviceaccount default -n "$ns" >/dev/null 2>&1; do sleep 0.2; done
+kubectl -n "$ns" create deployment web --image=registry.invalid/web:1 --replicas=1 >/dev/null
+# A week of minute history per service: weekly shape from time(), so every model has data.
+for ((i = 0; i < n; i++)); do
+  cat <<YAML
+---
+apiVersion: throughput.dev/v1alpha1
+kind: ThroughputService
+metadata: {name: svc-$i}
+spec:
+  targetRef: {name: web}
+  mode: ForecastOnly
+  demand:
+    query: 'vector(1000 + 500 * sin(time() / 13751) + $i)'
+    step: 1m
+    history: 7d
+  capacity: {perReplica: 100}
+  replicas: {min: 1, max: 100}
+  forecast: {leadTime: 2m}
+YAML
+done | kubectl apply -n "$ns" --server-side -f - >/dev/null
+echo "created $n ThroughputServices in $ns"
+"$bin" run --namespace "$ns" --prometheus-address "$TSO_PROMETHEUS_URL" --metrics-bind-address "127.0.0.1:$port" \
+  --workers 4 --log-level warn >/tmp/operator-rss-$$.log 2>&1 &
+op=$!
+start=$SECONDS
+while true; do
+  done_count=$(kubectl get tps -n "$ns" -o jsonpath='{range .items[*]}{.status.predictedDemand}{"\n"}{end}' | grep -c . || true)
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$op/status")
+  echo "t=$((SECONDS - start))s services with a forecast: $done_count/$n  RSS ${rss} kB"
+  [[ $done_count -ge $n ]] && break
+  ((SECONDS - start < 900)) || { echo "gave up after 900 s"; break; }
+  sleep 10
+done
+sleep 5
+echo "== operator with $n ThroughputServices (7 d of 1-minute history each)"
+grep -E 'VmRSS|VmHWM' "/proc/$op/status"
+curl -s "127.0.0.1:$port/metrics" | grep -E '^tso_model_state_bytes|^tso_reconcile_duration_seconds_(sum|count)'
