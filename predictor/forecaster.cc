@@ -39,6 +39,12 @@ Forecaster::Forecaster(const Forecaster& other)
       report_(other.report_) {
   models_.reserve(other.models_.size());
   for (const auto& m : other.models_) models_.push_back(m->clone());
+  refreshHot();
+}
+
+void Forecaster::refreshHot() {
+  hot_.fill(nullptr);
+  for (std::size_t c = 0; c < std::min(kHot, models_.size()); ++c) hot_[c] = models_[c].get();
 }
 
 Forecaster& Forecaster::operator=(const Forecaster& other) {
@@ -137,6 +143,7 @@ void Forecaster::buildCandidates(std::size_t train, std::span<const double> hist
 FitReport Forecaster::fit(std::span<const double> fullHistory) {
   report_ = {};
   models_.clear();
+  hot_.fill(nullptr);
   candidateTables_.clear();
   choice_.clear();
   const auto H = static_cast<std::size_t>(config_.horizon);
@@ -309,6 +316,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     }
     models_ = std::move(kept);
   }
+  refreshHot();
   used_ = 0;
   for (const auto& ch : choice_) {
     for (std::size_t j = 0; j < ch.count; ++j) used_ |= std::uint64_t{1} << ch.idx[j];
@@ -358,9 +366,9 @@ std::string Forecaster::candidateName(std::size_t i) const { return models_.at(i
 void Forecaster::update(double y) {
   if (std::isnan(y)) y = lastPoint1_;
   if (hasLast_ && config_.jumpThreshold > 0 && std::abs(y - lastPoint1_) > config_.jumpThreshold * scaleNow()) {
-    for (auto& m : models_) m->absorbJump(y);
+    for (std::size_t c = 0; c < models_.size(); ++c) model(c)->absorbJump(y);
   }
-  for (auto& m : models_) m->update(y);
+  for (std::size_t c = 0; c < models_.size(); ++c) model(c)->update(y);
   if (hasLast_) scale_ += kScaleAlpha * (std::abs(y - last_) - scale_);
   last_ = y;
   hasLast_ = true;
@@ -368,7 +376,7 @@ void Forecaster::update(double y) {
   if (!choice_.empty()) {
     const Choice& ch = choice_[0];
     double f = 0;
-    for (std::size_t j = 0; j < ch.count; ++j) f += models_[ch.idx[j]]->next();
+    for (std::size_t j = 0; j < ch.count; ++j) f += model(ch.idx[j])->next();
     lastPoint1_ = f / ch.count;
   } else {
     lastPoint1_ = y;
@@ -409,7 +417,7 @@ void Forecaster::forecast(Forecast& out) const {
   out.scratch.resize(nc * H);
   // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too).
   for (std::size_t c = 0; c < nc; ++c) {
-    if ((used_ >> c) & 1U) models_[c]->forecast(std::span<double>(out.scratch).subspan(c * H, H));
+    if ((used_ >> c) & 1U) model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, H));
   }
   for (std::size_t h = 0; h < H; ++h) {
     const Choice& ch = choice_[h];

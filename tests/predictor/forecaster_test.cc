@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "predictor/synthetic.h"
@@ -117,6 +118,36 @@ TEST(ForecasterTest, EmpiricalQuantileInterpolates) {
   EXPECT_DOUBLE_EQ(empiricalQuantile(v, 0.9), 4.6);
   std::vector<double> empty;
   EXPECT_EQ(empiricalQuantile(empty, 0.9), 0);
+}
+
+// The tick reaches models through addresses cached in the object: a copy must use its own
+// models, and a moved-to forecaster the ones it took over.
+TEST(ForecasterTest, CopiesAndMovesForecastLikeTheOriginal) {
+  const Series s = minuteDays(8, 1);
+  const std::span<const double> all(s.values);
+  Forecaster original(minuteConfig());
+  original.fit(all.first(7 * 1440));
+  Forecaster copy(original);
+  Forecaster assigned(minuteConfig());
+  assigned = original;
+  Forecaster source(original);
+  Forecaster moved(std::move(source));
+  Forecast a, b;
+  for (std::size_t t = 7 * 1440; t < 7 * 1440 + 120; ++t) {
+    original.update(all[t]);
+    original.forecast(a);
+    for (Forecaster* f : {&copy, &assigned, &moved}) {
+      f->update(all[t]);
+      f->forecast(b);
+      ASSERT_EQ(a.point, b.point) << "t " << t;
+      ASSERT_EQ(a.quantiles, b.quantiles) << "t " << t;
+    }
+  }
+  // The copies advanced on their own: refitting the original leaves them intact.
+  original.fit(all.first(2 * 1440));
+  copy.forecast(b);
+  EXPECT_EQ(b.point.size(), 30u);
+  for (double v : b.point) EXPECT_TRUE(std::isfinite(v));
 }
 
 }  // namespace
