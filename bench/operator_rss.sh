@@ -29,7 +29,7 @@ spec:
   targetRef: {name: web}
   mode: ForecastOnly
   demand:
-    query: 'vector(1000 + 500 * sin(time() / 13751) + $i)'
+    query: 'vector(1000 + $i) + 500 * sin(vector(time()) / 13751)'
     step: 1m
     history: 7d
   capacity: {perReplica: 100}
@@ -39,7 +39,7 @@ YAML
 done | kubectl apply -n "$ns" --server-side -f - >/dev/null
 echo "created $n ThroughputServices in $ns"
 "$bin" run --namespace "$ns" --prometheus-address "$TSO_PROMETHEUS_URL" --metrics-bind-address "127.0.0.1:$port" \
-  --workers 4 --log-level warn >/tmp/operator-rss-$$.log 2>&1 &
+  --workers 4 --qps 200 --burst 400 --log-level warn >/tmp/operator-rss-$$.log 2>&1 &
 op=$!
 start=$SECONDS
 while true; do

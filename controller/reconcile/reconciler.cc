@@ -186,7 +186,10 @@ Outcome Reconciler::reconcile(const std::string& key) {
   }
 
   // 2. The target and its current replicas.
-  auto target = executor_.readTarget(ns, spec.target);
+  // The cache first (level-based: a stale read only delays a correct write); /scale otherwise.
+  std::optional<Executor::TargetState> cached;
+  if (options_.targetLookup) cached = options_.targetLookup(ns, spec.target);
+  auto target = cached ? Result<Executor::TargetState>(*cached) : executor_.readTarget(ns, spec.target);
   if (!target) {
     if (target.error().code == ErrorCode::kNotFound) {
       setCond("Ready", false, "TargetNotFound",

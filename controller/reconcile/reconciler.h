@@ -27,6 +27,9 @@ struct ReconcilerOptions {
   std::int64_t refitSeconds = 3600;      // full refit from Prometheus' history this often
   std::size_t recentSteps = 720;         // demand kept per service for accuracy and dashboards
   std::size_t accuracyWindow = 120;      // forecasts scored for status.accuracy
+  // Reads the target's replicas and selector from a cache (the workload informers); empty
+  // when the cache does not have it, and the reconciler asks the API's /scale instead.
+  std::function<std::optional<Executor::TargetState>(const std::string& ns, const TargetRef& target)> targetLookup;
   // Called after each Prometheus query with its duration and the problem reason (empty on success).
   std::function<void(double seconds, const std::string& problem)> onQuery;
 };

@@ -84,6 +84,25 @@ void enqueueTargeting(watch::Informer& informer, const watch::Store& services, s
   informer.onDelete(add);
 }
 
+// Replicas and label selector of a cached Deployment/StatefulSet, as /scale reports them;
+// empty when the selector uses matchExpressions (then /scale is asked).
+std::optional<reconcile::Executor::TargetState> workloadState(const kube::Object& obj) {
+  const auto& spec = obj.body.value("spec", nlohmann::json::object());
+  const auto& selector = spec.value("selector", nlohmann::json::object());
+  if (selector.contains("matchExpressions")) return std::nullopt;
+  std::string labels;
+  const auto matchLabels = selector.value("matchLabels", nlohmann::json::object());
+  if (!matchLabels.is_object()) return std::nullopt;
+  for (const auto& [k, v] : matchLabels.items()) {
+    if (!v.is_string()) return std::nullopt;
+    if (!labels.empty()) labels += ",";
+    labels += k + "=" + v.get<std::string>();
+  }
+  const auto replicas = spec.value("replicas", nlohmann::json(1));
+  if (!replicas.is_number_integer()) return std::nullopt;
+  return reconcile::Executor::TargetState{replicas.get<int>(), labels};
+}
+
 // Changes to owned HPAs map to their owner's key.
 void enqueueOwner(watch::Informer& informer, queue::WorkQueue& q) {
   auto add = [&q](const watch::ObjectPtr& obj) {
@@ -144,6 +163,19 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
   std::unique_ptr<Metrics> metricsPtr;  // created below; queries report into it
   reconcile::ReconcilerOptions ropts;
   ropts.defaultPrometheusAddress = options.prometheusAddress;
+  ropts.targetLookup = [&](const std::string& ns, const reconcile::TargetRef& target)
+      -> std::optional<reconcile::Executor::TargetState> {
+    const std::size_t kindIndex = target.kind == "StatefulSet" ? 1 : 0;
+    for (std::size_t i = 0; i < namespaces.size(); ++i) {
+      if (!namespaces[i].empty() && namespaces[i] != ns) continue;
+      const auto& store = workloadInformers[i * 2 + kindIndex]->store();
+      if (!store.ready()) return std::nullopt;
+      const auto obj = store.get(ns + "/" + target.name);
+      if (!obj) return std::nullopt;  // maybe not in the cache yet: /scale will tell
+      return workloadState(*obj);
+    }
+    return std::nullopt;
+  };
   ropts.onQuery = [&metricsPtr](double seconds, const std::string& problem) {
     if (metricsPtr) metricsPtr->observeQuery(seconds, problem);
   };
