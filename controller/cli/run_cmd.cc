@@ -2,6 +2,8 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -73,6 +75,9 @@ bool parsePositive(const std::optional<std::string>& text, double& out) {
 }  // namespace
 
 int runRun(std::span<const char* const> rawArgs) {
+  // glibc gives each thread its own arena by default; with worker threads parsing large
+  // Prometheus answers that multiplies the freed-but-kept memory. Two arenas are plenty here.
+  mallopt(M_ARENA_MAX, 2);
   // --namespace repeats; pull every occurrence out before the single-valued parser.
   std::vector<std::string> namespaces;
   std::vector<const char*> args;

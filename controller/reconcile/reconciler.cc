@@ -57,7 +57,7 @@ struct Reconciler::State {
   std::string uid;
   std::string modelKey;
   std::string promAddress;
-  std::unique_ptr<prom::Client> prom;
+  std::shared_ptr<prom::Client> prom;
   std::unique_ptr<RecentSeries> recent;
   std::unique_ptr<predictor::Forecaster> forecaster;
   std::unique_ptr<predictor::Planner> planner;
@@ -98,6 +98,20 @@ Reconciler::State& Reconciler::stateFor(const std::string& key, const std::strin
     slot->uid = uid;
   }
   return *slot;
+}
+
+std::expected<std::shared_ptr<prom::Client>, prom::QueryError> Reconciler::promFor(const std::string& address,
+                                                                                 std::int64_t timeoutMs) {
+  // One client (and connection pool) per Prometheus, shared by every service that queries it:
+  // a client per service costs tens of kilobytes each at 2,000 services.
+  std::lock_guard lock(mu_);
+  auto& slot = promClients_[address + "#" + std::to_string(timeoutMs)];
+  if (!slot) {
+    auto c = prom::Client::connect(address, std::chrono::milliseconds(timeoutMs));
+    if (!c) return std::unexpected(c.error());
+    slot = std::shared_ptr<prom::Client>(std::move(*c));
+  }
+  return slot;
 }
 
 std::vector<ServiceSnapshot> Reconciler::snapshot() const {
@@ -241,7 +255,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
     observed.prometheusMessage = "set spec.demand.prometheus.address or the operator's --prometheus-address";
   } else {
     if (!st.prom) {
-      auto c = prom::Client::connect(address, std::chrono::milliseconds(spec.queryTimeoutMs));
+      auto c = promFor(address, spec.queryTimeoutMs);
       if (c) st.prom = std::move(*c);
       else {
         observed.prometheusAvailable = false;
@@ -454,8 +468,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
   if (spec.cache && d.cacheBytes) {
     status["cache"] = {{"desiredBytes", *d.cacheBytes}};
     if (appliedCache) status["cache"]["appliedBytes"] = *appliedCache;
-  } else {
-    status.erase("cache");
+  } else if (status.contains("cache")) {
+    status["cache"] = nullptr;  // a merge patch deletes a field only when it is null
   }
   if (!st.lastScaleTime.empty()) status["lastScaleTime"] = st.lastScaleTime;
 
@@ -522,10 +536,19 @@ Outcome Reconciler::reconcile(const std::string& key) {
     s.step = step;
     s.modelBytes = st.recent->memoryBytes() + (st.forecaster ? st.forecaster->stateBytes() : 0);
     st.desiredHistory.emplace_back(now, d.desired);
-    while (st.desiredHistory.size() > options_.recentSteps) st.desiredHistory.pop_front();
+    while (st.desiredHistory.size() > options_.dashboardSteps) st.desiredHistory.pop_front();
     if (st.recent->size() > 0) {
-      const auto values = st.recent->values();
-      const std::int64_t first = st.recent->firstTime();
+      auto values = st.recent->values();
+      std::int64_t first = st.recent->firstTime();
+      if (values.size() > options_.dashboardSteps) {
+        const auto drop = values.size() - options_.dashboardSteps;
+        values.erase(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(drop));
+        first += static_cast<std::int64_t>(drop) * step;
+      }
+      s.historyStart = first;
+      s.actual.reserve(values.size());
+      s.forecastForTime.reserve(values.size());
+      s.desiredHistory.reserve(values.size());
       std::size_t scoredIdx = 0;
       std::vector<std::pair<std::int64_t, float>> forecastAt;
       for (const auto& [t, actual, point, upper] : st.scored) forecastAt.emplace_back(t, upper);
@@ -534,12 +557,11 @@ Outcome Reconciler::reconcile(const std::string& key) {
       int lastDesired = -1;  // unknown before this operator's first decision
       for (std::size_t i = 0; i < values.size(); ++i) {
         const std::int64_t t = first + static_cast<std::int64_t>(i) * step;
-        s.times.push_back(t);
-        s.actual.push_back(values[i]);
+        s.actual.push_back(static_cast<float>(values[i]));
         while (scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first < t) ++scoredIdx;
         s.forecastForTime.push_back(scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first == t
                                         ? forecastAt[scoredIdx].second
-                                        : std::numeric_limits<double>::quiet_NaN());
+                                        : std::numeric_limits<float>::quiet_NaN());
         while (di < st.desiredHistory.size() && st.desiredHistory[di].first <= t) lastDesired = st.desiredHistory[di++].second;
         s.desiredHistory.push_back(lastDesired);
       }

@@ -17,6 +17,7 @@
 
 #include "controller/common/clock.h"
 #include "controller/kube/client.h"
+#include "controller/prom/client.h"
 #include "controller/reconcile/executor.h"
 #include "controller/watch/store.h"
 
@@ -25,7 +26,8 @@ namespace tso::reconcile {
 struct ReconcilerOptions {
   std::string defaultPrometheusAddress;  // --prometheus-address
   std::int64_t refitSeconds = 3600;      // full refit from Prometheus' history this often
-  std::size_t recentSteps = 720;         // demand kept per service for accuracy and dashboards
+  std::size_t recentSteps = 720;         // demand kept per service for accuracy and the model
+  std::size_t dashboardSteps = 240;      // of which the dashboards show the newest
   std::size_t accuracyWindow = 120;      // forecasts scored for status.accuracy
   // Reads the target's replicas and selector from a cache (the workload informers); empty
   // when the cache does not have it, and the reconciler asks the API's /scale instead.
@@ -67,11 +69,14 @@ struct ServiceSnapshot {
   std::string model;
   std::int64_t step = 0;
   std::size_t modelBytes = 0;  // recent-demand buffer + forecaster state
-  // Recent past for charts: grid times with actual demand and what was forecast for them.
-  std::vector<std::int64_t> times;
-  std::vector<double> actual;
-  std::vector<double> forecastForTime;  // the chosen quantile forecast made lead ahead; NaN if none
-  std::vector<int> desiredHistory;  // -1 before the operator's first decision
+  // Recent past for charts, one entry per step from historyStart: actual demand, what was
+  // forecast for that time (the chosen quantile, made a lead time ahead; NaN if none) and the
+  // desired replicas (-1 before this operator's first decision). Floats: this is kept for every
+  // service, and 2,000 of them must fit the memory budget.
+  std::int64_t historyStart = 0;
+  std::vector<float> actual;
+  std::vector<float> forecastForTime;
+  std::vector<std::int32_t> desiredHistory;
 };
 
 class Reconciler {
@@ -88,6 +93,8 @@ class Reconciler {
  private:
   struct State;
   State& stateFor(const std::string& key, const std::string& uid);
+  std::expected<std::shared_ptr<prom::Client>, prom::QueryError> promFor(const std::string& address,
+                                                                         std::int64_t timeoutMs);
 
   kube::Client& client_;
   const watch::Store& services_;
@@ -97,6 +104,7 @@ class Reconciler {
   Clock& clock_;
   mutable std::mutex mu_;  // guards states_ (the map); one worker per key guards each State
   std::map<std::string, std::unique_ptr<State>> states_;
+  std::map<std::string, std::shared_ptr<prom::Client>> promClients_;  // by address and timeout
 };
 
 }  // namespace tso::reconcile

@@ -35,7 +35,9 @@ std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
     nlohmann::json actual = nlohmann::json::array();
     nlohmann::json predicted = nlohmann::json::array();
     nlohmann::json desired = nlohmann::json::array();
-    for (std::size_t i = 0; i < s.times.size(); ++i) {
+    nlohmann::json times = nlohmann::json::array();
+    for (std::size_t i = 0; i < s.actual.size(); ++i) {
+      times.push_back(s.historyStart + static_cast<std::int64_t>(i) * s.step);
       actual.push_back(num(s.actual[i]));
       predicted.push_back(num(s.forecastForTime[i]));
       desired.push_back(s.desiredHistory[i] < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.desiredHistory[i]));
@@ -53,7 +55,7 @@ std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
                    {"fallback", s.fallback},
                    {"model", s.model},
                    {"step", s.step},
-                   {"history", {{"times", s.times}, {"actual", actual}, {"predicted", predicted},
+                   {"history", {{"times", times}, {"actual", actual}, {"predicted", predicted},
                                 {"desired", desired}}}});
   }
   return out.dump();
@@ -146,7 +148,24 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
 
   // One informer (and cache) per watched namespace; each has its reconciler.
   for (const auto& ns : namespaces) {
-    serviceInformers.push_back(std::make_unique<watch::Informer>(kube::Api(**client, kube::kThroughputServices, ns)));
+    // The cache keeps what reconciling reads: the spec and the conditions (for their transition
+    // times). The rest of the status is rebuilt every step, and dropping it (the 48-point
+    // forecast above all) keeps 2,000 cached services within the memory budget.
+    watch::WatcherConfig serviceConfig;
+    serviceConfig.transform = [](kube::Object& obj) {
+      kube::stripManagedFields(obj);
+      if (!obj.body.is_object() || !obj.body.contains("status")) return;
+      nlohmann::json& status = obj.body["status"];
+      if (!status.is_object()) return;
+      nlohmann::json kept = nlohmann::json::object();
+      for (const char* key : {"conditions", "lastScaleTime"}) {
+        auto it = status.find(key);
+        if (it != status.end()) kept[key] = std::move(*it);
+      }
+      status = std::move(kept);
+    };
+    serviceInformers.push_back(
+        std::make_unique<watch::Informer>(kube::Api(**client, kube::kThroughputServices, ns), serviceConfig));
     enqueueOn(*serviceInformers.back(), workQueue);
     watch::WatcherConfig hpaConfig;
     hpaConfig.labelSelector = "app.kubernetes.io/managed-by=throughput-operator";
