@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Shared by the tests in tests/chart: "ok"/"FAIL" lines and the closing "N passed, M failed".
+# Shared by the script tests (tests/chart, tests/e2e): "ok"/"FAIL" lines and the closing
+# "N passed, M failed".
 # Sourced, never run.
 failures=0
 passed=0

@@ -7,8 +7,8 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 work=$(mktemp -d)
 real_bin=${TSO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/throughput-operator}/bin
-failures=0
-passed=0
+# shellcheck source-path=SCRIPTDIR source=../chart/lib.sh
+source "$repo/tests/chart/lib.sh"
 listener_pid=""
 cleanup() {
   [[ -n $listener_pid ]] && kill "$listener_pid" 2>/dev/null
@@ -21,15 +21,6 @@ export TSO_STATE_DIR=$work/state TSO_SKIP_BUILD=1 TSO_SMOKE=0
 export TSO_ETCD_PORT=43790 TSO_ETCD_PEER_PORT=43800 TSO_APISERVER_PORT=46443 \
   TSO_KCM_PORT=40257 TSO_SCHEDULER_PORT=40259 TSO_KWOK_PORT=40260
 
-check() { # check NAME CONDITION-RESULT DETAIL
-  if [[ $2 == 0 ]]; then
-    echo "ok   $1"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $1: $3"
-    failures=$((failures + 1))
-  fi
-}
 # No process may still run from this test's state dir or fake bin dir.
 strays() { pgrep -f -- "$work/" || true; }
 
@@ -79,5 +70,4 @@ sleep 0.5
 [[ -z $(strays) ]]
 check "down.sh leaves no process" $? "$(strays)"
 
-echo "$passed passed, $failures failed"
-[[ $failures == 0 ]]
+summary
