@@ -16,6 +16,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$repo/tests/chart/lib.sh"
+if [[ -x $binary ]] && ldd "$binary" 2>/dev/null | grep -q libasan; then
+  # The image holds a release build; a sanitizer build cannot run in the chroot (LeakSanitizer
+  # needs /proc there), so this test says so instead of failing for the wrong reason.
+  echo "skipped: $binary is a sanitizer build; the image test needs a release build"
+  exit 77
+fi
 
 # --- the Dockerfile and the chart agree ----------------------------------------------------------
 df=$repo/Dockerfile
