@@ -191,11 +191,14 @@ Outcome Reconciler::reconcile(const std::string& key) {
 
   if (spec.mode == Mode::kPaused) {
     setCond("Ready", true, "Paused", "spec.mode is Paused: the operator touches nothing");
-    std::lock_guard snapLock(st.snapMu);
-    st.snap.ns = ns;
-    st.snap.name = obj.meta.name;
-    st.snap.mode = "Paused";
-    st.snap.valid = true;
+    {
+      // Not held across the status write below: /metrics reads the snapshot under this lock.
+      std::lock_guard snapLock(st.snapMu);
+      st.snap.ns = ns;
+      st.snap.name = obj.meta.name;
+      st.snap.mode = "Paused";
+      st.snap.valid = true;
+    }
     return finish({});
   }
 
