@@ -27,8 +27,11 @@ class CrdTest : public ClusterTest {
 };
 
 TEST_F(CrdTest, ExplainShowsFieldDescriptions) {
-  auto explained = kubectl("explain tps.spec.capacity");
-  ASSERT_EQ(explained.exitCode, 0) << explained.output;
+  // The OpenAPI document kubectl explain reads is published a moment after the CRD is served.
+  CommandResult explained;
+  ASSERT_TRUE(waitFor([&] { return (explained = kubectl("explain tps.spec.capacity")).exitCode == 0; },
+                      std::chrono::seconds(30)))
+      << explained.output;
   EXPECT_NE(explained.output.find("How much demand one replica serves"), std::string::npos)
       << explained.output;
   EXPECT_NE(explained.output.find("perReplica"), std::string::npos);
