@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "predictor/period.h"
+#include "predictor/regression.h"
 #include "predictor/simple_models.h"
 #include "predictor/smoothing.h"
 
@@ -95,6 +96,7 @@ void Forecaster::buildCandidates(std::size_t train, std::span<const double> hist
   all.push_back(std::make_unique<NaiveModel>());
   all.push_back(std::make_unique<EwmaModel>());
   all.push_back(std::make_unique<LinearTrendModel>());
+  all.push_back(std::make_unique<LogRegressionModel>(season.day, config_.horizon));
   if (season.day > 0) {
     if (static_cast<std::size_t>(season.day) <= config_.maxRingSamples) {
       all.push_back(std::make_unique<SeasonalNaiveModel>(season.day, "seasonal_naive_day"));
@@ -194,7 +196,15 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   fc.reserve(((v + stride - 1) / stride) * nc * H);  // grown by insert() it was copied ~2x over
   double scale = 0;
   for (std::size_t i = 1; i < train; ++i) scale += kScaleAlpha * (std::abs(history[i] - history[i - 1]) - scale);
+  // Models that adapt only through a fit are refitted as they would be in service (daily),
+  // so validation scores them as deployed, not with a fit that grows days old.
+  const std::size_t refitEvery = day > 0 ? day : std::max<std::size_t>(1, v / 4);
   for (std::size_t i = train; i < n; ++i) {
+    if (i > train && (i - train) % refitEvery == 0) {
+      for (auto& m : models_) {
+        if (m->refitAfterValidation()) m->fit(history.first(i), fo);
+      }
+    }
     if ((i - train) % stride == 0) {
       origins.push_back(i);
       originScale.push_back(std::max(scale, 1e-3 * std::abs(history[i - 1]) + 1e-9));
@@ -294,6 +304,16 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     return t;
   };
   const auto combTable = table([&](std::size_t o, std::size_t h) { return comb[o * H + h]; });
+  std::uint64_t used = 0;
+  for (const auto& ch : choice_) {
+    for (std::size_t j = 0; j < ch.count; ++j) used |= std::uint64_t{1} << ch.idx[j];
+  }
+  // Validation scored fits that end v samples ago; models that adapt only through a fit are
+  // refitted on everything now (the others have been learning from the held-out samples).
+  for (std::size_t c = 0; c < nc; ++c) {
+    const bool kept = config_.keepAllCandidates || ((used >> c) & 1U);
+    if (kept && models_[c]->refitAfterValidation()) models_[c]->fit(history, fo);
+  }
   for (std::size_t h = 0; h < H; ++h) std::copy_n(combTable.begin() + static_cast<long>(h * kNq), kNq, choice_[h].q.begin());
   if (config_.keepAllCandidates) {
     candidateTables_.resize(nc);

@@ -58,6 +58,10 @@ class Model {
   // An unforecast jump just happened at value y (the next update will be y): move the level so
   // the forecast follows it at once instead of catching up at the smoothing rate.
   virtual void absorbJump(double y) { (void)y; }
+  // True when the parameters are all the model adapts (no state that learns from updates the
+  // way a smoothing level does): the Forecaster then refits it on the whole history once
+  // validation has scored the fit on the older part.
+  [[nodiscard]] virtual bool refitAfterValidation() const { return false; }
   [[nodiscard]] virtual std::unique_ptr<Model> clone() const = 0;
   // Heap + object bytes this model keeps between updates (for the memory budget).
   [[nodiscard]] virtual std::size_t stateBytes() const = 0;

@@ -1,0 +1,120 @@
+#include "predictor/regression.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include "predictor/synthetic.h"
+
+namespace tso::predictor {
+namespace {
+
+// A day of 48 half-hour samples whose log follows a sine: demand swings x7.4 between night
+// and day, proportionally, as request rates do.
+std::vector<double> multiplicativeDays(int days, double noise, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<double> y;
+  for (int t = 0; t < days * 48; ++t) {
+    const double phase = 2 * std::numbers::pi * (t % 48) / 48.0;
+    y.push_back(std::exp(std::log(1000.0) + std::sin(phase) + noise * rng.normal()));
+  }
+  return y;
+}
+
+TEST(LogRegressionTest, ContinuesProportionalGrowthExactly) {
+  // +0.1 % per step: a straight line in logs, which the intercept of every horizon learns.
+  std::vector<double> y;
+  for (int t = 0; t < 3000; ++t) y.push_back(100.0 * std::pow(1.001, t));
+  LogRegressionModel m(0, 30);
+  FitOptions fo;
+  fo.horizons = {1, 15, 30};
+  m.fit(y, fo);
+  std::vector<double> out(30);
+  m.forecast(out);
+  for (int h : {1, 10, 30}) {
+    const double expected = 100.0 * std::pow(1.001, 2999 + h);
+    EXPECT_NEAR(out[static_cast<std::size_t>(h - 1)], expected, 0.01 * expected) << "h=" << h;
+  }
+}
+
+TEST(LogRegressionTest, FollowsTheDailyShapeFarBetterThanNaive) {
+  const std::vector<double> y = multiplicativeDays(30, 0.05, 7);
+  const std::size_t train = 25 * 48;
+  LogRegressionModel m(48, 8);
+  FitOptions fo;
+  fo.horizons = {1, 4, 8};
+  m.fit(std::span<const double>(y).first(train), fo);
+  std::vector<double> out(8);
+  double eModel = 0, eNaive = 0;
+  for (std::size_t i = train; i + 8 <= y.size(); ++i) {
+    m.forecast(out);
+    eModel += std::abs(y[i + 7] - out[7]);
+    eNaive += std::abs(y[i + 7] - y[i - 1]);
+    m.update(y[i]);
+  }
+  // 8 steps is a sixth of the cycle: naive misses the swing, the profile features carry it.
+  EXPECT_LT(eModel, 0.25 * eNaive) << "model " << eModel << " naive " << eNaive;
+  EXPECT_FALSE(m.coefficients(8).empty());
+}
+
+TEST(LogRegressionTest, TooLittleHistoryForecastsTheLastValue) {
+  LogRegressionModel m(48, 5);
+  const std::vector<double> y = {3, 4, 5, 6, 7, 8, 9, 10};
+  ASSERT_GT(m.minHistory(), y.size());
+  m.fit(y, {});
+  EXPECT_TRUE(m.coefficients(1).empty());
+  std::vector<double> out(5);
+  m.forecast(out);
+  for (double v : out) EXPECT_NEAR(v, 10.0, 1e-4);  // logs are kept as float
+}
+
+TEST(LogRegressionTest, ZerosAndNegativesStayFiniteAndNonNegative) {
+  std::vector<double> y(1000, 0.0);
+  for (std::size_t i = 0; i < y.size(); i += 7) y[i] = -5.0;  // a bad metric: treated as 0
+  LogRegressionModel m(0, 10);
+  m.fit(y, {});
+  std::vector<double> out(10);
+  m.forecast(out);
+  for (double v : out) {
+    EXPECT_TRUE(std::isfinite(v));
+    EXPECT_GE(v, 0.0);
+    EXPECT_LT(v, 1e-6);
+  }
+}
+
+TEST(LogRegressionTest, ExtrapolationIsBounded) {
+  // A history that only ever rises steeply, then a forecast from the top: the log change per
+  // forecast is clamped, so no horizon can run away to infinity.
+  std::vector<double> y;
+  for (int t = 0; t < 1500; ++t) y.push_back(std::exp(0.02 * t));
+  LogRegressionModel m(0, 30);
+  m.fit(y, {});
+  std::vector<double> out(30);
+  m.forecast(out);
+  for (double v : out) {
+    EXPECT_TRUE(std::isfinite(v));
+    EXPECT_LE(v, y.back() * std::exp(3.0) * 1.0001);
+  }
+}
+
+TEST(LogRegressionTest, CloneForecastsTheSameAndUpdatesAreO1State) {
+  const std::vector<double> y = multiplicativeDays(10, 0.1, 3);
+  LogRegressionModel m(48, 6);
+  m.fit(y, {});
+  auto c = m.clone();
+  std::vector<double> a(6), b(6);
+  m.update(1234);
+  c->update(1234);
+  m.forecast(a);
+  c->forecast(b);
+  EXPECT_EQ(a, b);
+  EXPECT_DOUBLE_EQ(m.next(), a[0]);
+  // State: ring + profile (48 buckets) + 6 x 15 coefficients, no history kept.
+  EXPECT_LT(m.stateBytes(), 1500u);
+  EXPECT_TRUE(m.refitAfterValidation());
+}
+
+}  // namespace
+}  // namespace tso::predictor
