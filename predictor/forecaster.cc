@@ -385,14 +385,22 @@ std::string Forecaster::candidateName(std::size_t i) const { return models_.at(i
 
 void Forecaster::update(double y) {
   if (std::isnan(y)) y = lastPoint1_;
-  if (hasLast_ && config_.jumpThreshold > 0 && std::abs(y - lastPoint1_) > config_.jumpThreshold * scaleNow()) {
-    for (std::size_t c = 0; c < models_.size(); ++c) model(c)->absorbJump(y);
+  // Each model tests its own one-step forecast: a model that followed a spike up must also
+  // be brought back when the spike ends, even if the model chosen for the next step (the
+  // combined forecast) expected the fall. Testing only the combined forecast left EWMA
+  // decaying from a one-minute spike of 10x for an hour on WorldCup98 (day 4 of the backtest).
+  if (hasLast_ && config_.jumpThreshold > 0) {
+    const double limit = config_.jumpThreshold * scaleNow();
+    for (std::size_t c = 0; c < models_.size(); ++c) {
+      Model* m = model(c);
+      if (std::abs(y - m->next()) > limit) m->absorbJump(y);
+    }
   }
   for (std::size_t c = 0; c < models_.size(); ++c) model(c)->update(y);
   if (hasLast_) scale_ += kScaleAlpha * (std::abs(y - last_) - scale_);
   last_ = y;
   hasLast_ = true;
-  // The combined one-step forecast, for the next jump test.
+  // The combined one-step forecast: what a missing sample is replaced by.
   if (!choice_.empty()) {
     const Choice& ch = choice_[0];
     double f = 0;
