@@ -10,7 +10,7 @@ namespace {
 constexpr int kMaxProfileBuckets = 288;  // 5-minute buckets on minute data
 constexpr double kProfileGamma = 0.3;    // weight of a new day's value in its bucket
 constexpr double kMaxLogChange = 3.0;    // a forecast never leaves [y / 20, y * 20]
-constexpr int kIrlsIterations = 5;
+constexpr int kIrlsIterations = 20;
 constexpr std::size_t kMaxRows = 4000;    // training rows per horizon (strided beyond that)
 constexpr std::size_t kMinRows = 200;
 
