@@ -14,6 +14,16 @@ namespace tso::predictor {
 namespace {
 
 constexpr double kScaleAlpha = 0.05;  // ~20 samples: follows the daily swing of the noise
+constexpr double kScaleClip = 6.0;    // a step counts at most this many scales
+
+// The noise unit: an EW mean of |y(t) - y(t-1)|, each step clipped at kScaleClip units. A
+// spike's own steps would otherwise inflate the unit so much that the jump test misses the
+// spike's end (WorldCup98: a 6-minute spike of 50x raised it 40-fold); clipped, the unit
+// still grows 25 % a step when the noise really does grow.
+double nextScale(double scale, double absStep) {
+  const double cap = scale > 0 ? kScaleClip * scale : absStep;
+  return scale + kScaleAlpha * (std::min(absStep, cap) - scale);
+}
 constexpr std::size_t kMaxValidationOrigins = 720;
 constexpr std::size_t kNq = kQuantileLevels.size();
 
@@ -195,7 +205,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   std::vector<double> buf(H);
   fc.reserve(((v + stride - 1) / stride) * nc * H);  // grown by insert() it was copied ~2x over
   double scale = 0;
-  for (std::size_t i = 1; i < train; ++i) scale += kScaleAlpha * (std::abs(history[i] - history[i - 1]) - scale);
+  for (std::size_t i = 1; i < train; ++i) scale = nextScale(scale, std::abs(history[i] - history[i - 1]));
   // Models that adapt only through a fit are refitted as they would be in service (daily),
   // so validation scores them as deployed, not with a fit that grows days old.
   const std::size_t refitEvery = day > 0 ? day : std::max<std::size_t>(1, v / 4);
@@ -214,7 +224,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
       }
     }
     for (auto& m : models_) m->update(history[i]);
-    if (i > 0) scale += kScaleAlpha * (std::abs(history[i] - history[i - 1]) - scale);
+    if (i > 0) scale = nextScale(scale, std::abs(history[i] - history[i - 1]));
   }
   const std::size_t no = origins.size();
   auto at = [&](std::size_t o, std::size_t c, std::size_t h) { return fc[(o * nc + c) * H + h]; };
@@ -397,7 +407,7 @@ void Forecaster::update(double y) {
     }
   }
   for (std::size_t c = 0; c < models_.size(); ++c) model(c)->update(y);
-  if (hasLast_) scale_ += kScaleAlpha * (std::abs(y - last_) - scale_);
+  if (hasLast_) scale_ = nextScale(scale_, std::abs(y - last_));
   last_ = y;
   hasLast_ = true;
   // The combined one-step forecast: what a missing sample is replaced by.
