@@ -10,7 +10,9 @@ namespace {
 constexpr int kMaxProfileBuckets = 288;  // 5-minute buckets on minute data
 constexpr double kProfileGamma = 0.3;    // weight of a new day's value in its bucket
 constexpr double kMaxLogChange = 3.0;    // a forecast never leaves [y / 20, y * 20]
-constexpr int kIrlsIterations = 20;
+constexpr int kIrlsIterations = 20;      // from least squares: LAD by reweighting converges slowly
+constexpr int kWarmIrlsIterations = 6;   // from the previous fit's coefficients
+constexpr std::size_t kColdRowStep = 4;  // a cold start's first iterations use every 4th row
 constexpr std::size_t kMaxRows = 4000;    // training rows per horizon (strided beyond that)
 constexpr std::size_t kMinRows = 200;
 
@@ -20,7 +22,7 @@ double logOf(double y) { return std::log1p(std::max(y, 0.0)); }
 // smoothly with the horizon, and each fitted horizon costs an IRLS solve).
 std::vector<int> anchorHorizons(int horizon, const std::vector<int>& focus) {
   std::vector<int> a;
-  for (int h : {1, 2, 3, 5, 8, 12, 17, 23, 30, 45, 60, 90, 120}) {
+  for (int h : {1, 3, 8, 15, 30, 60, 120}) {
     if (h <= horizon) a.push_back(h);
   }
   a.push_back(horizon);
@@ -97,8 +99,9 @@ void LogRegressionModel::reset(std::span<const double> history) {
   t_ = 0;
 }
 
-void LogRegressionModel::update(double y) {
-  const double ly = logOf(y);
+void LogRegressionModel::update(double y) { updateLog(logOf(y)); }
+
+void LogRegressionModel::updateLog(double ly) {
   if (t_ == 0) {
     ring_.fill(static_cast<float>(ly));
     level_.fill(ly);
@@ -171,6 +174,9 @@ void LogRegressionModel::forecast(std::span<double> out) const {
 
 void LogRegressionModel::fit(std::span<const double> history, const FitOptions& options) {
   reset(history);
+  // A refit starts its search from the previous fit (the Forecaster refits daily through
+  // validation, then on the whole history: the windows overlap by 6 days in 7).
+  const std::vector<float> previous = std::move(coef_);
   coef_.clear();
   const std::size_t n = history.size();
   const std::size_t F = features();
@@ -193,6 +199,8 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
   std::vector<double> profileAt;  // [row][anchor]
   std::vector<std::size_t> origin;
   std::array<double, kBase> x{};
+  std::vector<double> logs(n);
+  for (std::size_t i = 0; i < n; ++i) logs[i] = logOf(history[i]);
   for (std::size_t i = 0; i < n; ++i) {
     if (i >= first && (i - first) % stride == 0 && i + 1 < n) {
       baseFeatures(x.data());
@@ -210,7 +218,7 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
         for (int h : anchors) profileAt.push_back(value(i - 1 + static_cast<std::size_t>(h)));
       }
     }
-    update(history[i]);
+    updateLog(logs[i]);
   }
   const std::size_t rows = origin.size();
   if (rows < kMinRows) return;  // too little history: coef_ stays empty, the forecast is naive
@@ -236,41 +244,57 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
         X.push_back(then - profileNow[r]);
         X.push_back(then - lastLog[r]);
       }
-      T.push_back(logOf(history[target]) - lastLog[r]);
+      T.push_back(logs[target] - lastLog[r]);
       W0.push_back(weight[r]);
     }
     const std::size_t m = T.size();
     if (m < kMinRows) continue;  // this horizon keeps zero coefficients: naive
-    w = W0;
-    std::vector<double> beta(F, 0.0);
-    for (int it = 0; it < kIrlsIterations; ++it) {
-      std::fill(M.begin(), M.end(), 0.0);
-      std::fill(b.begin(), b.end(), 0.0);
-      for (std::size_t r = 0; r < m; ++r) {
-        const double* xr = &X[r * F];
-        const double wr = w[r];
-        for (std::size_t i = 0; i < F; ++i) {
-          const double wx = wr * xr[i];
-          b[i] += wx * T[r];
-          for (std::size_t j = 0; j <= i; ++j) M[i * F + j] += wx * xr[j];
-        }
-      }
-      for (std::size_t i = 0; i < F; ++i) {
-        for (std::size_t j = i + 1; j < F; ++j) M[i * F + j] = M[j * F + i];
-      }
-      if (!solveSymmetric(M, b, F)) break;
-      beta.assign(b.begin(), b.begin() + static_cast<long>(F));
-      // Least absolute deviation: reweight each row by 1 / |residual|.
+    // Least absolute deviation by iteratively reweighted least squares: each row's weight is
+    // its level over |residual|. Rows r = 0, step, 2 step, ... take part.
+    auto reweight = [&](const std::vector<double>& beta, std::size_t step) {
       double meanAbs = 0;
-      for (std::size_t r = 0; r < m; ++r) {
+      std::size_t used = 0;
+      for (std::size_t r = 0; r < m; r += step) {
         double z = 0;
         for (std::size_t j = 0; j < F; ++j) z += beta[j] * X[r * F + j];
         w[r] = std::abs(T[r] - z);
         meanAbs += w[r];
+        ++used;
       }
-      const double eps = 1e-3 * meanAbs / static_cast<double>(m) + 1e-9;
-      for (std::size_t r = 0; r < m; ++r) w[r] = W0[r] / std::max(w[r], eps);
+      const double eps = 1e-3 * meanAbs / static_cast<double>(used) + 1e-9;
+      for (std::size_t r = 0; r < m; r += step) w[r] = W0[r] / std::max(w[r], eps);
+    };
+    auto iterate = [&](std::vector<double>& beta, std::size_t step, int iterations) {
+      for (int it = 0; it < iterations; ++it) {
+        std::fill(M.begin(), M.end(), 0.0);
+        std::fill(b.begin(), b.end(), 0.0);
+        for (std::size_t r = 0; r < m; r += step) {
+          const double* xr = &X[r * F];
+          const double wr = w[r];
+          for (std::size_t i = 0; i < F; ++i) {
+            const double wx = wr * xr[i];
+            b[i] += wx * T[r];
+            for (std::size_t j = 0; j <= i; ++j) M[i * F + j] += wx * xr[j];
+          }
+        }
+        for (std::size_t i = 0; i < F; ++i) {
+          for (std::size_t j = i + 1; j < F; ++j) M[i * F + j] = M[j * F + i];
+        }
+        if (!solveSymmetric(M, b, F)) return;
+        beta.assign(b.begin(), b.begin() + static_cast<long>(F));
+        reweight(beta, step);
+      }
+    };
+    std::vector<double> beta(F, 0.0);
+    w = W0;
+    if (previous.size() == static_cast<std::size_t>(horizon_) * F) {
+      std::copy_n(previous.begin() + static_cast<long>((h - 1) * F), F, beta.begin());
+    } else {
+      // Cold: most iterations on a quarter of the rows, to get near the solution cheaply.
+      iterate(beta, kColdRowStep, kIrlsIterations - kWarmIrlsIterations);
     }
+    reweight(beta, 1);
+    iterate(beta, 1, kWarmIrlsIterations);
     for (std::size_t j = 0; j < F; ++j) anchorCoef[a * F + j] = static_cast<float>(beta[j]);
   }
 

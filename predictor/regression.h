@@ -61,6 +61,7 @@ class LogRegressionModel final : public Model {
   void baseFeatures(double* x) const;
   [[nodiscard]] double forecastAt(int h, const double* base) const;
   void commitPending();
+  void updateLog(double ly);  // update() with log1p(max(y, 0)) already taken
 
   int day_;
   int horizon_;
