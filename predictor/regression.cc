@@ -1,6 +1,7 @@
 #include "predictor/regression.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -18,19 +19,49 @@ constexpr std::size_t kMinRows = 200;
 
 double logOf(double y) { return std::log1p(std::max(y, 0.0)); }
 
+// exp(x) - 1 for the forecast, |x| <= ~710: range reduction to r = x - k ln 2 with |r| <= ln 2 / 2
+// and a degree-12 Taylor polynomial (relative error < 1e-15). ~3x cheaper than std::expm1,
+// whose special-case handling the tick does not need, and the one transcendental per step.
+inline double expMinus1(double x) {
+  constexpr double kLog2e = 1.4426950408889634;
+  constexpr double kLn2Hi = 0.6931471803691238;
+  constexpr double kLn2Lo = 1.9082149292705877e-10;
+  constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
+  x = std::min(std::max(x, -700.0), 700.0);
+  const double kd = x * kLog2e + kRound;  // its low mantissa bits hold 2^51 + k
+  const double k = kd - kRound;
+  const double r = (x - k * kLn2Hi) - k * kLn2Lo;
+  // Horner, 1/12! down to 1/1!
+  double p = 2.08767569878680989792e-09;
+  p = p * r + 2.50521083854417187751e-08;
+  p = p * r + 2.75573192239858906526e-07;
+  p = p * r + 2.75573192239858906526e-06;
+  p = p * r + 2.48015873015873015873e-05;
+  p = p * r + 1.98412698412698412698e-04;
+  p = p * r + 1.38888888888888888889e-03;
+  p = p * r + 8.33333333333333333333e-03;
+  p = p * r + 4.16666666666666666667e-02;
+  p = p * r + 1.66666666666666666667e-01;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  // 2^k: k + 1023 into the exponent field (the 2^51 above shifts out).
+  const std::uint64_t bits = (std::bit_cast<std::uint64_t>(kd) + 1023) << 52;
+  return p * std::bit_cast<double>(bits) - 1.0;
+}
+
 // The horizons fitted directly; the others interpolate their coefficients (they change
 // smoothly with the horizon, and each fitted horizon costs an IRLS solve).
-std::vector<int> anchorHorizons(int horizon, const std::vector<int>& focus) {
+std::vector<int> anchorHorizons(int horizon, const std::vector<int>& focus, std::size_t maxAnchors) {
   std::vector<int> a;
   for (int h : {1, 3, 8, 15, 30, 60, 120}) {
-    if (h <= horizon) a.push_back(h);
+    if (h < horizon) a.push_back(h);
   }
   a.push_back(horizon);
   for (int h : focus) {
-    if (h >= 1 && h <= horizon) a.push_back(h);
+    if (a.size() < maxAnchors && h >= 1 && h <= horizon && std::find(a.begin(), a.end(), h) == a.end()) a.push_back(h);
   }
   std::sort(a.begin(), a.end());
-  a.erase(std::unique(a.begin(), a.end()), a.end());
   return a;
 }
 
@@ -69,7 +100,7 @@ bool solveSymmetric(std::vector<double>& A, std::vector<double>& b, std::size_t 
 }  // namespace
 
 LogRegressionModel::LogRegressionModel(int day, int horizon)
-    : day_(std::max(0, day)), horizon_(std::max(1, horizon)) {
+    : day_(std::max(0, day)), horizon_(std::clamp(horizon, 1, 65535)) {
   if (day_ > 0) {
     nb_ = static_cast<std::size_t>(std::min(day_, kMaxProfileBuckets));
     bucketWidth_ = static_cast<double>(day_) / static_cast<double>(nb_);
@@ -83,9 +114,8 @@ std::size_t LogRegressionModel::minHistory() const {
   return warm + kMinRows + static_cast<std::size_t>(horizon_);
 }
 
-std::size_t LogRegressionModel::bucketOf(std::size_t t) const {
-  const auto phase = static_cast<double>(t % static_cast<std::size_t>(day_));
-  return std::min(nb_ - 1, static_cast<std::size_t>(phase / bucketWidth_));
+std::size_t LogRegressionModel::bucketOfPhase(std::size_t phase) const {
+  return std::min(nb_ - 1, static_cast<std::size_t>(static_cast<double>(phase) / bucketWidth_));
 }
 
 void LogRegressionModel::reset(std::span<const double> history) {
@@ -113,7 +143,7 @@ void LogRegressionModel::updateLog(double ly) {
     // A bucket learns the mean of a visit when the visit ends, so while it is being visited
     // it still holds the previous days' value: the profile features compare today with the
     // past, not with itself.
-    const std::size_t b = bucketOf(t_);
+    const std::size_t b = bucketOfPhase(t_ % static_cast<std::size_t>(day_));
     if (b != pendingBucket_ && pendingCount_ > 0) commitPending();
     pendingBucket_ = b;
     pendingSum_ += ly;
@@ -138,49 +168,109 @@ void LogRegressionModel::baseFeatures(double* x) const {
   for (double l : level_) x[j++] = l - last;
 }
 
-double LogRegressionModel::forecastAt(int h, const double* base) const {
+std::size_t LogRegressionModel::firstPhaseOf(std::size_t bucket) const {
+  // The smallest phase bucketOfPhase() puts in `bucket` or later (day_ when there is none):
+  // computed with bucketOfPhase() itself, so walking phases agrees with it exactly.
+  const auto day = static_cast<std::size_t>(day_);
+  if (bucket >= nb_) return day;
+  if (static_cast<std::size_t>(day_) % nb_ == 0) return bucket * (static_cast<std::size_t>(day_) / nb_);  // whole-sample buckets
+  auto p = std::min(day - 1, static_cast<std::size_t>(std::ceil(static_cast<double>(bucket) * bucketWidth_)));
+  while (p > 0 && bucketOfPhase(p - 1) >= bucket) --p;
+  while (p < day && bucketOfPhase(p) < bucket) ++p;
+  return p;
+}
+
+double LogRegressionModel::profileAt(std::size_t phase, double last) const {
+  const float p = profile_[bucketOfPhase(phase)];
+  return std::isnan(p) ? last : static_cast<double>(p);
+}
+
+// z at the fitted horizon `a`: the shared features' part (base) plus the profile's.
+double LogRegressionModel::logChange(std::size_t a, double base, double profileChange, double profileGap) const {
+  if (nb_ == 0) return base;
+  const float* c = coef_.data() + a * features();
+  return base + c[kBase] * profileChange + c[kBase + 1] * profileGap;
+}
+
+double LogRegressionModel::next() const { return forecastFirst(nullptr); }
+
+void LogRegressionModel::forecast(std::span<double> out) const { forecastFirst(out.data(), out.size()); }
+
+double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   const double last = lag(0);
-  const std::size_t F = features();
-  if (coef_.empty()) return std::max(0.0, std::expm1(last));
-  const float* c = coef_.data() + static_cast<std::size_t>(h - 1) * F;
-  double z = 0;
-  for (std::size_t j = 0; j < kBase; ++j) z += c[j] * base[j];
-  if (nb_ > 0) {
-    auto value = [&](std::size_t t) {
-      const float p = profile_[bucketOf(t)];
-      return std::isnan(p) ? last : static_cast<double>(p);
-    };
-    const double now = value(t_ - 1);
-    const double then = value(t_ - 1 + static_cast<std::size_t>(h));
-    z += c[kBase] * (then - now) + c[kBase + 1] * (then - last);
+  const std::size_t H = out ? std::min(steps, static_cast<std::size_t>(horizon_)) : 1;
+  if (coef_.empty()) {
+    const double v = std::max(0.0, std::expm1(last));
+    if (out) std::fill(out, out + steps, v);
+    return v;
   }
-  z = std::clamp(z, -kMaxLogChange, kMaxLogChange);
-  return std::max(0.0, std::expm1(last + z));
-}
-
-double LogRegressionModel::next() const {
+  // The shared features' dot product at each fitted horizon (a handful), then per step the
+  // profile's part and a linear blend of the two fitted horizons around it: the same as
+  // interpolating the coefficients, without a coefficient row per step to read.
   std::array<double, kBase> x{};
   baseFeatures(x.data());
-  return forecastAt(1, x.data());
-}
-
-void LogRegressionModel::forecast(std::span<double> out) const {
-  std::array<double, kBase> x{};
-  baseFeatures(x.data());
-  const std::size_t H = std::min(out.size(), static_cast<std::size_t>(horizon_));
-  for (std::size_t h = 1; h <= H; ++h) out[h - 1] = forecastAt(static_cast<int>(h), x.data());
-  for (std::size_t k = H; k < out.size(); ++k) out[k] = H > 0 ? out[H - 1] : std::max(0.0, std::expm1(lag(0)));
+  const std::size_t F = features();
+  std::array<double, kMaxAnchors> base{};
+  const std::size_t A = anchors_.size();
+  for (std::size_t a = 0; a < A; ++a) {
+    const float* c = coef_.data() + a * F;
+    double z = 0;
+    for (std::size_t j = 0; j < kBase; ++j) z += c[j] * x[j];
+    base[a] = z;
+  }
+  // The phase walks one sample per step: no division per step.
+  const auto day = static_cast<std::size_t>(std::max(day_, 1));
+  std::size_t phase = nb_ > 0 ? (t_ - 1) % day : 0;
+  std::size_t bucket = nb_ > 0 ? bucketOfPhase(phase) : 0;
+  std::size_t nextStart = nb_ > 0 ? firstPhaseOf(bucket + 1) : 0;  // where the next bucket begins
+  auto valueAt = [&](std::size_t b) {
+    const float v = profile_[b];
+    return std::isnan(v) ? last : static_cast<double>(v);
+  };
+  const double now = nb_ > 0 ? valueAt(bucket) : 0.0;
+  std::size_t hi = 0;
+  for (std::size_t h = 1; h <= H; ++h) {
+    double then = 0;
+    if (nb_ > 0) {
+      if (++phase == day) {
+        phase = 0;
+        bucket = 0;
+        nextStart = firstPhaseOf(1);
+      } else if (phase == nextStart) {
+        ++bucket;
+        nextStart = firstPhaseOf(bucket + 1);
+      }
+      then = valueAt(bucket);
+    }
+    while (hi + 1 < A && static_cast<std::size_t>(anchors_[hi]) < h) ++hi;
+    double z = logChange(hi, base[hi], then - now, then - last);
+    if (static_cast<std::size_t>(anchors_[hi]) != h && hi > 0) {
+      const std::size_t lo = hi - 1;
+      const double f = static_cast<double>(h - anchors_[lo]) / static_cast<double>(anchors_[hi] - anchors_[lo]);
+      z = (1.0 - f) * logChange(lo, base[lo], then - now, then - last) + f * z;
+    }
+    z = std::clamp(z, -kMaxLogChange, kMaxLogChange);
+    if (!out) return std::max(0.0, expMinus1(last + z));
+    out[h - 1] = last + z;  // the log forecast; exponentiated below in one tight loop
+  }
+  // A separate loop without branches: the compiler vectorises it and the polynomials of
+  // different steps overlap, instead of one exp's latency per step.
+  for (std::size_t k = 0; k < H; ++k) out[k] = std::max(0.0, expMinus1(out[k]));
+  for (std::size_t k = H; k < steps; ++k) out[k] = H > 0 ? out[H - 1] : std::max(0.0, std::expm1(last));
+  return H > 0 ? out[0] : 0.0;
 }
 
 void LogRegressionModel::fit(std::span<const double> history, const FitOptions& options) {
   reset(history);
   // A refit starts its search from the previous fit (the Forecaster refits daily through
   // validation, then on the whole history: the windows overlap by 6 days in 7).
-  const std::vector<float> previous = std::move(coef_);
+  const LogRegressionModel previousFit = *this;
+  const bool warmStart = !coef_.empty() && previousFit.features() == features();
   coef_.clear();
+  anchors_.clear();
   const std::size_t n = history.size();
   const std::size_t F = features();
-  const std::vector<int> anchors = anchorHorizons(horizon_, options.horizons);
+  const std::vector<int> anchors = anchorHorizons(horizon_, options.horizons, kMaxAnchors);
   const std::size_t A = anchors.size();
 
   // Training origins: the last week (at least 2,000 samples), after the profile has seen a
@@ -196,7 +286,7 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
   std::vector<double> lastLog;
   std::vector<double> weight;
   std::vector<double> profileNow;
-  std::vector<double> profileAt;  // [row][anchor]
+  std::vector<double> profileThen;  // [row][anchor]
   std::vector<std::size_t> origin;
   std::array<double, kBase> x{};
   std::vector<double> logs(n);
@@ -210,12 +300,9 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
       weight.push_back(std::max(history[i - 1], 0.0) + 1.0);
       origin.push_back(i);
       if (nb_ > 0) {
-        auto value = [&](std::size_t t) {
-          const float p = profile_[bucketOf(t)];
-          return std::isnan(p) ? last : static_cast<double>(p);
-        };
-        profileNow.push_back(value(i - 1));
-        for (int h : anchors) profileAt.push_back(value(i - 1 + static_cast<std::size_t>(h)));
+        const auto day = static_cast<std::size_t>(day_);
+        profileNow.push_back(profileAt((i - 1) % day, last));
+        for (int h : anchors) profileThen.push_back(profileAt((i - 1 + static_cast<std::size_t>(h)) % day, last));
       }
     }
     updateLog(logs[i]);
@@ -240,7 +327,7 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
       if (target >= n) continue;
       X.insert(X.end(), base.begin() + static_cast<long>(r * kBase), base.begin() + static_cast<long>((r + 1) * kBase));
       if (nb_ > 0) {
-        const double then = profileAt[r * A + a];
+        const double then = profileThen[r * A + a];
         X.push_back(then - profileNow[r]);
         X.push_back(then - lastLog[r]);
       }
@@ -287,8 +374,9 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
     };
     std::vector<double> beta(F, 0.0);
     w = W0;
-    if (previous.size() == static_cast<std::size_t>(horizon_) * F) {
-      std::copy_n(previous.begin() + static_cast<long>((h - 1) * F), F, beta.begin());
+    if (warmStart) {
+      const std::vector<float> c = previousFit.coefficients(static_cast<int>(h));
+      std::copy(c.begin(), c.end(), beta.begin());
     } else {
       // Cold: most iterations on a quarter of the rows, to get near the solution cheaply.
       iterate(beta, kColdRowStep, kIrlsIterations - kWarmIrlsIterations);
@@ -298,32 +386,31 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
     for (std::size_t j = 0; j < F; ++j) anchorCoef[a * F + j] = static_cast<float>(beta[j]);
   }
 
-  // Every horizon 1..horizon: its anchor's coefficients, or linear between the two around it.
-  coef_.assign(static_cast<std::size_t>(horizon_) * F, 0.0F);
-  for (int h = 1; h <= horizon_; ++h) {
-    const auto hi = static_cast<std::size_t>(std::lower_bound(anchors.begin(), anchors.end(), h) - anchors.begin());
-    float* c = coef_.data() + static_cast<std::size_t>(h - 1) * F;
-    if (anchors[hi] == h || hi == 0) {
-      std::copy_n(anchorCoef.begin() + static_cast<long>(hi * F), F, c);
-      continue;
-    }
-    const std::size_t lo = hi - 1;
-    const double f = static_cast<double>(h - anchors[lo]) / static_cast<double>(anchors[hi] - anchors[lo]);
-    for (std::size_t j = 0; j < F; ++j) {
-      c[j] = static_cast<float>((1.0 - f) * anchorCoef[lo * F + j] + f * anchorCoef[hi * F + j]);
-    }
-  }
+  // Only the fitted horizons are kept: the others interpolate (see forecastFirst()).
+  coef_ = std::move(anchorCoef);
+  anchors_.assign(anchors.begin(), anchors.end());
 }
 
 std::vector<float> LogRegressionModel::coefficients(int h) const {
   if (coef_.empty() || h < 1 || h > horizon_) return {};
   const std::size_t F = features();
-  return {coef_.begin() + static_cast<long>(static_cast<std::size_t>(h - 1) * F),
-          coef_.begin() + static_cast<long>(static_cast<std::size_t>(h) * F)};
+  const auto hi = static_cast<std::size_t>(std::lower_bound(anchors_.begin(), anchors_.end(), h) - anchors_.begin());
+  if (hi == anchors_.size()) return {};
+  if (anchors_[hi] == h || hi == 0) {
+    return {coef_.begin() + static_cast<long>(hi * F), coef_.begin() + static_cast<long>((hi + 1) * F)};
+  }
+  const std::size_t lo = hi - 1;
+  const double f = static_cast<double>(h - anchors_[lo]) / static_cast<double>(anchors_[hi] - anchors_[lo]);
+  std::vector<float> c(F);
+  for (std::size_t j = 0; j < F; ++j) {
+    c[j] = static_cast<float>((1.0 - f) * coef_[lo * F + j] + f * coef_[hi * F + j]);
+  }
+  return c;
 }
 
 std::size_t LogRegressionModel::stateBytes() const {
-  return sizeof(*this) + profile_.capacity() * sizeof(float) + coef_.capacity() * sizeof(float);
+  return sizeof(*this) + profile_.capacity() * sizeof(float) + coef_.capacity() * sizeof(float) +
+         anchors_.capacity() * sizeof(anchors_[0]);
 }
 
 }  // namespace tso::predictor

@@ -27,6 +27,7 @@ class LogRegressionModel final : public Model {
   // intercept, lags, EWMA gaps, then (with a daily profile) its change and its gap to now.
   static constexpr std::size_t kBase = 1 + kLags.size() + kAlphas.size();
   static constexpr std::size_t kMaxFeatures = kBase + 2;
+  static constexpr std::size_t kMaxAnchors = 16;
 
   // `day` = samples per day (0: no daily profile); `horizon` = steps forecast.
   LogRegressionModel(int day, int horizon);
@@ -55,11 +56,16 @@ class LogRegressionModel final : public Model {
  private:
   static constexpr std::size_t kRing = 64;  // > the largest lag, a power of two
   [[nodiscard]] std::size_t features() const { return nb_ > 0 ? kMaxFeatures : kBase; }
-  [[nodiscard]] std::size_t bucketOf(std::size_t t) const;
+  [[nodiscard]] std::size_t bucketOfPhase(std::size_t phase) const;
+  [[nodiscard]] std::size_t firstPhaseOf(std::size_t bucket) const;
+  // The profile at a phase of the day (the newest value where the bucket is not seen yet).
+  [[nodiscard]] double profileAt(std::size_t phase, double last) const;
   [[nodiscard]] double lag(int k) const { return ring_[(t_ - 1 - static_cast<std::size_t>(k)) & (kRing - 1)]; }
   // The features shared by every horizon, into x[0..kBase).
   void baseFeatures(double* x) const;
-  [[nodiscard]] double forecastAt(int h, const double* base) const;
+  [[nodiscard]] double logChange(std::size_t a, double base, double profileChange, double profileGap) const;
+  // Writes steps forecasts to out (or none when out is null) and returns the first.
+  double forecastFirst(double* out, std::size_t steps = 0) const;
   void commitPending();
   void updateLog(double ly);  // update() with log1p(max(y, 0)) already taken
 
@@ -71,7 +77,8 @@ class LogRegressionModel final : public Model {
   std::array<float, kRing> ring_{};  // log1p of the newest samples
   std::array<double, kAlphas.size()> level_{};
   std::vector<float> profile_;       // log-domain daily profile; NaN = not seen yet
-  std::vector<float> coef_;          // [h - 1][feature]
+  std::vector<float> coef_;          // [fitted horizon][feature]
+  std::vector<std::uint16_t> anchors_;  // the fitted horizons, ascending; the last is horizon_
   double pendingSum_ = 0;            // the current bucket visit, committed when it ends
   std::uint32_t pendingCount_ = 0;
   std::size_t pendingBucket_ = 0;

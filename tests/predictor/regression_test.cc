@@ -13,11 +13,11 @@ namespace {
 
 // A day of 48 half-hour samples whose log follows a sine: demand swings x7.4 between night
 // and day, proportionally, as request rates do.
-std::vector<double> multiplicativeDays(int days, double noise, std::uint64_t seed) {
+std::vector<double> multiplicativeDays(int days, double noise, std::uint64_t seed, int day = 48) {
   Rng rng(seed);
   std::vector<double> y;
-  for (int t = 0; t < days * 48; ++t) {
-    const double phase = 2 * std::numbers::pi * (t % 48) / 48.0;
+  for (int t = 0; t < days * day; ++t) {
+    const double phase = 2 * std::numbers::pi * (t % day) / day;
     y.push_back(std::exp(std::log(1000.0) + std::sin(phase) + noise * rng.normal()));
   }
   return y;
@@ -57,6 +57,28 @@ TEST(LogRegressionTest, FollowsTheDailyShapeFarBetterThanNaive) {
   // 8 steps is a sixth of the cycle: naive misses the swing, the profile features carry it.
   EXPECT_LT(eModel, 0.25 * eNaive) << "model " << eModel << " naive " << eNaive;
   EXPECT_FALSE(m.coefficients(8).empty());
+}
+
+TEST(LogRegressionTest, ProfileBucketsOfAFractionalWidthAreWalkedConsistently) {
+  // 45-second steps: 1,920 samples a day in 288 buckets of 6.67 samples. The forecast walks
+  // the buckets step by step; a walk that disagreed with the fit's bucket of a phase would
+  // shift the profile features and show as a large error at the longer horizons.
+  const int day = 1920;
+  const std::vector<double> y = multiplicativeDays(12, 0.05, 5, day);
+  const std::size_t train = 10 * day;
+  LogRegressionModel m(day, 80);
+  FitOptions fo;
+  fo.horizons = {1, 40, 80};
+  m.fit(std::span<const double>(y).first(train), fo);
+  std::vector<double> out(80);
+  double eModel = 0, eNaive = 0;
+  for (std::size_t i = train; i + 80 <= y.size(); i += 7) {
+    m.forecast(out);
+    eModel += std::abs(y[i + 79] - out[79]);
+    eNaive += std::abs(y[i + 79] - y[i - 1]);
+    for (std::size_t k = i; k < i + 7; ++k) m.update(y[k]);
+  }
+  EXPECT_LT(eModel, 0.5 * eNaive) << "model " << eModel << " naive " << eNaive;
 }
 
 TEST(LogRegressionTest, TooLittleHistoryForecastsTheLastValue) {
