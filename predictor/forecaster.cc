@@ -394,7 +394,7 @@ std::string Forecaster::selectedModel(int h) const {
 std::string Forecaster::candidateName(std::size_t i) const { return models_.at(i)->name(); }
 
 void Forecaster::update(double y) {
-  if (std::isnan(y)) y = lastPoint1_;
+  if (!std::isfinite(y)) y = lastPoint1_;  // missing (NaN) or a broken metric (Inf)
   // Each model tests its own one-step forecast: a model that followed a spike up must also
   // be brought back when the spike ends, even if the model chosen for the next step (the
   // combined forecast) expected the fall. Testing only the combined forecast left EWMA

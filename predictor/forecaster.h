@@ -75,7 +75,7 @@ class Forecaster {
   // Refit on `history` (repaired: no NaN), which ends with the newest sample. Never fails:
   // with too little history it falls back to simpler models and says so in the report.
   FitReport fit(std::span<const double> history);
-  // Consumes the next sample (NaN = missing: the models advance on their own forecast).
+  // Consumes the next sample (NaN or Inf = missing: the models advance on their own forecast).
   void update(double y);
   void forecast(Forecast& out) const;
 

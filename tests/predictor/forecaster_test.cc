@@ -114,6 +114,12 @@ TEST(ForecasterTest, MissingSampleAdvancesOnItsOwnForecast) {
   Forecast out;
   f.forecast(out);
   for (double v : out.point) EXPECT_TRUE(std::isfinite(v));
+  // An infinite sample (a division by zero in the query) is missing too, not a level.
+  const double before = out.point[0];
+  f.update(std::numeric_limits<double>::infinity());
+  f.forecast(out);
+  for (double v : out.point) EXPECT_TRUE(std::isfinite(v));
+  EXPECT_LT(out.point[0], 10 * before + 100);
 }
 
 TEST(ForecasterTest, StateStaysWithinTheMemoryBudget) {
