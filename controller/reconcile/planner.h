@@ -25,7 +25,8 @@ struct Observed {
   bool prometheusAvailable = true;
   std::string prometheusProblem;  // CamelCase reason when not available
   std::string prometheusMessage;
-  // Demand one day (or week) before now + lead, for fallback.behavior SeasonalNaive.
+  // For fallback.behavior SeasonalNaive: the peak demand the day before, in the 5 minutes of
+  // the UTC day that now + lead falls in (DailyPeaks).
   std::optional<double> seasonalDemand;
 };
 

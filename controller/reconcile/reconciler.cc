@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controller/prom/client.h"
+#include "controller/reconcile/daily_peaks.h"
 #include "controller/reconcile/lead_time.h"
 #include "controller/reconcile/planner.h"
 #include "controller/reconcile/recent_series.h"
@@ -60,6 +61,7 @@ struct Reconciler::State {
   std::string promAddress;
   std::shared_ptr<prom::Client> prom;
   std::unique_ptr<RecentSeries> recent;
+  std::unique_ptr<DailyPeaks> daily;  // only with fallback.behavior SeasonalNaive
   std::unique_ptr<predictor::Forecaster> forecaster;
   std::unique_ptr<predictor::Planner> planner;
   std::string plannerKey;
@@ -236,6 +238,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
   if (st.modelKey != mkey) {
     st.modelKey = mkey;
     st.recent = std::make_unique<RecentSeries>(step, options_.recentSteps);
+    st.daily.reset();
     st.forecaster.reset();
     st.pending.clear();
     st.scored.clear();
@@ -278,8 +281,13 @@ Outcome Reconciler::reconcile(const std::string& key) {
         }
         return r;
       };
+      if (spec.fallback == FallbackBehavior::kSeasonalNaive && !st.daily) st.daily = std::make_unique<DailyPeaks>(step);
+      if (spec.fallback != FallbackBehavior::kSeasonalNaive) st.daily.reset();
       auto ingest = [&](const prom::RangeSeries& r) {
-        for (const auto& s : r.samples) st.recent->add(s.time, s.value);
+        for (const auto& s : r.samples) {
+          st.recent->add(s.time, s.value);
+          if (st.daily) st.daily->add(s.time, s.value);
+        }
       };
       // Refit from the full history on a schedule (Prometheus is the long-term store).
       // A young series refits each time its history doubles, so early models are not kept
@@ -373,10 +381,9 @@ Outcome Reconciler::reconcile(const std::string& key) {
     observed.demand = latest->second;
     observed.demandTime = latest->first;
   }
-  if (spec.fallback == FallbackBehavior::kSeasonalNaive && st.recent->size() > 0) {
-    // A day back from the lead horizon, when the recent buffer reaches that far.
-    double v = st.recent->at(floorTo(now + lead, step) - 86400);
-    if (std::isfinite(v)) observed.seasonalDemand = v;
+  if (spec.fallback == FallbackBehavior::kSeasonalNaive && st.daily) {
+    // Yesterday's peak in the 5 minutes of the day the lead time reaches.
+    observed.seasonalDemand = st.daily->dayBefore(now + lead);
   }
   ForecastView view{&st.forecast, st.modelTime + step, step,
                     st.forecaster ? st.forecaster->selectedModel(1) : std::string()};
@@ -538,7 +545,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
     s.fallback = d.fallback;
     s.model = view.model;
     s.step = step;
-    s.modelBytes = st.recent->memoryBytes() + (st.forecaster ? st.forecaster->stateBytes() : 0);
+    s.modelBytes = st.recent->memoryBytes() + (st.forecaster ? st.forecaster->stateBytes() : 0) +
+                   (st.daily ? st.daily->memoryBytes() : 0);
     st.desiredHistory.emplace_back(now, d.desired);
     while (st.desiredHistory.size() > options_.dashboardSteps) st.desiredHistory.pop_front();
     if (st.recent->size() > 0) {

@@ -222,6 +222,42 @@ TEST_F(OperatorTest, FallbackWhenPrometheusStopsNeverScalesDownAndRecovers) {
   EXPECT_EQ(condition("svc", "Ready"), "True");
 }
 
+TEST_F(OperatorTest, SeasonalNaiveFallbackProvisionsYesterdaysPeakWhileBlind) {
+  // Demand 100/s today and 400/s yesterday (by the parity of the UTC day): with Prometheus
+  // gone, fallback.behavior SeasonalNaive must provision yesterday's 400/s (8 pods), read
+  // from the history the operator fetched before, where HoldCurrent would keep 2.
+  if (const auto toMidnight = 86400 - static_cast<std::int64_t>(wallNow()) % 86400; toMidnight < 300) {
+    std::this_thread::sleep_for(std::chrono::seconds(toMidnight + 5));  // "today" must last the test
+  }
+  const auto parity = (static_cast<std::int64_t>(wallNow()) / 86400) % 2;
+  const int port = freePort();
+  const std::string dir = ::testing::TempDir() + "prom-sn-" + ns();
+  runCommand("mkdir -p " + dir + " && printf 'global: {scrape_interval: 1s}\\n' > " + dir + "/p.yml");
+  auto prom = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + dir + "/p.yml",
+                               "--web.listen-address=127.0.0.1:" + std::to_string(port), "--storage.tsdb.path=" + dir + "/data"},
+      dir + "/prom.log");
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  ASSERT_TRUE(waitFor([&] { return runCommand("curl -sf " + url + "/-/ready").exitCode == 0; }, 30s)) << prom->log();
+  deployment("svc", 1);
+  auto r = applyManifest(ns(), "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: svc}\n"
+                               "spec:\n  targetRef: {name: svc}\n"
+                               "  demand:\n    query: 'vector(100 + 300 * ((time() - time() % 86400) / 86400 % 2 != bool " +
+                                   std::to_string(parity) + "))'\n    step: 60s\n    history: 2d\n"
+                               "  capacity: {perReplica: 50, targetUtilization: 1.0}\n"
+                               "  replicas: {min: 1, max: 20}\n"
+                               "  fallback: {behavior: SeasonalNaive, staleAfter: 5m}\n");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  startOperator(url);
+  ASSERT_TRUE(waitFor([&] { return replicas("svc") == 2; }, 60s)) << op_->log();
+
+  prom->stop();
+  // The next reconcile is up to one step (60 s) away.
+  ASSERT_TRUE(waitFor([&] { return condition("svc", "Fallback") == "True"; }, 90s)) << op_->log();
+  EXPECT_TRUE(waitFor([&] { return replicas("svc") == 8; }, 30s))
+      << "replicas " << replicas("svc") << "; " << jsonpath("tps svc", ns(), ".status") << "\n" << op_->log();
+}
+
 TEST_F(OperatorTest, ForecastOnlyAndPausedTouchNothing) {
   deployment("watched", 2);
   deployment("paused", 2);
