@@ -212,7 +212,9 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   baseFeatures(x.data());
   const std::size_t F = features();
   std::array<double, kMaxAnchors> base{};
-  const std::size_t A = anchors_.size();
+  // Only the fitted horizons up to the first at or beyond H are used (next(): just the first).
+  std::size_t A = 0;
+  while (A < anchors_.size() && (A == 0 || static_cast<std::size_t>(anchors_[A - 1]) < H)) ++A;
   for (std::size_t a = 0; a < A; ++a) {
     const float* c = coef_.data() + a * F;
     double z = 0;
