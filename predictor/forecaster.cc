@@ -25,6 +25,16 @@ double nextScale(double scale, double absStep) {
   return scale + kScaleAlpha * (std::min(absStep, cap) - scale);
 }
 constexpr std::size_t kMaxValidationOrigins = 720;
+
+// Bit c set: some horizon's choice uses candidate c.
+template <typename Choices>
+std::uint64_t usedMask(const Choices& choices) {
+  std::uint64_t used = 0;
+  for (const auto& ch : choices) {
+    for (std::size_t j = 0; j < ch.count; ++j) used |= std::uint64_t{1} << ch.idx[j];
+  }
+  return used;
+}
 constexpr std::size_t kNq = kQuantileLevels.size();
 
 }  // namespace
@@ -314,10 +324,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     return t;
   };
   const auto combTable = table([&](std::size_t o, std::size_t h) { return comb[o * H + h]; });
-  std::uint64_t used = 0;
-  for (const auto& ch : choice_) {
-    for (std::size_t j = 0; j < ch.count; ++j) used |= std::uint64_t{1} << ch.idx[j];
-  }
+  const std::uint64_t used = usedMask(choice_);
   // Validation scored fits that end v samples ago; models that adapt only through a fit are
   // refitted on everything now (the others have been learning from the held-out samples).
   for (std::size_t c = 0; c < nc; ++c) {
@@ -347,10 +354,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     models_ = std::move(kept);
   }
   refreshHot();
-  used_ = 0;
-  for (const auto& ch : choice_) {
-    for (std::size_t j = 0; j < ch.count; ++j) used_ |= std::uint64_t{1} << ch.idx[j];
-  }
+  used_ = usedMask(choice_);
   if (no == 0) report_.notes.push_back("too little history to validate (" + std::to_string(n) +
                                        " samples): first candidate used, quantiles collapse to the point");
 

@@ -98,6 +98,23 @@ bool solveSymmetric(std::vector<double>& A, std::vector<double>& b, std::size_t 
   return std::all_of(b.begin(), b.begin() + static_cast<long>(n), [](double v) { return std::isfinite(v); });
 }
 
+// The coefficients of horizon h from those of the fitted horizons: a fitted one's own, or
+// linear between the two around it; empty when nothing was fitted or h is past the last.
+std::vector<float> interpolated(const std::vector<float>& coef, const std::vector<std::uint16_t>& anchors,
+                                std::size_t F, int h) {
+  if (coef.empty() || h < 1) return {};
+  const auto hi = static_cast<std::size_t>(std::lower_bound(anchors.begin(), anchors.end(), h) - anchors.begin());
+  if (hi == anchors.size()) return {};
+  if (anchors[hi] == h || hi == 0) {
+    return {coef.begin() + static_cast<long>(hi * F), coef.begin() + static_cast<long>((hi + 1) * F)};
+  }
+  const std::size_t lo = hi - 1;
+  const double f = static_cast<double>(h - anchors[lo]) / static_cast<double>(anchors[hi] - anchors[lo]);
+  std::vector<float> c(F);
+  for (std::size_t j = 0; j < F; ++j) c[j] = static_cast<float>((1.0 - f) * coef[lo * F + j] + f * coef[hi * F + j]);
+  return c;
+}
+
 }  // namespace
 
 LogRegressionModel::LogRegressionModel(int day, int horizon)
@@ -267,8 +284,8 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
   reset(history);
   // A refit starts its search from the previous fit (the Forecaster refits daily through
   // validation, then on the whole history: the windows overlap by 6 days in 7).
-  const LogRegressionModel previousFit = *this;
-  const bool warmStart = !coef_.empty() && previousFit.features() == features();
+  const std::vector<float> previousCoef = std::move(coef_);
+  const std::vector<std::uint16_t> previousAnchors = std::move(anchors_);
   coef_.clear();
   anchors_.clear();
   const std::size_t n = history.size();
@@ -377,8 +394,8 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
     };
     std::vector<double> beta(F, 0.0);
     w = W0;
-    if (warmStart) {
-      const std::vector<float> c = previousFit.coefficients(static_cast<int>(h));
+    if (!previousCoef.empty()) {
+      const std::vector<float> c = interpolated(previousCoef, previousAnchors, F, static_cast<int>(h));
       std::copy(c.begin(), c.end(), beta.begin());
     } else {
       // Cold: most iterations on a quarter of the rows, to get near the solution cheaply.
@@ -394,22 +411,7 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
   anchors_.assign(anchors.begin(), anchors.end());
 }
 
-std::vector<float> LogRegressionModel::coefficients(int h) const {
-  if (coef_.empty() || h < 1 || h > horizon_) return {};
-  const std::size_t F = features();
-  const auto hi = static_cast<std::size_t>(std::lower_bound(anchors_.begin(), anchors_.end(), h) - anchors_.begin());
-  if (hi == anchors_.size()) return {};
-  if (anchors_[hi] == h || hi == 0) {
-    return {coef_.begin() + static_cast<long>(hi * F), coef_.begin() + static_cast<long>((hi + 1) * F)};
-  }
-  const std::size_t lo = hi - 1;
-  const double f = static_cast<double>(h - anchors_[lo]) / static_cast<double>(anchors_[hi] - anchors_[lo]);
-  std::vector<float> c(F);
-  for (std::size_t j = 0; j < F; ++j) {
-    c[j] = static_cast<float>((1.0 - f) * coef_[lo * F + j] + f * coef_[hi * F + j]);
-  }
-  return c;
-}
+std::vector<float> LogRegressionModel::coefficients(int h) const { return interpolated(coef_, anchors_, features(), h); }
 
 std::size_t LogRegressionModel::stateBytes() const {
   return sizeof(*this) + profile_.capacity() * sizeof(float) + coef_.capacity() * sizeof(float) +
