@@ -42,15 +42,16 @@ class LogRegressionModel final : public Model {
   // No absorbJump(): every forecast is anchored at the newest sample, so a jump is followed
   // within one step already; what the jump says about the next steps is what the lags learnt
   // (wiping them, as the smoothing models do, measured worse on WorldCup98).
-  // The coefficients adapt only through a fit, so after validation the Forecaster refits this
-  // model on the whole history instead of keeping a fit that is days old.
+  // The coefficients adapt only through a fit, so the Forecaster refits this model daily
+  // through its validation window and on the whole history after it (a refit starts from the
+  // previous coefficients) instead of keeping a fit that is days old.
   [[nodiscard]] bool refitAfterValidation() const override { return true; }
   [[nodiscard]] std::unique_ptr<Model> clone() const override {
     return std::make_unique<LogRegressionModel>(*this);
   }
   [[nodiscard]] std::size_t stateBytes() const override;
 
-  // Coefficients of horizon h (1-based), for tests.
+  // Coefficients of horizon h (1-based): a fitted horizon's own or blended; empty before a fit.
   [[nodiscard]] std::vector<float> coefficients(int h) const;
 
  private:
