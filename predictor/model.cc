@@ -13,6 +13,14 @@ std::span<const double> searchSpan(std::span<const double> history, const FitOpt
   return history.last(std::min(span, history.size()));
 }
 
+ScoredOrigins scoredOrigins(std::size_t n, const FitOptions& options) {
+  ScoredOrigins o;
+  o.first = n - std::min(options.scoreWindow, n);
+  o.stride = std::max<std::size_t>(1, options.stride);
+  for (int h : options.horizons) o.maxHorizon = std::max(o.maxHorizon, h);
+  return o;
+}
+
 double scoreModel(Model& model, std::span<const double> history, const FitOptions& options) {
   model.reset(history);
   return scoreReplay(model, history, options);
@@ -20,18 +28,14 @@ double scoreModel(Model& model, std::span<const double> history, const FitOption
 
 double scoreReplay(Model& model, std::span<const double> history, const FitOptions& options) {
   const std::size_t n = history.size();
-  int maxH = 1;
-  for (int h : options.horizons) maxH = std::max(maxH, h);
-  const auto hmax = static_cast<std::size_t>(maxH);
-  const std::size_t window = std::min(options.scoreWindow, n);
-  const std::size_t firstOrigin = n - window;
-  const std::size_t stride = std::max<std::size_t>(1, options.stride);
+  const ScoredOrigins origins = scoredOrigins(n, options);
+  const auto hmax = static_cast<std::size_t>(origins.maxHorizon);
 
   std::vector<double> out(hmax);
   double sum = 0;
   std::size_t count = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (i >= firstOrigin && i > 0 && (i - firstOrigin) % stride == 0 && i + 1 <= n) {
+    if (origins.scores(i)) {
       model.forecast(out);
       for (int h : options.horizons) {
         const std::size_t target = i + static_cast<std::size_t>(h) - 1;

@@ -29,6 +29,16 @@ struct FitOptions {
   bool earlyStop = false;
 };
 
+// The origins a parameter trial scores on a replay of n samples: every `stride`-th from the
+// start of the score window (never the first sample), forecasting up to `maxHorizon` ahead.
+struct ScoredOrigins {
+  std::size_t first = 0;
+  std::size_t stride = 1;
+  int maxHorizon = 1;
+  [[nodiscard]] bool scores(std::size_t i) const { return i >= first && i > 0 && (i - first) % stride == 0; }
+};
+ScoredOrigins scoredOrigins(std::size_t n, const FitOptions& options);
+
 // The part of `history` a parameter trial replays: the score window, its warm-up, and at
 // least `minHistory` samples (what the model needs to initialise itself).
 std::span<const double> searchSpan(std::span<const double> history, const FitOptions& options,

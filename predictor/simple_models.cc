@@ -47,16 +47,12 @@ void EwmaModel::fit(std::span<const double> history, const FitOptions& options) 
   // same choice): nine passes over the history cost more than the rest of the EWMA's refit.
   const auto span = searchSpan(history, options, minHistory());
   const std::size_t n = span.size();
-  int maxH = 1;
-  for (int h : options.horizons) maxH = std::max(maxH, h);
-  const std::size_t window = std::min(options.scoreWindow, n);
-  const std::size_t firstOrigin = n - window;
-  const std::size_t stride = std::max<std::size_t>(1, options.stride);
+  const ScoredOrigins origins = scoredOrigins(n, options);
   std::array<double, K> level{};
   std::array<double, K> sum{};
   std::size_t count = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (i >= firstOrigin && i > 0 && (i - firstOrigin) % stride == 0) {
+    if (origins.scores(i)) {
       for (int h : options.horizons) {
         const std::size_t target = i + static_cast<std::size_t>(h) - 1;
         if (h < 1 || target >= n) continue;
@@ -110,21 +106,17 @@ void LinearTrendModel::fit(std::span<const double> history, const FitOptions& op
   // the same order, as one scoreModel() per pair).
   const auto span = searchSpan(history, options, kMaxWindow);
   const std::size_t n = span.size();
-  int maxH = 1;
-  for (int h : options.horizons) maxH = std::max(maxH, h);
-  const std::size_t window = std::min(options.scoreWindow, n);
-  const std::size_t firstOrigin = n - window;
-  const std::size_t stride = std::max<std::size_t>(1, options.stride);
+  const ScoredOrigins origins = scoredOrigins(n, options);
   std::vector<LinearTrendModel> trial;
   for (int w : kWindows) {
     trial.emplace_back(w, 1.0);
     trial.back().reset(span);
   }
   std::array<double, nw * nd> sum{};
-  std::vector<double> out(static_cast<std::size_t>(maxH));
+  std::vector<double> out(static_cast<std::size_t>(origins.maxHorizon));
   std::size_t count = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (i >= firstOrigin && i > 0 && (i - firstOrigin) % stride == 0) {
+    if (origins.scores(i)) {
       for (std::size_t w = 0; w < nw; ++w) {
         for (std::size_t d = 0; d < nd; ++d) {
           trial[w].damping_ = kDampings[d];

@@ -352,13 +352,11 @@ void replayLanes(const LaneInputs& in, std::span<double> scores) {
   Profile::Cursor c1 = in.c1, c2 = in.c2;
   std::vector<Segment> seg1(nh), seg2(nh);
 
-  const std::size_t window = std::min(in.options->scoreWindow, n);
-  const std::size_t firstOrigin = n - window;
-  const std::size_t stride = std::max<std::size_t>(1, in.options->stride);
+  const ScoredOrigins origins = scoredOrigins(n, *in.options);
   std::size_t count = 0;
   constexpr double lo = kMinFactor, hi = kMaxFactor;
   for (std::size_t i = 0; i < n; ++i) {
-    if (i >= firstOrigin && i > 0 && (i - firstOrigin) % stride == 0) {
+    if (origins.scores(i)) {
       for (std::size_t j = 0; j < nh; ++j) {
         const int h = horizons[j];
         if (h < 1 || i + static_cast<std::size_t>(h) - 1 >= n) continue;
