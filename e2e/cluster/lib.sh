@@ -62,8 +62,13 @@ stop_component() {
   rm -f "$f"
 }
 
-port_in_use() { # port_in_use PORT
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+port_in_use() { # port_in_use PORT: something listens on it, or any socket but a TIME_WAIT holds it
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+  # A connected socket (e.g. an outgoing connection's source port) makes a listener's bind fail
+  # too, even with SO_REUSEADDR, and it does not answer a connect; /proc/net/tcp shows it.
+  local hex; hex=$(printf '%04X' "$1")
+  awk -v p=":$hex" 'FNR > 1 && substr($2, length($2) - 4) == p && $4 != "06" { found = 1 }
+    END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
 kubectl_() { "$TSO_BIN_DIR/kubectl" --kubeconfig "$TSO_STATE_DIR/kubeconfig" "$@"; }

@@ -18,22 +18,41 @@ cleanup() {
 trap cleanup EXIT
 
 export TSO_STATE_DIR=$work/state TSO_SKIP_BUILD=1 TSO_SMOKE=0
-export TSO_ETCD_PORT=43790 TSO_ETCD_PEER_PORT=43800 TSO_APISERVER_PORT=46443 \
-  TSO_KCM_PORT=40257 TSO_SCHEDULER_PORT=40259 TSO_KWOK_PORT=40260
+# Below the kernel's ephemeral range (32768-60999 by default): a port in it can be taken at any
+# moment by an outgoing connection's source port, which once made etcd's peer listener fail here.
+export TSO_ETCD_PORT=24790 TSO_ETCD_PEER_PORT=24800 TSO_APISERVER_PORT=26443 \
+  TSO_KCM_PORT=21257 TSO_SCHEDULER_PORT=21259 TSO_KWOK_PORT=21260
 
 # No process may still run from this test's state dir or fake bin dir.
 strays() { pgrep -f -- "$work/" || true; }
 
 # 1. A port already taken is named, nothing starts.
-python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 46443)); s.listen(); time.sleep(60)' &
+python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 26443)); s.listen(); time.sleep(60)' &
 listener_pid=$!
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/46443) 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/26443) 2>/dev/null && break; sleep 0.1; done
 out=$(TSO_CACHE_DIR=$work/cache-unused TSO_BIN_DIR=$real_bin "$repo/e2e/cluster/up.sh" 2>&1)
 rc=$?
-[[ $rc != 0 && $out == *"port 46443 (TSO_APISERVER_PORT)"*"already in use"* ]]
+[[ $rc != 0 && $out == *"port 26443 (TSO_APISERVER_PORT)"*"already in use"* ]]
 check "port taken is named" $? "rc=$rc out=$out"
 [[ -z $(strays) ]]
 check "port taken leaves no process" $? "$(strays)"
+kill "$listener_pid" 2>/dev/null
+wait "$listener_pid" 2>/dev/null
+listener_pid=""
+
+# 1b. A port held only as an outgoing connection's source port (no listener to answer a
+# connect) still makes a listener's bind fail, so it is named too.
+python3 -c '
+import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+c = socket.socket(); c.bind(("127.0.0.1", 24800)); c.connect(l.getsockname())
+a, _ = l.accept(); print("connected", flush=True); time.sleep(60)' >"$work/held" &
+listener_pid=$!
+for _ in $(seq 50); do [[ -s $work/held ]] && break; sleep 0.1; done
+out=$(TSO_CACHE_DIR=$work/cache-unused TSO_BIN_DIR=$real_bin "$repo/e2e/cluster/up.sh" 2>&1)
+rc=$?
+[[ $rc != 0 && $out == *"port 24800 (TSO_ETCD_PEER_PORT)"*"already in use"* ]]
+check "port held by a connected socket is named" $? "rc=$rc out=$out"
 kill "$listener_pid" 2>/dev/null
 wait "$listener_pid" 2>/dev/null
 listener_pid=""
