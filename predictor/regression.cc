@@ -11,8 +11,8 @@ namespace {
 constexpr int kMaxProfileBuckets = 288;  // 5-minute buckets on minute data
 constexpr double kProfileGamma = 0.3;    // weight of a new day's value in its bucket
 constexpr double kMaxLogChange = 3.0;    // a forecast never leaves [y / 20, y * 20]
-constexpr int kIrlsIterations = 20;      // from least squares: LAD by reweighting converges slowly
-constexpr int kWarmIrlsIterations = 6;   // from the previous fit's coefficients
+constexpr int kIrlsIterations = 8;       // from least squares (most on a quarter of the rows)
+constexpr int kWarmIrlsIterations = 2;   // from the previous fit's coefficients
 constexpr std::size_t kColdRowStep = 4;  // a cold start's first iterations use every 4th row
 constexpr std::size_t kMaxRows = 4000;    // training rows per horizon (strided beyond that)
 constexpr std::size_t kMinRows = 200;
@@ -178,12 +178,13 @@ void LogRegressionModel::commitPending() {
   pendingCount_ = 0;
 }
 
-void LogRegressionModel::baseFeatures(double* x) const {
+void LogRegressionModel::sharedFeatures(double* x) const {
   const double last = lag(0);
   std::size_t j = 0;
   x[j++] = 1.0;
   for (int k : kLags) x[j++] = last - lag(k);
   for (double l : level_) x[j++] = l - last;
+  if (nb_ > 0) x[j++] = profileAt((t_ - 1) % static_cast<std::size_t>(day_), last) - last;
 }
 
 std::size_t LogRegressionModel::firstPhaseOf(std::size_t bucket) const {
@@ -203,11 +204,10 @@ double LogRegressionModel::profileAt(std::size_t phase, double last) const {
   return std::isnan(p) ? last : static_cast<double>(p);
 }
 
-// z at the fitted horizon `a`: the shared features' part (base) plus the profile's.
-double LogRegressionModel::logChange(std::size_t a, double base, double profileChange, double profileGap) const {
+// z at the fitted horizon `a`: the shared features' part (base) plus the profile's change.
+double LogRegressionModel::logChange(std::size_t a, double base, double profileChange) const {
   if (nb_ == 0) return base;
-  const float* c = coef_.data() + a * features();
-  return base + c[kBase] * profileChange + c[kBase + 1] * profileGap;
+  return base + coef_[a * features() + shared()] * profileChange;
 }
 
 double LogRegressionModel::next() const { return forecastFirst(nullptr); }
@@ -225,9 +225,10 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   // The shared features' dot product at each fitted horizon (a handful), then per step the
   // profile's part and a linear blend of the two fitted horizons around it: the same as
   // interpolating the coefficients, without a coefficient row per step to read.
-  std::array<double, kBase> x{};
-  baseFeatures(x.data());
+  std::array<double, kMaxFeatures> x{};
+  sharedFeatures(x.data());
   const std::size_t F = features();
+  const std::size_t S = shared();
   std::array<double, kMaxAnchors> base{};
   // Only the fitted horizons up to the first at or beyond H are used (next(): just the first).
   std::size_t A = 0;
@@ -235,7 +236,7 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   for (std::size_t a = 0; a < A; ++a) {
     const float* c = coef_.data() + a * F;
     double z = 0;
-    for (std::size_t j = 0; j < kBase; ++j) z += c[j] * x[j];
+    for (std::size_t j = 0; j < S; ++j) z += c[j] * x[j];
     base[a] = z;
   }
   // The phase walks one sample per step: no division per step.
@@ -263,11 +264,11 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
       then = valueAt(bucket);
     }
     while (hi + 1 < A && static_cast<std::size_t>(anchors_[hi]) < h) ++hi;
-    double z = logChange(hi, base[hi], then - now, then - last);
+    double z = logChange(hi, base[hi], then - now);
     if (static_cast<std::size_t>(anchors_[hi]) != h && hi > 0) {
       const std::size_t lo = hi - 1;
       const double f = static_cast<double>(h - anchors_[lo]) / static_cast<double>(anchors_[hi] - anchors_[lo]);
-      z = (1.0 - f) * logChange(lo, base[lo], then - now, then - last) + f * z;
+      z = (1.0 - f) * logChange(lo, base[lo], then - now) + f * z;
     }
     z = std::clamp(z, -kMaxLogChange, kMaxLogChange);
     if (!out) return std::max(0.0, expMinus1(last + z));
@@ -290,124 +291,153 @@ void LogRegressionModel::fit(std::span<const double> history, const FitOptions& 
   anchors_.clear();
   const std::size_t n = history.size();
   const std::size_t F = features();
+  const std::size_t S = shared();  // features every horizon shares; F - S = the profile change
+  const bool profiled = F > S;
   const std::vector<int> anchors = anchorHorizons(horizon_, options.horizons, kMaxAnchors);
   const std::size_t A = anchors.size();
+  const auto longest = static_cast<std::size_t>(anchors.back());
 
   // Training origins: the last week (at least 2,000 samples), after the profile has seen a
-  // whole day and the longest lag exists; strided to at most kMaxRows.
+  // whole day and the longest lag exists, and whose targets at every fitted horizon exist;
+  // strided to at most kMaxRows.
   const auto warm = static_cast<std::size_t>(std::max(day_, kLags.back() + 1));
   const std::size_t window = std::max<std::size_t>(day_ > 0 ? 7 * static_cast<std::size_t>(day_) : 0, 2000);
-  const std::size_t first = std::max(warm + 1, n > window ? n - window : 0);
-  const std::size_t stride = first < n ? std::max<std::size_t>(1, (n - first + kMaxRows - 1) / kMaxRows) : 1;
+  const std::size_t end = n + 1 > longest ? n + 1 - longest : 0;  // origins i < end have every target
+  const std::size_t first = std::max(warm + 1, end > window ? end - window : 0);
+  const std::size_t stride = first < end ? std::max<std::size_t>(1, (end - first + kMaxRows - 1) / kMaxRows) : 1;
 
   // One replay records, per origin i (state after history[0, i)), the shared features, the
-  // newest value and, per anchor horizon, the profile at the target.
-  std::vector<double> base;
-  std::vector<double> lastLog;
-  std::vector<double> weight;
-  std::vector<double> profileNow;
-  std::vector<double> profileThen;  // [row][anchor]
-  std::vector<std::size_t> origin;
-  std::array<double, kBase> x{};
+  // level weight and, per fitted horizon, the target and the profile's change to it.
+  std::vector<double> X;   // [row][S]
+  std::vector<double> T;   // [row][anchor]: log change to the target
+  std::vector<double> Pc;  // [row][anchor]: profile change from now to the target
+  std::vector<double> W0;  // [row]: level + 1, so the loss is absolute error in requests
+  std::array<double, kMaxFeatures> x{};
   std::vector<double> logs(n);
   for (std::size_t i = 0; i < n; ++i) logs[i] = logOf(history[i]);
   for (std::size_t i = 0; i < n; ++i) {
-    if (i >= first && (i - first) % stride == 0 && i + 1 < n) {
-      baseFeatures(x.data());
-      base.insert(base.end(), x.begin(), x.end());
+    if (i >= first && i < end && (i - first) % stride == 0) {
+      sharedFeatures(x.data());
+      X.insert(X.end(), x.begin(), x.begin() + static_cast<long>(S));
       const double last = lag(0);
-      lastLog.push_back(last);
-      weight.push_back(std::max(history[i - 1], 0.0) + 1.0);
-      origin.push_back(i);
-      if (nb_ > 0) {
-        const auto day = static_cast<std::size_t>(day_);
-        profileNow.push_back(profileAt((i - 1) % day, last));
-        for (int h : anchors) profileThen.push_back(profileAt((i - 1 + static_cast<std::size_t>(h)) % day, last));
+      W0.push_back(std::max(history[i - 1], 0.0) + 1.0);
+      const auto day = static_cast<std::size_t>(std::max(day_, 1));
+      const double now = profiled ? profileAt((i - 1) % day, last) : 0.0;
+      for (int h : anchors) {
+        const std::size_t target = i - 1 + static_cast<std::size_t>(h);
+        T.push_back(logs[target] - last);
+        if (profiled) Pc.push_back(profileAt(target % day, last) - now);
       }
     }
     updateLog(logs[i]);
   }
-  const std::size_t rows = origin.size();
+  const std::size_t rows = W0.size();
   if (rows < kMinRows) return;  // too little history: coef_ stays empty, the forecast is naive
 
-  std::vector<float> anchorCoef(A * F, 0.0F);
-  std::vector<double> X;
-  std::vector<double> T;
-  std::vector<double> W0;
-  std::vector<double> w;
+  // Least absolute deviation by iteratively reweighted least squares, with one weight per row
+  // shared by every horizon: level / (the row's mean |residual| over the horizons, each
+  // horizon's residuals in units of its mean). Shared weights let every horizon's normal
+  // equations share the Gram matrix of the shared features, so an iteration costs one
+  // S x S accumulation plus a few products per horizon, instead of one F x F per horizon.
+  std::vector<double> beta(A * F, 0.0);
+  std::vector<double> w = W0;
+  std::vector<double> G(S * S);
+  std::vector<double> crossP(A * S);  // sum w x p
+  std::vector<double> rhsX(A * S);    // sum w x t
+  std::vector<double> pp(A);          // sum w p p
+  std::vector<double> rhsP(A);        // sum w p t
   std::vector<double> M(F * F);
   std::vector<double> b(F);
-  for (std::size_t a = 0; a < A; ++a) {
-    const auto h = static_cast<std::size_t>(anchors[a]);
-    X.clear();
-    T.clear();
-    W0.clear();
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t target = origin[r] - 1 + h;
-      if (target >= n) continue;
-      X.insert(X.end(), base.begin() + static_cast<long>(r * kBase), base.begin() + static_cast<long>((r + 1) * kBase));
-      if (nb_ > 0) {
-        const double then = profileThen[r * A + a];
-        X.push_back(then - profileNow[r]);
-        X.push_back(then - lastLog[r]);
-      }
-      T.push_back(logs[target] - lastLog[r]);
-      W0.push_back(weight[r]);
+  std::vector<double> res(rows * A);
+  std::vector<double> meanRes(A);
+  auto residual = [&](std::size_t r, std::size_t a) {
+    const double* xr = &X[r * S];
+    const double* c = &beta[a * F];
+    double z = 0;
+    for (std::size_t j = 0; j < S; ++j) z += c[j] * xr[j];
+    if (profiled) z += c[S] * Pc[r * A + a];
+    return std::abs(T[r * A + a] - z);
+  };
+  auto reweight = [&](std::size_t step) {
+    std::fill(meanRes.begin(), meanRes.end(), 0.0);
+    std::size_t used = 0;
+    for (std::size_t r = 0; r < rows; r += step) {
+      for (std::size_t a = 0; a < A; ++a) meanRes[a] += res[r * A + a] = residual(r, a);
+      ++used;
     }
-    const std::size_t m = T.size();
-    if (m < kMinRows) continue;  // this horizon keeps zero coefficients: naive
-    // Least absolute deviation by iteratively reweighted least squares: each row's weight is
-    // its level over |residual|. Rows r = 0, step, 2 step, ... take part.
-    auto reweight = [&](const std::vector<double>& beta, std::size_t step) {
-      double meanAbs = 0;
-      std::size_t used = 0;
-      for (std::size_t r = 0; r < m; r += step) {
-        double z = 0;
-        for (std::size_t j = 0; j < F; ++j) z += beta[j] * X[r * F + j];
-        w[r] = std::abs(T[r] - z);
-        meanAbs += w[r];
-        ++used;
-      }
-      const double eps = 1e-3 * meanAbs / static_cast<double>(used) + 1e-9;
-      for (std::size_t r = 0; r < m; r += step) w[r] = W0[r] / std::max(w[r], eps);
-    };
-    auto iterate = [&](std::vector<double>& beta, std::size_t step, int iterations) {
-      for (int it = 0; it < iterations; ++it) {
-        std::fill(M.begin(), M.end(), 0.0);
-        std::fill(b.begin(), b.end(), 0.0);
-        for (std::size_t r = 0; r < m; r += step) {
-          const double* xr = &X[r * F];
-          const double wr = w[r];
-          for (std::size_t i = 0; i < F; ++i) {
-            const double wx = wr * xr[i];
-            b[i] += wx * T[r];
-            for (std::size_t j = 0; j <= i; ++j) M[i * F + j] += wx * xr[j];
-          }
-        }
-        for (std::size_t i = 0; i < F; ++i) {
-          for (std::size_t j = i + 1; j < F; ++j) M[i * F + j] = M[j * F + i];
-        }
-        if (!solveSymmetric(M, b, F)) return;
-        beta.assign(b.begin(), b.begin() + static_cast<long>(F));
-        reweight(beta, step);
-      }
-    };
-    std::vector<double> beta(F, 0.0);
-    w = W0;
-    if (!previousCoef.empty()) {
-      const std::vector<float> c = interpolated(previousCoef, previousAnchors, F, static_cast<int>(h));
-      std::copy(c.begin(), c.end(), beta.begin());
-    } else {
-      // Cold: most iterations on a quarter of the rows, to get near the solution cheaply.
-      iterate(beta, kColdRowStep, kIrlsIterations - kWarmIrlsIterations);
+    for (double& m : meanRes) m = m / static_cast<double>(used) + 1e-12;
+    for (std::size_t r = 0; r < rows; r += step) {
+      double d = 0;
+      for (std::size_t a = 0; a < A; ++a) d += res[r * A + a] / meanRes[a];
+      w[r] = W0[r] / std::max(d / static_cast<double>(A), 1e-3);
     }
-    reweight(beta, 1);
-    iterate(beta, 1, kWarmIrlsIterations);
-    for (std::size_t j = 0; j < F; ++j) anchorCoef[a * F + j] = static_cast<float>(beta[j]);
+  };
+  auto solve = [&](std::size_t step) -> bool {
+    std::fill(G.begin(), G.end(), 0.0);
+    std::fill(crossP.begin(), crossP.end(), 0.0);
+    std::fill(rhsX.begin(), rhsX.end(), 0.0);
+    std::fill(pp.begin(), pp.end(), 0.0);
+    std::fill(rhsP.begin(), rhsP.end(), 0.0);
+    std::array<double, kMaxFeatures> wx{};
+    for (std::size_t r = 0; r < rows; r += step) {
+      const double* xr = &X[r * S];
+      const double wr = w[r];
+      for (std::size_t i = 0; i < S; ++i) wx[i] = wr * xr[i];
+      for (std::size_t i = 0; i < S; ++i) {
+        for (std::size_t j = 0; j <= i; ++j) G[i * S + j] += wx[i] * xr[j];
+      }
+      for (std::size_t a = 0; a < A; ++a) {
+        const double t = T[r * A + a];
+        double* rx = &rhsX[a * S];
+        for (std::size_t i = 0; i < S; ++i) rx[i] += wx[i] * t;
+        if (profiled) {
+          const double p = Pc[r * A + a];
+          double* cp = &crossP[a * S];
+          for (std::size_t i = 0; i < S; ++i) cp[i] += wx[i] * p;
+          pp[a] += wr * p * p;
+          rhsP[a] += wr * p * t;
+        }
+      }
+    }
+    bool all = true;
+    for (std::size_t a = 0; a < A; ++a) {
+      for (std::size_t i = 0; i < S; ++i) {
+        for (std::size_t j = 0; j <= i; ++j) M[i * F + j] = M[j * F + i] = G[i * S + j];
+        b[i] = rhsX[a * S + i];
+      }
+      if (profiled) {
+        for (std::size_t i = 0; i < S; ++i) M[S * F + i] = M[i * F + S] = crossP[a * S + i];
+        M[S * F + S] = pp[a];
+        b[S] = rhsP[a];
+      }
+      if (solveSymmetric(M, b, F)) {
+        std::copy(b.begin(), b.begin() + static_cast<long>(F), beta.begin() + static_cast<long>(a * F));
+      } else {
+        all = false;
+      }
+    }
+    return all;
+  };
+  auto iterate = [&](std::size_t step, int iterations) {
+    for (int it = 0; it < iterations; ++it) {
+      if (!solve(step)) return;
+      reweight(step);
+    }
+  };
+  if (!previousCoef.empty()) {
+    for (std::size_t a = 0; a < A; ++a) {
+      const std::vector<float> c = interpolated(previousCoef, previousAnchors, F, anchors[a]);
+      std::copy(c.begin(), c.end(), beta.begin() + static_cast<long>(a * F));
+    }
+  } else {
+    // Cold: most iterations on a quarter of the rows, to get near the solution cheaply.
+    iterate(kColdRowStep, kIrlsIterations - kWarmIrlsIterations);
   }
+  reweight(1);
+  iterate(1, kWarmIrlsIterations);
 
   // Only the fitted horizons are kept: the others interpolate (see forecastFirst()).
-  coef_ = std::move(anchorCoef);
+  coef_.assign(beta.begin(), beta.end());
   anchors_.assign(anchors.begin(), anchors.end());
 }
 

@@ -1,9 +1,10 @@
 // Direct multi-horizon regression in the log domain: for every horizon h, the change
 // log(1 + y(t+h)) - log(1 + y(t)) is a linear function of recent log changes (lags), the gaps
 // between the newest value and log-domain EWMA levels, and the daily profile's change over
-// the same span. Coefficients are fitted per horizon by least absolute deviation (iteratively
-// reweighted least squares) on the last week of history, with each row weighted by the level
-// so the fit minimises absolute error in requests, not in logs.
+// the same span. Coefficients are fitted per horizon on the last week of history, robustly
+// (least absolute deviation by iteratively reweighted least squares, one weight per row shared
+// by every horizon, so all horizons share one Gram matrix), with each row weighted by the
+// level so the fit minimises absolute error in requests, not in logs.
 //
 // Why logs: request rates swing over orders of magnitude within a day (WorldCup98: 10 to
 // 100,000 per minute), and their dynamics are proportional: a rise of 20 % in ten minutes
@@ -24,7 +25,8 @@ class LogRegressionModel final : public Model {
  public:
   static constexpr std::array<int, 7> kLags = {1, 2, 3, 5, 10, 20, 60};
   static constexpr std::array<double, 5> kAlphas = {0.05, 0.1, 0.2, 0.35, 0.5};
-  // intercept, lags, EWMA gaps, then (with a daily profile) its change and its gap to now.
+  // intercept, lags, EWMA gaps, then (with a daily profile) the profile's gap to the newest
+  // value, all shared by every horizon; then the profile's change from now to the target.
   static constexpr std::size_t kBase = 1 + kLags.size() + kAlphas.size();
   static constexpr std::size_t kMaxFeatures = kBase + 2;
   static constexpr std::size_t kMaxAnchors = 16;
@@ -57,14 +59,15 @@ class LogRegressionModel final : public Model {
  private:
   static constexpr std::size_t kRing = 64;  // > the largest lag, a power of two
   [[nodiscard]] std::size_t features() const { return nb_ > 0 ? kMaxFeatures : kBase; }
+  [[nodiscard]] std::size_t shared() const { return nb_ > 0 ? kBase + 1 : kBase; }
   [[nodiscard]] std::size_t bucketOfPhase(std::size_t phase) const;
   [[nodiscard]] std::size_t firstPhaseOf(std::size_t bucket) const;
   // The profile at a phase of the day (the newest value where the bucket is not seen yet).
   [[nodiscard]] double profileAt(std::size_t phase, double last) const;
   [[nodiscard]] double lag(int k) const { return ring_[(t_ - 1 - static_cast<std::size_t>(k)) & (kRing - 1)]; }
-  // The features shared by every horizon, into x[0..kBase).
-  void baseFeatures(double* x) const;
-  [[nodiscard]] double logChange(std::size_t a, double base, double profileChange, double profileGap) const;
+  // The features shared by every horizon, into x[0..shared()).
+  void sharedFeatures(double* x) const;
+  [[nodiscard]] double logChange(std::size_t a, double base, double profileChange) const;
   // Writes steps forecasts to out (or none when out is null) and returns the first.
   double forecastFirst(double* out, std::size_t steps = 0) const;
   void commitPending();

@@ -39,6 +39,24 @@ TEST(LogRegressionTest, ContinuesProportionalGrowthExactly) {
   }
 }
 
+TEST(LogRegressionTest, IsolatedSpikesDoNotBiasTheFit) {
+  // The growth line of the test above with a one-sample spike of 20x every 101 steps. Least
+  // squares would lift every horizon's intercept by ~3 % (a log change of 3 in 1 row of 101);
+  // the least-absolute-deviation fit ignores the spikes. The last spike is 70 steps back.
+  std::vector<double> y;
+  for (int t = 0; t < 3000; ++t) y.push_back(100.0 * std::pow(1.001, t) * (t % 101 == 0 ? 20.0 : 1.0));
+  LogRegressionModel m(0, 30);
+  FitOptions fo;
+  fo.horizons = {1, 15, 30};
+  m.fit(y, fo);
+  std::vector<double> out(30);
+  m.forecast(out);
+  for (int h : {1, 10, 30}) {
+    const double expected = 100.0 * std::pow(1.001, 2999 + h);
+    EXPECT_NEAR(out[static_cast<std::size_t>(h - 1)], expected, 0.005 * expected) << "h=" << h;
+  }
+}
+
 TEST(LogRegressionTest, FollowsTheDailyShapeFarBetterThanNaive) {
   const std::vector<double> y = multiplicativeDays(30, 0.05, 7);
   const std::size_t train = 25 * 48;
