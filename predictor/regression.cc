@@ -19,16 +19,16 @@ constexpr std::size_t kMinRows = 200;
 
 double logOf(double y) { return std::log1p(std::max(y, 0.0)); }
 
-// exp(x) - 1 for the forecast (x clamped to +-700): range reduction to r = x - k ln 2 with
+// exp(x) - 1 for the forecast, for x in [0, 700] (the caller clamps: a comparison in the loop
+// would stop the compiler from vectorising it): range reduction to r = x - k ln 2 with
 // |r| <= ln 2 / 2 and a degree-12 Taylor polynomial (relative error < 1e-15), without the
 // special cases of std::expm1 and without branches, so the tick's loop over the steps of a
-// forecast has no call in it.
+// forecast has no call in it and runs two steps per instruction.
 inline double expMinus1(double x) {
   constexpr double kLog2e = 1.4426950408889634;
   constexpr double kLn2Hi = 0.6931471803691238;
   constexpr double kLn2Lo = 1.9082149292705877e-10;
   constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
-  x = std::min(std::max(x, -700.0), 700.0);
   const double kd = x * kLog2e + kRound;  // its low mantissa bits hold 2^51 + k
   const double k = kd - kRound;
   const double r = (x - k * kLn2Hi) - k * kLn2Lo;
@@ -145,9 +145,13 @@ void LogRegressionModel::reset(std::span<const double> history) {
   pendingCount_ = 0;
   pendingBucket_ = 0;
   t_ = 0;
+  next_ = forecastFirst(nullptr);
 }
 
-void LogRegressionModel::update(double y) { updateLog(logOf(y)); }
+void LogRegressionModel::update(double y) {
+  updateLog(logOf(y));
+  next_ = forecastFirst(nullptr);
+}
 
 void LogRegressionModel::updateLog(double ly) {
   if (t_ == 0) {
@@ -204,22 +208,19 @@ double LogRegressionModel::profileAt(std::size_t phase, double last) const {
   return std::isnan(p) ? last : static_cast<double>(p);
 }
 
-// z at the fitted horizon `a`: the shared features' part (base) plus the profile's change.
-double LogRegressionModel::logChange(std::size_t a, double base, double profileChange) const {
-  if (nb_ == 0) return base;
-  return base + coef_[a * features() + shared()] * profileChange;
-}
-
-double LogRegressionModel::next() const { return forecastFirst(nullptr); }
-
 void LogRegressionModel::forecast(std::span<double> out) const { forecastFirst(out.data(), out.size()); }
 
 double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   const double last = lag(0);
-  const std::size_t H = out ? std::min(steps, static_cast<std::size_t>(horizon_)) : 1;
+  std::array<double, 1> first{};
+  if (!out) {  // just the first step
+    out = first.data();
+    steps = 1;
+  }
+  const std::size_t H = std::min(steps, static_cast<std::size_t>(horizon_));
   if (coef_.empty()) {
     const double v = std::max(0.0, std::expm1(last));
-    if (out) std::fill(out, out + steps, v);
+    std::fill(out, out + steps, v);
     return v;
   }
   // The shared features' dot product at each fitted horizon (a handful), then per step the
@@ -239,6 +240,11 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
     for (std::size_t j = 0; j < S; ++j) z += c[j] * x[j];
     base[a] = z;
   }
+  // Each fitted horizon's profile coefficient, so the step loop reads no coefficient row.
+  std::array<double, kMaxAnchors> pc{};
+  if (nb_ > 0) {
+    for (std::size_t a = 0; a < A; ++a) pc[a] = coef_[a * F + S];
+  }
   // The phase walks one sample per step: no division per step.
   const auto day = static_cast<std::size_t>(std::max(day_, 1));
   std::size_t phase = nb_ > 0 ? (t_ - 1) % day : 0;
@@ -249,9 +255,13 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
     return std::isnan(v) ? last : static_cast<double>(v);
   };
   const double now = nb_ > 0 ? valueAt(bucket) : 0.0;
+  // Step h blends fitted horizons lo = hi - 1 and hi with weight f on hi; at or before the
+  // first fitted horizon it takes that one alone (f = 1). One division per segment.
   std::size_t hi = 0;
+  std::size_t lo = 0;
+  double inv = 0;
   for (std::size_t h = 1; h <= H; ++h) {
-    double then = 0;
+    double then = now;
     if (nb_ > 0) {
       if (++phase == day) {
         phase = 0;
@@ -263,25 +273,29 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
       }
       then = valueAt(bucket);
     }
-    while (hi + 1 < A && static_cast<std::size_t>(anchors_[hi]) < h) ++hi;
-    double z = logChange(hi, base[hi], then - now);
-    if (static_cast<std::size_t>(anchors_[hi]) != h && hi > 0) {
-      const std::size_t lo = hi - 1;
-      const double f = static_cast<double>(h - anchors_[lo]) / static_cast<double>(anchors_[hi] - anchors_[lo]);
-      z = (1.0 - f) * logChange(lo, base[lo], then - now) + f * z;
+    if (h > anchors_[hi]) {  // the last fitted horizon is >= H, so hi + 1 < A here
+      lo = hi++;
+      inv = 1.0 / static_cast<double>(anchors_[hi] - anchors_[lo]);
     }
-    z = std::clamp(z, -kMaxLogChange, kMaxLogChange);
-    if (!out) return std::max(0.0, expMinus1(last + z));
-    out[h - 1] = last + z;  // the log forecast; exponentiated below in one tight loop
+    const double f = hi > 0 ? static_cast<double>(h - anchors_[lo]) * inv : 1.0;
+    const double d = then - now;
+    const double z = (1.0 - f) * (base[lo] + pc[lo] * d) + f * (base[hi] + pc[hi] * d);
+    // The log forecast, exponentiated below; below 0 it is a forecast below zero requests.
+    out[h - 1] = std::clamp(last + std::clamp(z, -kMaxLogChange, kMaxLogChange), 0.0, 700.0);
   }
   // A separate loop without branches: the compiler vectorises it and the polynomials of
   // different steps overlap, instead of one exp's latency per step.
-  for (std::size_t k = 0; k < H; ++k) out[k] = std::max(0.0, expMinus1(out[k]));
+  for (std::size_t k = 0; k < H; ++k) out[k] = expMinus1(out[k]);
   for (std::size_t k = H; k < steps; ++k) out[k] = H > 0 ? out[H - 1] : std::max(0.0, std::expm1(last));
   return H > 0 ? out[0] : 0.0;
 }
 
 void LogRegressionModel::fit(std::span<const double> history, const FitOptions& options) {
+  fitCoefficients(history, options);
+  next_ = forecastFirst(nullptr);
+}
+
+void LogRegressionModel::fitCoefficients(std::span<const double> history, const FitOptions& options) {
   reset(history);
   // A refit starts its search from the previous fit (the Forecaster refits daily through
   // validation, then on the whole history: the windows overlap by 6 days in 7).

@@ -40,7 +40,9 @@ class LogRegressionModel final : public Model {
   void reset(std::span<const double> history) override;
   void update(double y) override;
   void forecast(std::span<double> out) const override;
-  [[nodiscard]] double next() const override;
+  // Computed once per update(): the Forecaster's jump test and its combined one-step forecast
+  // both read it every tick.
+  [[nodiscard]] double next() const override { return next_; }
   // No absorbJump(): every forecast is anchored at the newest sample, so a jump is followed
   // within one step already; what the jump says about the next steps is what the lags learnt
   // (wiping them, as the smoothing models do, measured worse on WorldCup98).
@@ -67,9 +69,9 @@ class LogRegressionModel final : public Model {
   [[nodiscard]] double lag(int k) const { return ring_[(t_ - 1 - static_cast<std::size_t>(k)) & (kRing - 1)]; }
   // The features shared by every horizon, into x[0..shared()).
   void sharedFeatures(double* x) const;
-  [[nodiscard]] double logChange(std::size_t a, double base, double profileChange) const;
   // Writes steps forecasts to out (or none when out is null) and returns the first.
   double forecastFirst(double* out, std::size_t steps = 0) const;
+  void fitCoefficients(std::span<const double> history, const FitOptions& options);
   void commitPending();
   void updateLog(double ly);  // update() with log1p(max(y, 0)) already taken
 
@@ -87,6 +89,7 @@ class LogRegressionModel final : public Model {
   std::uint32_t pendingCount_ = 0;
   std::size_t pendingBucket_ = 0;
   std::size_t t_ = 0;                // samples consumed since reset
+  double next_ = 0;                  // forecastFirst(nullptr) of the current state
 };
 
 }  // namespace tso::predictor
