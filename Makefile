@@ -70,7 +70,7 @@ lint: $(BUILD_DIR)/build.ninja
 	@scripts/lint.sh $(BUILD_DIR)
 
 format:
-	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+	@git ls-files '*.cc' '*.h' | xargs $$(command -v clang-format-19 || echo clang-format) -i
 
 clean:
 	rm -rf $(BUILD_DIR)

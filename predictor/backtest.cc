@@ -40,8 +40,8 @@ struct Acc {
     }
     pinball += pl / kNq;
     for (std::size_t b = 0; b < kNumBaselines; ++b) {
-      if (base[b]) {
-        baseErr[b] += std::abs(y - *base[b]);
+      if (const auto& baseline = base[b]) {
+        baseErr[b] += std::abs(y - *baseline);
         ++baseN[b];
       }
     }

@@ -69,7 +69,7 @@ std::optional<std::int64_t> parseIso(std::string_view s) {
       if (!field(s, pos, 2, oh)) return std::nullopt;
       if (pos < s.size() && s[pos] == ':') ++pos;
       if (pos < s.size() && !field(s, pos, 2, om)) return std::nullopt;
-      offset = sign * (oh * 3600 + om * 60);
+      offset = sign * (std::int64_t{oh} * 3600 + std::int64_t{om} * 60);
     } else {
       return std::nullopt;
     }
@@ -79,7 +79,8 @@ std::optional<std::int64_t> parseIso(std::string_view s) {
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   const auto days = sys_days{ymd}.time_since_epoch().count();
-  return static_cast<std::int64_t>(days) * kSecondsPerDay + h * 3600 + mi * 60 + sec - offset;
+  return static_cast<std::int64_t>(days) * kSecondsPerDay + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + sec -
+         offset;
 }
 
 std::optional<double> parseNumber(std::string_view s) {

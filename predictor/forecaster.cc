@@ -185,7 +185,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   buildCandidates(train, history);
   if (models_.empty()) {
     // onlyModels excluded everything usable: naive always works.
-    models_.push_back(std::make_unique<NaiveModel>());
+    models_.emplace_back(std::make_unique<NaiveModel>());
     report_.notes.push_back("no requested model had enough history: naive used");
   }
 
@@ -484,7 +484,7 @@ std::size_t Forecaster::stateBytes() const {
   std::size_t b = sizeof(*this) + choice_.capacity() * sizeof(Choice);
   b += models_.capacity() * sizeof(models_[0]);
   for (const auto& m : models_) b += m->stateBytes();
-  for (const auto& t : candidateTables_) b += sizeof(t) + t.capacity() * sizeof(float);
+  for (const auto& t : candidateTables_) b += sizeof(std::vector<float>) + t.capacity() * sizeof(float);
   return b;
 }
 

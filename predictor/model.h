@@ -17,7 +17,7 @@ struct FitOptions {
   std::vector<int> horizons{1};
   // Only origins in the last `scoreWindow` samples are scored; the samples before them warm
   // the state. Bounds the search cost on long histories.
-  std::size_t scoreWindow = 4 * 1440;
+  std::size_t scoreWindow = std::size_t{4} * 1440;
   // Score every `stride`-th origin (forecasting every origin costs more than it tells).
   std::size_t stride = 3;
   // Samples replayed before the score window to warm the state; 0 = the whole history. A

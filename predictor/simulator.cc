@@ -101,7 +101,7 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
   SimulationReport report;
   report.tickSeconds = cfg.tickSeconds;
   report.perReplica = peak > 0 ? peak / cfg.peakReplicas : 1.0;
-  if (!(peak > 0)) report.notes.push_back("the trace is all zero: per-replica capacity set to 1");
+  if (!(peak > 0)) report.notes.emplace_back("the trace is all zero: per-replica capacity set to 1");
   const double cap = report.perReplica;
   const std::int64_t dt = cfg.tickSeconds;
 
@@ -158,7 +158,8 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
   for (auto& p : pools) p.setReady(initial, t0, cfg.warmupSeconds);
   if (cfg.recordTimeline) report.ready.assign(kPolicies, {});
 
-  const auto totalTicks = static_cast<double>((tEnd - t0) / dt);
+  const std::int64_t ticks = (tEnd - t0) / dt;
+  const auto totalTicks = static_cast<double>(ticks);
   std::size_t tickNo = 0;
   for (std::int64_t now = t0; now < tEnd; now += dt, ++tickNo) {
     const double observed = rateAt(now - cfg.metricLagSeconds);

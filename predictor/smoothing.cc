@@ -565,9 +565,9 @@ void SmoothingModel::fit(std::span<const double> history, const FitOptions& opti
     }
     if (moved) return;
     const auto below = static_cast<std::size_t>(std::lower_bound(grid.begin(), grid.end(), param) - grid.begin());
-    for (std::size_t g = below; g-- > 0 && scoreOf(g) < best;) {
-      best = scoreOf(g);
-      param = grid[g];
+    for (std::size_t g = below; g > 0 && scoreOf(g - 1) < best; --g) {
+      best = scoreOf(g - 1);
+      param = grid[g - 1];
     }
   };
   walk(&SmoothingParams::alpha, kAlphas, true);

@@ -35,7 +35,7 @@ Series synthesize(const SyntheticSpec& spec) {
     std::size_t len;
   };
   std::vector<Crowd> crowds;
-  const auto crowdLen = static_cast<std::size_t>(std::max<std::int64_t>(1, spec.flashMinutes * 60 / s.step));
+  const auto crowdLen = static_cast<std::size_t>(std::max<std::int64_t>(1, std::int64_t{spec.flashMinutes} * 60 / s.step));
   for (int i = 0; i < spec.flashCrowds && n > 0; ++i) {
     crowds.push_back({static_cast<std::size_t>(rng.uniform() * static_cast<double>(n)), crowdLen});
   }

@@ -14,8 +14,8 @@ packages=(
   # browser test of the dashboard page (tests/browser) and SVG-to-PNG for the plots
   # (node and npm: see below, they may come from outside Debian)
   chromium librsvg2-bin
-  # lint, and libFuzzer's runtime for `make fuzz`
-  shellcheck clang-format clang-tidy clang libclang-rt-14-dev
+  # lint (clang-*-19: Debian 12's clang-tidy 14 knows no C++23), libFuzzer's runtime (make fuzz)
+  shellcheck clang-format-19 clang-tidy-19 clang libclang-rt-14-dev
 )
 
 missing=()

@@ -57,9 +57,9 @@ std::string tickValue(double v, double step) {
 
 // A tick every 1m ... 28d, the finest that gives at most 12 labels over the span.
 std::int64_t timeTick(double spanSeconds) {
-  static constexpr std::array<std::int64_t, 12> kSteps = {60,    300,       900,       1800,
-                                                          3600,  3 * 3600,  6 * 3600,  12 * 3600,
-                                                          86400, 2 * 86400, 7 * 86400, 28 * 86400};
+  // 1m 5m 15m 30m 1h 3h 6h 12h 1d 2d 7d 28d
+  static constexpr std::array<std::int64_t, 12> kSteps = {60,    300,    900,    1800,   3600,    10800,
+                                                          21600, 43200, 86400, 172800, 604800, 2419200};
   for (auto s : kSteps) {
     if (spanSeconds / static_cast<double>(s) <= 12) return s;
   }

@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <optional>
 #include <sstream>
 
 #include "controller/kube/base64.h"
@@ -40,8 +39,9 @@ Result<YAML::Node> findNamed(const YAML::Node& root, const std::string& list, co
       if (entry["name"] && entry["name"].IsScalar() && entry["name"].as<std::string>() == name) {
         YAML::Node body = entry[inner];
         if (!body || !body.IsMap()) {
-          return fail(ErrorCode::kConfig,
-                      prefix + list + "[name=" + name + "]." + inner + ": missing or not a map");
+          std::string what = prefix;
+          what.append(list).append("[name=").append(name).append("].").append(inner);
+          return fail(ErrorCode::kConfig, what.append(": missing or not a map"));
         }
         return body;
       }
@@ -50,12 +50,12 @@ Result<YAML::Node> findNamed(const YAML::Node& root, const std::string& list, co
   return fail(ErrorCode::kConfig, prefix + list + ": no entry named \"" + name + "\"");
 }
 
-Result<std::optional<std::string>> scalar(const YAML::Node& node, const std::string& key,
-                                          const std::string& where) {
+// A string field; absent or null reads as empty (no field here means anything else).
+Result<std::string> scalar(const YAML::Node& node, const std::string& key, const std::string& where) {
   const YAML::Node v = node[key];
-  if (!v || v.IsNull()) return std::optional<std::string>{};
+  if (!v || v.IsNull()) return std::string{};
   if (!v.IsScalar()) return fail(ErrorCode::kConfig, where + "." + key + ": must be a string");
-  return std::optional<std::string>{v.as<std::string>()};
+  return v.as<std::string>();
 }
 
 // Reads `<key>-data` (inline base64) or `<key>` (a file path), in that order like client-go.
@@ -63,15 +63,15 @@ Result<std::string> pemField(const YAML::Node& node, const std::string& key, con
                              const std::filesystem::path& baseDir) {
   auto data = scalar(node, key + "-data", where);
   if (!data) return std::unexpected(data.error());
-  if (*data && !(*data)->empty()) {
-    auto decoded = base64Decode(**data);
+  if (!data->empty()) {
+    auto decoded = base64Decode(*data);
     if (!decoded) return fail(ErrorCode::kConfig, where + "." + key + "-data: " + decoded.error().message);
     return *decoded;
   }
   auto file = scalar(node, key, where);
   if (!file) return std::unexpected(file.error());
-  if (*file && !(*file)->empty()) {
-    std::filesystem::path p(**file);
+  if (!file->empty()) {
+    std::filesystem::path p(*file);
     if (p.is_relative()) p = baseDir / p;
     return readFile(p, where + "." + key);
   }
@@ -86,10 +86,10 @@ Result<Config> parseTree(const YAML::Node& root, const std::filesystem::path& ba
   if (contextName.empty()) {
     auto current = scalar(root, "current-context", prefix.substr(0, prefix.size() - 2));
     if (!current) return std::unexpected(current.error());
-    if (!*current || (*current)->empty()) {
+    if (current->empty()) {
       return fail(ErrorCode::kConfig, prefix + "current-context: not set and no --context given");
     }
-    contextName = **current;
+    contextName = *current;
   }
   auto context = findNamed(root, "contexts", "context", contextName, prefix);
   if (!context) {
@@ -100,18 +100,18 @@ Result<Config> parseTree(const YAML::Node& root, const std::filesystem::path& ba
   const std::string ctxWhere = prefix + "contexts[name=" + contextName + "].context";
   auto clusterName = scalar(*context, "cluster", ctxWhere);
   if (!clusterName) return std::unexpected(clusterName.error());
-  if (!*clusterName) return fail(ErrorCode::kConfig, ctxWhere + ".cluster: missing");
+  if (clusterName->empty()) return fail(ErrorCode::kConfig, ctxWhere + ".cluster: missing");
   auto ns = scalar(*context, "namespace", ctxWhere);
   if (!ns) return std::unexpected(ns.error());
-  if (*ns && !(*ns)->empty()) cfg.ns = **ns;
+  if (!ns->empty()) cfg.ns = *ns;
 
-  auto cluster = findNamed(root, "clusters", "cluster", **clusterName, prefix);
+  auto cluster = findNamed(root, "clusters", "cluster", *clusterName, prefix);
   if (!cluster) return std::unexpected(cluster.error());
-  const std::string clWhere = prefix + "clusters[name=" + **clusterName + "].cluster";
+  const std::string clWhere = prefix + "clusters[name=" + *clusterName + "].cluster";
   auto server = scalar(*cluster, "server", clWhere);
   if (!server) return std::unexpected(server.error());
-  if (!*server || (*server)->empty()) return fail(ErrorCode::kConfig, clWhere + ".server: missing");
-  cfg.server = **server;
+  if (server->empty()) return fail(ErrorCode::kConfig, clWhere + ".server: missing");
+  cfg.server = *server;
   while (cfg.server.ends_with('/')) cfg.server.pop_back();
   if (!cfg.server.starts_with("https://") && !cfg.server.starts_with("http://")) {
     return fail(ErrorCode::kConfig, clWhere + ".server: must start with https:// or http://, got \"" +
@@ -122,10 +122,10 @@ Result<Config> parseTree(const YAML::Node& root, const std::filesystem::path& ba
   cfg.caPem = std::move(*ca);
   auto insecure = scalar(*cluster, "insecure-skip-tls-verify", clWhere);
   if (!insecure) return std::unexpected(insecure.error());
-  if (*insecure) {
-    if (**insecure == "true") {
+  if (!insecure->empty()) {
+    if (*insecure == "true") {
       cfg.insecureSkipTlsVerify = true;
-    } else if (**insecure != "false") {
+    } else if (*insecure != "false") {
       return fail(ErrorCode::kConfig, clWhere + ".insecure-skip-tls-verify: must be true or false");
     }
   }
@@ -133,10 +133,10 @@ Result<Config> parseTree(const YAML::Node& root, const std::filesystem::path& ba
   // A context may name no user (e.g. a local insecure port); then there is no credential.
   auto userName = scalar(*context, "user", ctxWhere);
   if (!userName) return std::unexpected(userName.error());
-  if (*userName && !(*userName)->empty()) {
-    auto user = findNamed(root, "users", "user", **userName, prefix);
+  if (!userName->empty()) {
+    auto user = findNamed(root, "users", "user", *userName, prefix);
     if (!user) return std::unexpected(user.error());
-    const std::string uWhere = prefix + "users[name=" + **userName + "].user";
+    const std::string uWhere = prefix + "users[name=" + *userName + "].user";
     auto cert = pemField(*user, "client-certificate", uWhere, baseDir);
     if (!cert) return std::unexpected(cert.error());
     auto key = pemField(*user, "client-key", uWhere, baseDir);
@@ -148,11 +148,11 @@ Result<Config> parseTree(const YAML::Node& root, const std::filesystem::path& ba
     cfg.clientKeyPem = std::move(*key);
     auto token = scalar(*user, "token", uWhere);
     if (!token) return std::unexpected(token.error());
-    if (*token) cfg.token = **token;
+    cfg.token = *token;
     auto tokenFile = scalar(*user, "tokenFile", uWhere);
     if (!tokenFile) return std::unexpected(tokenFile.error());
-    if (*tokenFile && !(*tokenFile)->empty()) {
-      std::filesystem::path p(**tokenFile);
+    if (!tokenFile->empty()) {
+      std::filesystem::path p(*tokenFile);
       if (p.is_relative()) p = baseDir / p;
       cfg.tokenFile = p.string();
       auto first = readFile(p, uWhere + ".tokenFile");

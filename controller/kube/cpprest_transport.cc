@@ -104,7 +104,7 @@ class CpprestTransport final : public Transport {
         return out;
       }
       auto body = response.body();
-      std::vector<uint8_t> buf(64 * 1024);
+      std::vector<uint8_t> buf(std::size_t{64} * 1024);
       auto sb = body.streambuf();
       using Traits = concurrency::streams::streambuf<uint8_t>::traits;
       while (!cancel.cancelled()) {

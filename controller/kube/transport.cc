@@ -17,7 +17,7 @@ bool Cancellation::cancelled() const {
   return cancelled_;
 }
 
-void Cancellation::setAbort(std::function<void()> abort) {
+void Cancellation::setAbort(const std::function<void()>& abort) {
   bool runNow = false;
   {
     std::lock_guard lock(mu_);

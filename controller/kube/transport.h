@@ -26,7 +26,7 @@ class Cancellation {
   void cancel();
   [[nodiscard]] bool cancelled() const;
   // The transport registers how to abort its current read; runs at once if already cancelled.
-  void setAbort(std::function<void()> abort);
+  void setAbort(const std::function<void()>& abort);
   void clearAbort();
 
  private:

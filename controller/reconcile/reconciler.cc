@@ -87,7 +87,7 @@ struct Reconciler::State {
 
 Reconciler::Reconciler(kube::Client& client, const watch::Store& services, EventSink& events,
                        ReconcilerOptions options, Clock& clock)
-    : client_(client), services_(services), events_(events), executor_(client),
+    : services_(services), events_(events), executor_(client),
       options_(std::move(options)), clock_(clock) {}
 
 Reconciler::~Reconciler() = default;
@@ -563,6 +563,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
       s.desiredHistory.reserve(values.size());
       std::size_t scoredIdx = 0;
       std::vector<std::pair<std::int64_t, float>> forecastAt;
+      forecastAt.reserve(st.scored.size() + st.pending.size());
       for (const auto& [t, actual, point, upper] : st.scored) forecastAt.emplace_back(t, upper);
       for (const auto& [t, point, upper] : st.pending) forecastAt.emplace_back(t, upper);
       std::size_t di = 0;

@@ -96,7 +96,6 @@ class Reconciler {
   std::expected<std::shared_ptr<prom::Client>, prom::QueryError> promFor(const std::string& address,
                                                                          std::int64_t timeoutMs);
 
-  kube::Client& client_;
   const watch::Store& services_;
   EventSink& events_;
   Executor executor_;

@@ -49,7 +49,7 @@ struct ServiceSpec {
   std::int64_t queryTimeoutMs = 5000;
   std::string query;
   std::int64_t stepSeconds = 30;
-  std::int64_t historySeconds = 7 * 86400;
+  std::int64_t historySeconds = std::int64_t{7} * 86400;
   double perReplica = 1;
   double targetUtilization = 0.8;
   int minReplicas = 1;

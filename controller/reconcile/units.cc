@@ -143,12 +143,12 @@ Result<std::int64_t> parseRfc3339(std::string_view text) {
     if (!num(i + 1, 2, oh) || text[i + 3] != ':' || !num(i + 4, 2, om)) {
       return invalid("an RFC 3339 time (e.g. 2026-12-01T09:00:00Z)", text);
     }
-    offset = (text[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    offset = (text[i] == '+' ? 1 : -1) * (std::int64_t{oh} * 3600 + std::int64_t{om} * 60);
   } else {
     return invalid("an RFC 3339 time (e.g. 2026-12-01T09:00:00Z)", text);
   }
   std::int64_t days = daysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  return days * 86400 + h * 3600 + mi * 60 + s - offset;
+  return days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + s - offset;
 }
 
 }  // namespace tso::reconcile

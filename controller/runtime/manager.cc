@@ -140,7 +140,7 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
   }
 
   std::vector<std::string> namespaces = options.namespaces;
-  if (namespaces.empty()) namespaces.push_back("");  // all namespaces
+  if (namespaces.empty()) namespaces.emplace_back();  // all namespaces
   std::vector<std::unique_ptr<watch::Informer>> serviceInformers;
   std::vector<std::unique_ptr<watch::Informer>> hpaInformers;
   std::vector<std::unique_ptr<watch::Informer>> workloadInformers;
@@ -199,6 +199,7 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     if (metricsPtr) metricsPtr->observeQuery(seconds, problem);
   };
   std::vector<std::unique_ptr<reconcile::Reconciler>> reconcilers;
+  reconcilers.reserve(serviceInformers.size());
   for (const auto& inf : serviceInformers) {
     reconcilers.push_back(std::make_unique<reconcile::Reconciler>(**client, inf->store(), events, ropts));
   }
