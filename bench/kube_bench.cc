@@ -33,16 +33,22 @@ nlohmann::json throughputService(int i) {
   std::string name = "svc-" + std::to_string(i);
   return nlohmann::json::parse(R"j({
     "apiVersion": "throughput.dev/v1alpha1", "kind": "ThroughputService",
-    "metadata": {"name": ")j" + name + R"j(", "namespace": "team-)j" + std::to_string(i % 20) + R"j(",
-      "uid": "3f1b1c52-0d7e-4c55-9b0a-)j" + std::to_string(100000000000 + i) + R"j(",
-      "resourceVersion": ")j" + std::to_string(1000 + i) + R"j(", "generation": 4,
-      "creationTimestamp": "2025-01-01T00:00:00Z", "labels": {"app": ")j" + name + R"j(", "tier": "web"},
+    "metadata": {"name": ")j" + name +
+                               R"j(", "namespace": "team-)j" + std::to_string(i % 20) + R"j(",
+      "uid": "3f1b1c52-0d7e-4c55-9b0a-)j" +
+                               std::to_string(100000000000 + i) + R"j(",
+      "resourceVersion": ")j" + std::to_string(1000 + i) +
+                               R"j(", "generation": 4,
+      "creationTimestamp": "2025-01-01T00:00:00Z", "labels": {"app": ")j" +
+                               name + R"j(", "tier": "web"},
       "annotations": {"throughput.dev/owner": "platform-team"},
       "managedFields": [{"manager": "kubectl", "operation": "Apply", "apiVersion": "throughput.dev/v1alpha1",
         "time": "2025-01-01T00:00:00Z", "fieldsType": "FieldsV1",
         "fieldsV1": {"f:spec": {"f:targetRef": {}, "f:capacity": {}, "f:policy": {}, "f:metric": {}}}}]},
-    "spec": {"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": ")j" + name + R"j("},
-      "metric": {"query": "sum(rate(http_requests_total{service=\")j" + name + R"j(\"}[1m]))", "step": "30s"},
+    "spec": {"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": ")j" +
+                               name + R"j("},
+      "metric": {"query": "sum(rate(http_requests_total{service=\")j" +
+                               name + R"j(\"}[1m]))", "step": "30s"},
       "capacity": {"perReplica": 120, "targetUtilization": 0.7},
       "replicas": {"min": 2, "max": 50},
       "policy": {"mode": "Predictive", "leadTime": "5m", "quantile": 0.9, "scaleDownStabilization": "10m"},
@@ -77,9 +83,11 @@ void storeRss() {
   }
   store.replace(std::move(objects));
   long after = rssKiB();
-  std::printf("store: %zu ThroughputServices (%.0f bytes of JSON each): RSS +%.1f MiB (%.1f KiB/object), process RSS %.1f MiB\n",
-              store.size(), static_cast<double>(bytes) / kObjects, (after - before) / 1024.0,
-              static_cast<double>(after - before) / static_cast<double>(store.size()), after / 1024.0);
+  std::printf(
+      "store: %zu ThroughputServices (%.0f bytes of JSON each): RSS +%.1f MiB (%.1f KiB/object), process RSS %.1f "
+      "MiB\n",
+      store.size(), static_cast<double>(bytes) / kObjects, (after - before) / 1024.0,
+      static_cast<double>(after - before) / static_cast<double>(store.size()), after / 1024.0);
 }
 
 void watchThroughput() {
@@ -142,9 +150,10 @@ void listEndToEnd() {
     writers.emplace_back([&, t] {
       tso::kube::Api api(**client, tso::kube::kConfigMaps, ns);
       for (int i = t; i < kObjects; i += 4) {
-        (void)api.create({{"metadata", {{"name", "tps-" + std::to_string(i)}}},
-                          {"data", {{"spec", throughputService(i)["spec"].dump()},
-                                    {"status", throughputService(i)["status"].dump()}}}});
+        (void)api.create(
+            {{"metadata", {{"name", "tps-" + std::to_string(i)}}},
+             {"data",
+              {{"spec", throughputService(i)["spec"].dump()}, {"status", throughputService(i)["status"].dump()}}}});
       }
     });
   }
@@ -155,8 +164,8 @@ void listEndToEnd() {
     auto start = Clock::now();
     auto all = api.listAll({}, pageSize);
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    std::printf("list: %zu objects in pages of %d end to end (HTTPS, decode): %.0f ms\n",
-                all ? all->items.size() : 0, pageSize, ms);
+    std::printf("list: %zu objects in pages of %d end to end (HTTPS, decode): %.0f ms\n", all ? all->items.size() : 0,
+                pageSize, ms);
   }
   std::printf("list: creating them took %.1f s with 4 writers (%.0f creates/s)\n", createSecs, kObjects / createSecs);
   (void)namespaces.remove(ns);

@@ -66,7 +66,7 @@ void BM_TickUpdateAndForecast(benchmark::State& state) {
   state.counters["series"] = series;
   state.counters["state_bytes_per_series"] = static_cast<double>(bytes) / series;
   state.counters["time_per_series"] = benchmark::Counter(static_cast<double>(state.iterations()) * series,
-                                                       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+                                                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_TickUpdateAndForecast)->Arg(kSeries)->Arg(kDistinct)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
@@ -81,9 +81,8 @@ void BM_RefitOneWeekSeries(benchmark::State& state) {
     Forecaster f(config);
     benchmark::DoNotOptimize(f.fit(data[i++ % data.size()].values));
   }
-  state.counters["projected_10k_s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) / kSeries, benchmark::Counter::kIsRate |
-                                                                                benchmark::Counter::kInvert);
+  state.counters["projected_10k_s"] = benchmark::Counter(static_cast<double>(state.iterations()) / kSeries,
+                                                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_RefitOneWeekSeries)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(64);
 

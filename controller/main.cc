@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   for (const auto& c : tso::cli::commands()) {
     if (c.name == first) return c.run(args.subspan(2));
   }
-  std::fprintf(stderr, "throughput-operator: unknown command '%.*s' (see --help)\n",
-               static_cast<int>(first.size()), first.data());
+  std::fprintf(stderr, "throughput-operator: unknown command '%.*s' (see --help)\n", static_cast<int>(first.size()),
+               first.data());
   return 2;
 }

@@ -13,8 +13,7 @@ namespace {
 constexpr std::size_t kNq = kQuantileLevels.size();
 
 enum Baseline : std::size_t { kNaive = 0, kSnaiveDay, kSnaiveWeek, kEwma, kNumBaselines };
-constexpr const char* kBaselineNames[kNumBaselines] = {"naive", "seasonal_naive_day", "seasonal_naive_week",
-                                                       "ewma"};
+constexpr const char* kBaselineNames[kNumBaselines] = {"naive", "seasonal_naive_day", "seasonal_naive_week", "ewma"};
 
 // Sums for one (model, horizon), including the baselines' errors on exactly its points so
 // the relative scores compare like with like.

@@ -17,7 +17,7 @@ namespace tso::predictor {
 
 struct BacktestConfig {
   std::vector<std::int64_t> horizonSeconds{300, 900, 1800};
-  std::int64_t trainSeconds = 7 * kSecondsPerDay;   // first origin; refits see the past only
+  std::int64_t trainSeconds = 7 * kSecondsPerDay;  // first origin; refits see the past only
   std::int64_t refitSeconds = kSecondsPerDay;
   double jumpThreshold = 6.0;
   std::vector<std::string> onlyModels;  // restrict the candidates (empty = all)
@@ -30,12 +30,12 @@ struct BacktestConfig {
 
 struct HorizonMetrics {
   std::int64_t seconds = 0;
-  int steps = 0;            // horizons shorter than the step are evaluated at one step
+  int steps = 0;  // horizons shorter than the step are evaluated at one step
   std::size_t points = 0;
   double mae = 0;
-  double wape = 0;          // sum |error| / sum |actual|
-  double coverageP90 = 0;   // share of actuals at or below the P90 forecast
-  double pinball = 0;       // mean pinball loss over P50, P90, P95, P99
+  double wape = 0;              // sum |error| / sum |actual|
+  double coverageP90 = 0;       // share of actuals at or below the P90 forecast
+  double pinball = 0;           // mean pinball loss over P50, P90, P95, P99
   std::optional<double> mase;   // MAE / MAE of the daily seasonal naive on the same points
   std::optional<double> skill;  // MAE / the smallest simple-baseline MAE on the same points
   std::string bestBaseline;     // which baseline that was
@@ -58,12 +58,12 @@ struct BacktestReport {
   std::size_t samples = 0;
   std::size_t firstOrigin = 0;
   std::size_t refits = 0;
-  ModelMetrics selected;                 // the auto-selecting forecaster
-  std::string selection;                 // its choice at the last refit
-  std::vector<ModelMetrics> models;      // each candidate on its own
-  std::vector<ModelMetrics> baselines;   // naive, seasonal naive day/week, EWMA (fitted)
-  std::vector<std::string> notes;        // fallbacks, skipped models
-  std::vector<TracePoint> trace;         // with recordTrace
+  ModelMetrics selected;                // the auto-selecting forecaster
+  std::string selection;                // its choice at the last refit
+  std::vector<ModelMetrics> models;     // each candidate on its own
+  std::vector<ModelMetrics> baselines;  // naive, seasonal naive day/week, EWMA (fitted)
+  std::vector<std::string> notes;       // fallbacks, skipped models
+  std::vector<TracePoint> trace;        // with recordTrace
 };
 
 Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& config);

@@ -117,12 +117,28 @@ std::optional<std::int64_t> parseDuration(std::string_view text) {
   if (text.empty()) return std::nullopt;
   std::int64_t unit = 1;
   switch (text.back()) {
-    case 's': unit = 1; text.remove_suffix(1); break;
-    case 'm': unit = 60; text.remove_suffix(1); break;
-    case 'h': unit = 3600; text.remove_suffix(1); break;
-    case 'd': unit = kSecondsPerDay; text.remove_suffix(1); break;
-    case 'w': unit = 7 * kSecondsPerDay; text.remove_suffix(1); break;
-    default: break;
+    case 's':
+      unit = 1;
+      text.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60;
+      text.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3600;
+      text.remove_suffix(1);
+      break;
+    case 'd':
+      unit = kSecondsPerDay;
+      text.remove_suffix(1);
+      break;
+    case 'w':
+      unit = 7 * kSecondsPerDay;
+      text.remove_suffix(1);
+      break;
+    default:
+      break;
   }
   std::int64_t n = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -170,8 +186,7 @@ Result<CsvTrace> readCsv(std::istream& in, const CsvOptions& options) {
       }
       if (*t < rows.back().t) {
         return fail(ErrorCode::kNonMonotonic,
-                    "timestamp goes back in time (line " + std::to_string(rows.back().line) + " is later)",
-                    lineNo);
+                    "timestamp goes back in time (line " + std::to_string(rows.back().line) + " is later)", lineNo);
       }
     }
     rows.push_back({*t, v, lineNo});
@@ -200,8 +215,7 @@ Result<CsvTrace> readCsv(std::istream& in, const CsvOptions& options) {
     const std::int64_t off = r.t - out.series.start;
     if (off % step != 0) {
       return fail(ErrorCode::kOffGrid,
-                  "timestamp is not a whole number of " + std::to_string(step) + " s steps after the first",
-                  r.line);
+                  "timestamp is not a whole number of " + std::to_string(step) + " s steps after the first", r.line);
     }
     out.series.values[static_cast<std::size_t>(off / step)] = r.v;
     if (std::isnan(r.v)) {

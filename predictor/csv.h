@@ -19,8 +19,8 @@ struct CsvOptions {
 
 struct CsvTrace {
   Series series;
-  std::size_t missing = 0;     // samples given as NaN / empty, masked then interpolated
-  std::size_t gapSamples = 0;  // samples absent from the file (timestamp gaps), interpolated
+  std::size_t missing = 0;          // samples given as NaN / empty, masked then interpolated
+  std::size_t gapSamples = 0;       // samples absent from the file (timestamp gaps), interpolated
   std::size_t firstRepairLine = 0;  // first line involved in a repair, for the message
 };
 

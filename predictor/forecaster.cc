@@ -100,7 +100,8 @@ double quantileFrom(std::vector<double>& values, double level, std::size_t& from
   const double pos = std::clamp(level, 0.0, 1.0) * static_cast<double>(values.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(pos));
   const auto hi = std::min(lo + 1, values.size() - 1);
-  if (lo >= from) std::nth_element(values.begin() + static_cast<long>(from), values.begin() + static_cast<long>(lo), values.end());
+  if (lo >= from)
+    std::nth_element(values.begin() + static_cast<long>(from), values.begin() + static_cast<long>(lo), values.end());
   from = std::max(from, lo + 1);
   const double a = values[lo];
   if (hi == lo) return a;
@@ -124,8 +125,8 @@ void Forecaster::buildCandidates(std::size_t train, std::span<const double> hist
     if (static_cast<std::size_t>(season.week) <= config_.maxRingSamples) {
       all.push_back(std::make_unique<SeasonalNaiveModel>(season.week, "seasonal_naive_week"));
     }
-    all.push_back(std::make_unique<SmoothingModel>(
-        SmoothingSpec{"holt_winters", SeasonalForm::kAdditive, true, season.day, 0}));
+    all.push_back(
+        std::make_unique<SmoothingModel>(SmoothingSpec{"holt_winters", SeasonalForm::kAdditive, true, season.day, 0}));
     all.push_back(std::make_unique<SmoothingModel>(
         SmoothingSpec{"holt_winters_mult", SeasonalForm::kMultiplicative, true, season.day, 0}));
     all.push_back(std::make_unique<SmoothingModel>(
@@ -138,12 +139,10 @@ void Forecaster::buildCandidates(std::size_t train, std::span<const double> hist
   if (train >= 64) {
     const int maxPeriod = static_cast<int>(std::min<std::size_t>(train / 3, 20'000));
     if (auto p = detectPeriod(history.first(train), 4, maxPeriod)) {
-      auto near = [&](int target) {
-        return target > 0 && std::abs(p->period - target) <= std::max(1, target / 50);
-      };
+      auto near = [&](int target) { return target > 0 && std::abs(p->period - target) <= std::max(1, target / 50); };
       if (!near(season.day) && !near(season.week)) {
-        all.push_back(std::make_unique<SmoothingModel>(SmoothingSpec{
-            "periodic_" + std::to_string(p->period), SeasonalForm::kAdditive, true, p->period, 0}));
+        all.push_back(std::make_unique<SmoothingModel>(
+            SmoothingSpec{"periodic_" + std::to_string(p->period), SeasonalForm::kAdditive, true, p->period, 0}));
       }
     }
   }
@@ -177,16 +176,15 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   const std::size_t n = history.size();
   report_.historyUsed = n;
 
-  std::size_t v = config_.validationSamples > 0
-                      ? config_.validationSamples
-                      : std::max<std::size_t>(4 * static_cast<std::size_t>(season.day), 480);
+  std::size_t v = config_.validationSamples > 0 ? config_.validationSamples
+                                                : std::max<std::size_t>(4 * static_cast<std::size_t>(season.day), 480);
   v = std::min(v, n / 3);
   const std::size_t train = n - v;
   buildCandidates(train, history);
   if (models_.empty()) {
     // onlyModels excluded everything usable: naive always works.
     models_.emplace_back(std::make_unique<NaiveModel>());
-    report_.notes.push_back("no requested model had enough history: naive used");
+    report_.notes.emplace_back("no requested model had enough history: naive used");
   }
 
   std::vector<int> focus = config_.focusHorizons;
@@ -331,7 +329,8 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     const bool kept = config_.keepAllCandidates || ((used >> c) & 1U);
     if (kept && models_[c]->refitAfterValidation()) models_[c]->fit(history, fo);
   }
-  for (std::size_t h = 0; h < H; ++h) std::copy_n(combTable.begin() + static_cast<long>(h * kNq), kNq, choice_[h].q.begin());
+  for (std::size_t h = 0; h < H; ++h)
+    std::copy_n(combTable.begin() + static_cast<long>(h * kNq), kNq, choice_[h].q.begin());
   if (config_.keepAllCandidates) {
     candidateTables_.resize(nc);
     for (std::size_t c = 0; c < nc; ++c) {
@@ -355,8 +354,9 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   }
   refreshHot();
   used_ = usedMask(choice_);
-  if (no == 0) report_.notes.push_back("too little history to validate (" + std::to_string(n) +
-                                       " samples): first candidate used, quantiles collapse to the point");
+  if (no == 0)
+    report_.notes.push_back("too little history to validate (" + std::to_string(n) +
+                            " samples): first candidate used, quantiles collapse to the point");
 
   // Describe the selection compactly: runs of horizons with the same choice.
   std::string sel;

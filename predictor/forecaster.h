@@ -114,9 +114,9 @@ class Forecaster {
   std::array<Model*, kHot> hot_{};
   std::vector<std::unique_ptr<Model>> models_;  // candidates (kept ones after fit), owning
   std::vector<Choice> choice_;                  // per horizon, with its quantile row
-  double scale_ = 0;       // EW mean |y_t - y_{t-1}|: the unit of the error quantiles
-  double last_ = 0;        // previous sample
-  double lastPoint1_ = 0;  // combined one-step forecast made before the newest sample
+  double scale_ = 0;                            // EW mean |y_t - y_{t-1}|: the unit of the error quantiles
+  double last_ = 0;                             // previous sample
+  double lastPoint1_ = 0;                       // combined one-step forecast made before the newest sample
   bool hasLast_ = false;
   std::uint64_t used_ = 0;  // bit c: some horizon's choice uses candidate c (at most 64 candidates)
   std::vector<std::vector<float>> candidateTables_;  // per candidate, for per-model reports

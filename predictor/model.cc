@@ -6,8 +6,7 @@
 
 namespace tso::predictor {
 
-std::span<const double> searchSpan(std::span<const double> history, const FitOptions& options,
-                                   std::size_t minHistory) {
+std::span<const double> searchSpan(std::span<const double> history, const FitOptions& options, std::size_t minHistory) {
   if (options.warmup == 0) return history;
   const std::size_t span = std::max(options.scoreWindow + options.warmup, minHistory);
   return history.last(std::min(span, history.size()));

@@ -41,8 +41,7 @@ ScoredOrigins scoredOrigins(std::size_t n, const FitOptions& options);
 
 // The part of `history` a parameter trial replays: the score window, its warm-up, and at
 // least `minHistory` samples (what the model needs to initialise itself).
-std::span<const double> searchSpan(std::span<const double> history, const FitOptions& options,
-                                   std::size_t minHistory);
+std::span<const double> searchSpan(std::span<const double> history, const FitOptions& options, std::size_t minHistory);
 
 class Model {
  public:

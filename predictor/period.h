@@ -10,8 +10,8 @@
 namespace tso::predictor {
 
 struct DetectedPeriod {
-  int period = 0;          // in samples
-  double strength = 0;     // autocorrelation at that lag, in (0, 1]
+  int period = 0;       // in samples
+  double strength = 0;  // autocorrelation at that lag, in (0, 1]
 };
 
 // The lag in [minPeriod, maxPeriod] (and at most a third of the series, so it repeats at least

@@ -24,8 +24,8 @@ double queueDemand(double arrivalRate, double backlog, double drainSeconds) {
 Planner::Planner(PlannerConfig config) : config_(std::move(config)) {}
 
 int Planner::withTolerance(double demand, int current, double tolerance) const {
-  const int want = replicasFor(demand, config_.perReplica, config_.targetUtilization, config_.minReplicas,
-                               config_.maxReplicas);
+  const int want =
+      replicasFor(demand, config_.perReplica, config_.targetUtilization, config_.minReplicas, config_.maxReplicas);
   if (current > 0) {
     const double ratio = demand / (current * config_.perReplica * config_.targetUtilization);
     if (std::abs(ratio - 1.0) <= tolerance) return current;
@@ -39,16 +39,16 @@ Plan Planner::plan(const PlanInput& in) {
   if (in.observedDemand) p.reactive = withTolerance(*in.observedDemand, current, config_.tolerance);
   if (in.forecastDemand) p.predicted = withTolerance(*in.forecastDemand, current, config_.forecastTolerance);
   if (in.scheduledDemand) {
-    p.scheduled = replicasFor(*in.scheduledDemand, config_.perReplica, config_.targetUtilization,
-                              config_.minReplicas, config_.maxReplicas);
+    p.scheduled = replicasFor(*in.scheduledDemand, config_.perReplica, config_.targetUtilization, config_.minReplicas,
+                              config_.maxReplicas);
   }
   const bool anyInput = in.observedDemand || in.forecastDemand || in.scheduledDemand;
   int rec = anyInput ? std::max({p.reactive, p.predicted, p.scheduled}) : current;
   rec = std::clamp(rec, config_.minReplicas, std::max(config_.minReplicas, config_.maxReplicas));
   p.recommendation = rec;
   p.reason = rec == p.scheduled && p.scheduled > p.predicted && p.scheduled > p.reactive ? "scheduled"
-             : rec == p.predicted && p.predicted > p.reactive                           ? "forecast"
-                                                                                        : "observed";
+             : rec == p.predicted && p.predicted > p.reactive                            ? "forecast"
+                                                                                         : "observed";
 
   // Stabilization (HPA v2): scale up to the lowest recommendation of the up window, down to
   // the highest of the down window. A forecast dip therefore cannot remove replicas until

@@ -28,9 +28,8 @@ struct ScalingRules {
 
 // Defaults are the HPA v2 defaults (autoscaling/v2 HorizontalPodAutoscalerBehavior).
 struct ScalingBehavior {
-  ScalingRules scaleUp{0,
-                       {{ScalingPolicy::Type::kPercent, 100, 15}, {ScalingPolicy::Type::kPods, 4, 15}},
-                       SelectPolicy::kMax};
+  ScalingRules scaleUp{
+      0, {{ScalingPolicy::Type::kPercent, 100, 15}, {ScalingPolicy::Type::kPods, 4, 15}}, SelectPolicy::kMax};
   ScalingRules scaleDown{300, {{ScalingPolicy::Type::kPercent, 100, 15}}, SelectPolicy::kMax};
 };
 
@@ -39,7 +38,7 @@ struct PlannerConfig {
   double targetUtilization = 1.0;  // (0, 1]
   int minReplicas = 1;
   int maxReplicas = 10'000;
-  double tolerance = 0.1;          // no change while |demand / capacity - 1| <= tolerance
+  double tolerance = 0.1;  // no change while |demand / capacity - 1| <= tolerance
   // Forecasts already carry their margin (a high quantile), so by default a forecast asking
   // for more replicas is not held back by the tolerance band.
   double forecastTolerance = 0.0;
@@ -47,16 +46,16 @@ struct PlannerConfig {
 };
 
 struct PlanInput {
-  std::int64_t now = 0;                  // unix seconds
+  std::int64_t now = 0;  // unix seconds
   int currentReplicas = 0;
-  std::optional<double> observedDemand;  // the reactive signal (what an HPA sees)
-  std::optional<double> forecastDemand;  // e.g. the P95 peak over [now, now + lead]
-  std::optional<double> scheduledDemand; // demand implied by a scheduled event
+  std::optional<double> observedDemand;   // the reactive signal (what an HPA sees)
+  std::optional<double> forecastDemand;   // e.g. the P95 peak over [now, now + lead]
+  std::optional<double> scheduledDemand;  // demand implied by a scheduled event
 };
 
 struct Plan {
   int desired = 0;
-  int reactive = 0;        // 0 when there was no observed demand
+  int reactive = 0;  // 0 when there was no observed demand
   int predicted = 0;
   int scheduled = 0;
   int recommendation = 0;  // max of the three, clamped, before stabilization and rate limits

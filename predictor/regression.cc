@@ -14,7 +14,7 @@ constexpr double kMaxLogChange = 3.0;    // a forecast never leaves [y / 20, y *
 constexpr int kIrlsIterations = 8;       // from least squares (most on a quarter of the rows)
 constexpr int kWarmIrlsIterations = 2;   // from the previous fit's coefficients
 constexpr std::size_t kColdRowStep = 4;  // a cold start's first iterations use every 4th row
-constexpr std::size_t kMaxRows = 4000;    // training rows per horizon (strided beyond that)
+constexpr std::size_t kMaxRows = 4000;   // training rows per horizon (strided beyond that)
 constexpr std::size_t kMinRows = 200;
 
 double logOf(double y) { return std::log1p(std::max(y, 0.0)); }
@@ -29,7 +29,7 @@ inline double expMinus1(double x) {
   constexpr double kLn2Hi = 0.6931471803691238;
   constexpr double kLn2Lo = 1.9082149292705877e-10;
   constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
-  const double kd = x * kLog2e + kRound;  // its low mantissa bits hold 2^51 + k
+  const double kd = x * kLog2e + kRound;         // its low mantissa bits hold 2^51 + k
   const double k = kd - kRound;
   const double r = (x - k * kLn2Hi) - k * kLn2Lo;
   // Horner, 1/12! down to 1/1!
@@ -196,7 +196,8 @@ std::size_t LogRegressionModel::firstPhaseOf(std::size_t bucket) const {
   // computed with bucketOfPhase() itself, so walking phases agrees with it exactly.
   const auto day = static_cast<std::size_t>(day_);
   if (bucket >= nb_) return day;
-  if (static_cast<std::size_t>(day_) % nb_ == 0) return bucket * (static_cast<std::size_t>(day_) / nb_);  // whole-sample buckets
+  if (static_cast<std::size_t>(day_) % nb_ == 0)
+    return bucket * (static_cast<std::size_t>(day_) / nb_);  // whole-sample buckets
   auto p = std::min(day - 1, static_cast<std::size_t>(std::ceil(static_cast<double>(bucket) * bucketWidth_)));
   while (p > 0 && bucketOfPhase(p - 1) >= bucket) --p;
   while (p < day && bucketOfPhase(p) < bucket) ++p;
@@ -455,7 +456,9 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   anchors_.assign(anchors.begin(), anchors.end());
 }
 
-std::vector<float> LogRegressionModel::coefficients(int h) const { return interpolated(coef_, anchors_, features(), h); }
+std::vector<float> LogRegressionModel::coefficients(int h) const {
+  return interpolated(coef_, anchors_, features(), h);
+}
 
 std::size_t LogRegressionModel::stateBytes() const {
   return sizeof(*this) + profile_.capacity() * sizeof(float) + coef_.capacity() * sizeof(float) +

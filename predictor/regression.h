@@ -50,9 +50,7 @@ class LogRegressionModel final : public Model {
   // through its validation window and on the whole history after it (a refit starts from the
   // previous coefficients) instead of keeping a fit that is days old.
   [[nodiscard]] bool refitAfterValidation() const override { return true; }
-  [[nodiscard]] std::unique_ptr<Model> clone() const override {
-    return std::make_unique<LogRegressionModel>(*this);
-  }
+  [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<LogRegressionModel>(*this); }
   [[nodiscard]] std::size_t stateBytes() const override;
 
   // Coefficients of horizon h (1-based): a fitted horizon's own or blended; empty before a fit.
@@ -77,19 +75,19 @@ class LogRegressionModel final : public Model {
 
   int day_;
   int horizon_;
-  std::size_t nb_ = 0;       // profile buckets (0 = no profile)
-  double bucketWidth_ = 1;   // samples per bucket
-  double gamma_ = 0.3;       // weight of a visit's mean in its bucket
+  std::size_t nb_ = 0;               // profile buckets (0 = no profile)
+  double bucketWidth_ = 1;           // samples per bucket
+  double gamma_ = 0.3;               // weight of a visit's mean in its bucket
   std::array<float, kRing> ring_{};  // log1p of the newest samples
   std::array<double, kAlphas.size()> level_{};
-  std::vector<float> profile_;       // log-domain daily profile; NaN = not seen yet
-  std::vector<float> coef_;          // [fitted horizon][feature]
+  std::vector<float> profile_;          // log-domain daily profile; NaN = not seen yet
+  std::vector<float> coef_;             // [fitted horizon][feature]
   std::vector<std::uint16_t> anchors_;  // the fitted horizons, ascending; the last is horizon_
-  double pendingSum_ = 0;            // the current bucket visit, committed when it ends
+  double pendingSum_ = 0;               // the current bucket visit, committed when it ends
   std::uint32_t pendingCount_ = 0;
   std::size_t pendingBucket_ = 0;
-  std::size_t t_ = 0;                // samples consumed since reset
-  double next_ = 0;                  // forecastFirst(nullptr) of the current state
+  std::size_t t_ = 0;  // samples consumed since reset
+  double next_ = 0;    // forecastFirst(nullptr) of the current state
 };
 
 }  // namespace tso::predictor

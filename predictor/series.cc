@@ -6,14 +6,22 @@ namespace tso::predictor {
 
 std::string_view errorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kParse: return "parse";
-    case ErrorCode::kNonMonotonic: return "non_monotonic";
-    case ErrorCode::kDuplicate: return "duplicate";
-    case ErrorCode::kNegative: return "negative";
-    case ErrorCode::kOffGrid: return "off_grid";
-    case ErrorCode::kEmpty: return "empty";
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
-    case ErrorCode::kTooShort: return "too_short";
+    case ErrorCode::kParse:
+      return "parse";
+    case ErrorCode::kNonMonotonic:
+      return "non_monotonic";
+    case ErrorCode::kDuplicate:
+      return "duplicate";
+    case ErrorCode::kNegative:
+      return "negative";
+    case ErrorCode::kOffGrid:
+      return "off_grid";
+    case ErrorCode::kEmpty:
+      return "empty";
+    case ErrorCode::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::kTooShort:
+      return "too_short";
   }
   return "unknown";
 }

@@ -14,14 +14,14 @@
 namespace tso::predictor {
 
 enum class ErrorCode {
-  kParse,          // a line that is not `timestamp,value`
-  kNonMonotonic,   // a timestamp earlier than the one before it
-  kDuplicate,      // the same timestamp twice
-  kNegative,       // a negative value (demand cannot be negative)
-  kOffGrid,        // a timestamp that is not a whole number of steps after the first
-  kEmpty,          // no samples at all
+  kParse,         // a line that is not `timestamp,value`
+  kNonMonotonic,  // a timestamp earlier than the one before it
+  kDuplicate,     // the same timestamp twice
+  kNegative,      // a negative value (demand cannot be negative)
+  kOffGrid,       // a timestamp that is not a whole number of steps after the first
+  kEmpty,         // no samples at all
   kInvalidArgument,
-  kTooShort,       // not enough history for what was asked
+  kTooShort,  // not enough history for what was asked
 };
 
 std::string_view errorCodeName(ErrorCode code);
@@ -49,9 +49,7 @@ struct Series {
   std::vector<double> values;
 
   [[nodiscard]] std::size_t size() const { return values.size(); }
-  [[nodiscard]] std::int64_t timeAt(std::size_t i) const {
-    return start + static_cast<std::int64_t>(i) * step;
-  }
+  [[nodiscard]] std::int64_t timeAt(std::size_t i) const { return start + static_cast<std::int64_t>(i) * step; }
 };
 
 // Seasonal periods in samples, 0 when the step does not divide a day (no daily model then).

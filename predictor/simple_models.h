@@ -40,9 +40,7 @@ class SeasonalNaiveModel final : public Model {
   void update(double y) override;
   void forecast(std::span<double> out) const override;
   [[nodiscard]] double next() const override { return ring_[t_ % ring_.size()]; }
-  [[nodiscard]] std::unique_ptr<Model> clone() const override {
-    return std::make_unique<SeasonalNaiveModel>(*this);
-  }
+  [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<SeasonalNaiveModel>(*this); }
   [[nodiscard]] std::size_t stateBytes() const override { return sizeof(*this) + ring_.capacity() * sizeof(float); }
 
  private:
@@ -102,7 +100,7 @@ class LinearTrendModel final : public Model {
   static constexpr std::size_t kResum = 1024;
   double sy_ = 0;
   double sxy_ = 0;
-  double intercept_ = 0;   // fitted value at the newest sample
+  double intercept_ = 0;  // fitted value at the newest sample
   double slope_ = 0;
 };
 

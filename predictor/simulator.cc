@@ -1,8 +1,8 @@
 #include "predictor/simulator.h"
 
 #include <algorithm>
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <deque>
 
 #include "predictor/planner.h"

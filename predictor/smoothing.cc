@@ -99,7 +99,8 @@ void Profile::accumulate(Cursor c, std::span<double> out, bool multiply, double 
     const double a = buckets_[b0];
     const double d = (buckets_[b1] - a) * invDen_;
     const auto steps = std::min<std::size_t>(H - k, static_cast<std::size_t>((den - r + 1) / 2));
-    for (std::size_t j = 0; j < steps; ++j) apply(k + j, a + static_cast<double>(r + 2 * static_cast<std::int32_t>(j)) * d);
+    for (std::size_t j = 0; j < steps; ++j)
+      apply(k + j, a + static_cast<double>(r + 2 * static_cast<std::int32_t>(j)) * d);
     k += steps;
     r += 2 * static_cast<std::int32_t>(steps) - den;
     b0 = b1;
@@ -131,8 +132,7 @@ int profileWidth(int period, int maxBuckets) {
   return period;
 }
 
-SmoothingModel::SmoothingModel(SmoothingSpec spec, SmoothingParams params)
-    : params_(params), spec_(std::move(spec)) {
+SmoothingModel::SmoothingModel(SmoothingSpec spec, SmoothingParams params) : params_(params), spec_(std::move(spec)) {
   if (spec_.period1 > 0) p1_ = Profile(spec_.period1, profileWidth(spec_.period1, kMaxBuckets1));
   if (spec_.period2 > 0) p2_ = Profile(spec_.period2, profileWidth(spec_.period2, kMaxBuckets2));
 }
@@ -189,8 +189,8 @@ void SmoothingModel::reset(std::span<const double> history) {
     // week: the weekday/weekend level). Additive residuals y - mean - s1; multiplicative
     // ratios y / (mean * s1).
     std::vector<double> dev(p2);
-    const double mean = std::accumulate(history.begin(), history.begin() + static_cast<long>(p2), 0.0) /
-                        static_cast<double>(p2);
+    const double mean =
+        std::accumulate(history.begin(), history.begin() + static_cast<long>(p2), 0.0) / static_cast<double>(p2);
     for (std::size_t j = 0; j < p2; ++j) {
       const double s1 = p1_.at(j);
       dev[j] = mult ? (mean > kTiny ? clampFactor(history[j] / (mean * s1)) : 1.0) : history[j] - mean - s1;
@@ -460,14 +460,30 @@ void replayLanes(const LaneInputs& in, std::span<double> scores) {
 // little for 4-wide vectors after their alias checks and epilogues.)
 void replayShape(const LaneInputs& in, int shape, std::span<double> scores) {
   switch (shape) {
-    case 0: replayLanes<false, false, false>(in, scores); break;
-    case 1: replayLanes<false, false, true>(in, scores); break;
-    case 2: replayLanes<false, true, false>(in, scores); break;
-    case 3: replayLanes<false, true, true>(in, scores); break;
-    case 4: replayLanes<true, false, false>(in, scores); break;
-    case 5: replayLanes<true, false, true>(in, scores); break;
-    case 6: replayLanes<true, true, false>(in, scores); break;
-    default: replayLanes<true, true, true>(in, scores); break;
+    case 0:
+      replayLanes<false, false, false>(in, scores);
+      break;
+    case 1:
+      replayLanes<false, false, true>(in, scores);
+      break;
+    case 2:
+      replayLanes<false, true, false>(in, scores);
+      break;
+    case 3:
+      replayLanes<false, true, true>(in, scores);
+      break;
+    case 4:
+      replayLanes<true, false, false>(in, scores);
+      break;
+    case 5:
+      replayLanes<true, false, true>(in, scores);
+      break;
+    case 6:
+      replayLanes<true, true, false>(in, scores);
+      break;
+    default:
+      replayLanes<true, true, true>(in, scores);
+      break;
   }
 }
 
@@ -508,14 +524,15 @@ void SmoothingModel::fit(std::span<const double> history, const FitOptions& opti
   };
   std::vector<SmoothingParams> fresh;  // the sets of this step that need a replay
   std::vector<double> freshScores;
-  std::vector<std::size_t> slot;       // per set: its index in `fresh`, or npos when memoised
+  std::vector<std::size_t> slot;  // per set: its index in `fresh`, or npos when memoised
   auto evaluate = [&] {
     constexpr auto npos = static_cast<std::size_t>(-1);
     scores.assign(sets.size(), 0.0);
     slot.assign(sets.size(), npos);
     fresh.clear();
     for (std::size_t i = 0; i < sets.size(); ++i) {
-      const auto known = std::find_if(memo.begin(), memo.end(), [&](const auto& m) { return sameScore(m.first, sets[i]); });
+      const auto known =
+          std::find_if(memo.begin(), memo.end(), [&](const auto& m) { return sameScore(m.first, sets[i]); });
       if (known != memo.end()) {
         scores[i] = known->second;
         continue;
@@ -534,7 +551,7 @@ void SmoothingModel::fit(std::span<const double> history, const FitOptions& opti
   };
   double best = std::numeric_limits<double>::infinity();
   // Walks one parameter's grid; `first` = the current parameters are scored in the same pass.
-  auto walk = [&](double SmoothingParams::*field, std::span<const double> grid, bool first) {
+  auto walk = [&](double SmoothingParams::* field, std::span<const double> grid, bool first) {
     sets.clear();
     if (first) sets.push_back(params_);
     for (double v : grid) {

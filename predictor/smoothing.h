@@ -80,9 +80,7 @@ class Profile {
     double f;
   };
   [[nodiscard]] Pos locate(std::size_t t) const;
-  [[nodiscard]] std::uint32_t next(std::uint32_t b) const {
-    return b + 1 == buckets_.size() ? 0 : b + 1;
-  }
+  [[nodiscard]] std::uint32_t next(std::uint32_t b) const { return b + 1 == buckets_.size() ? 0 : b + 1; }
   int period_ = 0;
   int width_ = 1;
   double invDen_ = 0.5;  // 1 / (2 * width)
@@ -94,17 +92,17 @@ enum class SeasonalForm { kAdditive, kMultiplicative };
 struct SmoothingSpec {
   std::string name;
   SeasonalForm form = SeasonalForm::kAdditive;
-  bool trend = true;     // damped additive trend
-  int period1 = 0;       // e.g. a day; 0 = no seasonal profile (then Holt's linear method)
-  int period2 = 0;       // e.g. a week; 0 = single seasonal
+  bool trend = true;  // damped additive trend
+  int period1 = 0;    // e.g. a day; 0 = no seasonal profile (then Holt's linear method)
+  int period2 = 0;    // e.g. a week; 0 = single seasonal
 };
 
 struct SmoothingParams {
-  double alpha = 0.1;   // level
-  double beta = 0.0;    // trend (error-correction form)
-  double phi = 0.9;     // trend damping
-  double gamma = 0.1;   // first profile, per period
-  double delta = 0.1;   // second profile, per period
+  double alpha = 0.1;  // level
+  double beta = 0.0;   // trend (error-correction form)
+  double phi = 0.9;    // trend damping
+  double gamma = 0.1;  // first profile, per period
+  double delta = 0.1;  // second profile, per period
 };
 
 // Bucket width for a profile: the smallest divisor of `period` giving at most `maxBuckets`.

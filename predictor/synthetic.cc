@@ -25,8 +25,7 @@ Series synthesize(const SyntheticSpec& spec) {
   Series s;
   s.start = spec.start;
   s.step = spec.step > 0 ? spec.step : 60;
-  const auto n = static_cast<std::size_t>(std::max(0, spec.days)) *
-                 static_cast<std::size_t>(kSecondsPerDay / s.step);
+  const auto n = static_cast<std::size_t>(std::max(0, spec.days)) * static_cast<std::size_t>(kSecondsPerDay / s.step);
   s.values.resize(n);
   Rng rng(spec.seed);
 
@@ -35,7 +34,8 @@ Series synthesize(const SyntheticSpec& spec) {
     std::size_t len;
   };
   std::vector<Crowd> crowds;
-  const auto crowdLen = static_cast<std::size_t>(std::max<std::int64_t>(1, std::int64_t{spec.flashMinutes} * 60 / s.step));
+  const auto crowdLen =
+      static_cast<std::size_t>(std::max<std::int64_t>(1, std::int64_t{spec.flashMinutes} * 60 / s.step));
   for (int i = 0; i < spec.flashCrowds && n > 0; ++i) {
     crowds.push_back({static_cast<std::size_t>(rng.uniform() * static_cast<double>(n)), crowdLen});
   }

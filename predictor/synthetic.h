@@ -14,15 +14,15 @@ struct SyntheticSpec {
   std::int64_t start = 1'700'000'000 - 1'700'000'000 % (7 * kSecondsPerDay);  // a Thursday 00:00 UTC
   std::int64_t step = 60;
   int days = 14;
-  double base = 100.0;            // mean demand per step at the daily mean
-  double dailyAmplitude = 0.6;    // peak-to-mean fraction of the daily cycle
-  double weekendFactor = 0.6;     // Saturday/Sunday demand relative to weekdays
-  double growthPerDay = 0.0;      // multiplicative growth per day (0.01 = +1 %/day)
-  double noise = 0.05;            // multiplicative Gaussian noise (sd, fraction of demand)
-  bool poisson = true;            // add counting noise on top (sd = sqrt(demand))
-  int flashCrowds = 0;            // number of flash crowds, placed at random
-  double flashMagnitude = 3.0;    // peak multiplier of a flash crowd
-  int flashMinutes = 60;          // duration; it rises in one step and decays linearly
+  double base = 100.0;          // mean demand per step at the daily mean
+  double dailyAmplitude = 0.6;  // peak-to-mean fraction of the daily cycle
+  double weekendFactor = 0.6;   // Saturday/Sunday demand relative to weekdays
+  double growthPerDay = 0.0;    // multiplicative growth per day (0.01 = +1 %/day)
+  double noise = 0.05;          // multiplicative Gaussian noise (sd, fraction of demand)
+  bool poisson = true;          // add counting noise on top (sd = sqrt(demand))
+  int flashCrowds = 0;          // number of flash crowds, placed at random
+  double flashMagnitude = 3.0;  // peak multiplier of a flash crowd
+  int flashMinutes = 60;        // duration; it rises in one step and decays linearly
 };
 
 Series synthesize(const SyntheticSpec& spec);

@@ -3,10 +3,9 @@
 // pinball loss, MASE and skill per horizon.
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "controller/cli/commands_impl.h"
 #include "controller/cli/flags.h"
@@ -72,17 +71,16 @@ std::string fmt(const std::optional<double>& v) {
 }
 
 void printTable(const predictor::BacktestReport& r, const std::vector<std::string>& labels) {
-  std::printf("samples %zu, step %llds, first origin %zu, refits %zu\n", r.samples,
-              static_cast<long long>(r.step), r.firstOrigin, r.refits);
+  std::printf("samples %zu, step %llds, first origin %zu, refits %zu\n", r.samples, static_cast<long long>(r.step),
+              r.firstOrigin, r.refits);
   std::printf("selection at the last refit: %s\n\n", r.selection.c_str());
-  std::printf("%-28s %-5s %10s %7s %7s %10s %7s %7s  %s\n", "model", "h", "mae", "wape", "covP90", "pinball",
-              "mase", "skill", "best baseline");
+  std::printf("%-28s %-5s %10s %7s %7s %10s %7s %7s  %s\n", "model", "h", "mae", "wape", "covP90", "pinball", "mase",
+              "skill", "best baseline");
   auto rows = [&](const predictor::ModelMetrics& m) {
     for (std::size_t i = 0; i < m.horizons.size(); ++i) {
       const auto& h = m.horizons[i];
       std::printf("%-28s %-5s %10.3f %7.3f %7.3f %10.3f %7s %7s  %s\n", m.model.c_str(), labels[i].c_str(), h.mae,
-                  h.wape, h.coverageP90, h.pinball, fmt(h.mase).c_str(), fmt(h.skill).c_str(),
-                  h.bestBaseline.c_str());
+                  h.wape, h.coverageP90, h.pinball, fmt(h.mase).c_str(), fmt(h.skill).c_str(), h.bestBaseline.c_str());
     }
   };
   rows(r.selected);
@@ -169,9 +167,8 @@ int runBacktest(std::span<const char* const> args) {
     out["samples"] = report->samples;
     out["first_origin"] = report->firstOrigin;
     out["refits"] = report->refits;
-    out["selected"] = {{"model", "auto"},
-                       {"selection", report->selection},
-                       {"horizons", horizonsJson(report->selected, labels)}};
+    out["selected"] = {
+        {"model", "auto"}, {"selection", report->selection}, {"horizons", horizonsJson(report->selected, labels)}};
     out["models"] = nlohmann::json::array();
     for (const auto& m : report->models) {
       out["models"].push_back({{"model", m.model}, {"horizons", horizonsJson(m, labels)}});

@@ -77,8 +77,9 @@ double loadgenDemand(double t, double base, double peak, double period, double s
 }
 
 int runLoadgen(std::span<const char* const> args) {
-  auto flags = parseOrExit("loadgen", "loadgen [flags]\n\nServes synthetic demand metrics for the demo and scenarios.\n",
-                           args, kLoadgenFlags);
+  auto flags =
+      parseOrExit("loadgen", "loadgen [flags]\n\nServes synthetic demand metrics for the demo and scenarios.\n", args,
+                  kLoadgenFlags);
   if (!flags) return flags.error();
   std::string bad;
   const std::string listen = flags->value("listen").value_or("127.0.0.1:9101");
@@ -104,13 +105,23 @@ int runLoadgen(std::span<const char* const> args) {
     return 2;
   }
   auto registry = std::make_shared<prometheus::Registry>();
-  auto& requests = prometheus::BuildCounter().Name("tso_demo_requests_total").Help("Requests served by the demo service.").Register(*registry).Add({{"service", "demo"}});
-  auto& demand = prometheus::BuildGauge().Name("tso_demo_demand").Help("Demand of the demo service right now, requests per second.").Register(*registry).Add({{"service", "demo"}});
+  auto& requests = prometheus::BuildCounter()
+                       .Name("tso_demo_requests_total")
+                       .Help("Requests served by the demo service.")
+                       .Register(*registry)
+                       .Add({{"service", "demo"}});
+  auto& demand = prometheus::BuildGauge()
+                     .Name("tso_demo_demand")
+                     .Help("Demand of the demo service right now, requests per second.")
+                     .Register(*registry)
+                     .Add({{"service", "demo"}});
   exposer->RegisterCollectable(registry);
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
-  std::fprintf(stderr, "loadgen: serving http://%s/metrics (base %.0f, peak %.0f req/s, period %.0fs, spike x%.1f every %.0fs)\n",
-               listen.c_str(), base, peak, period, multiplier, spikeEvery);
+  std::fprintf(
+      stderr,
+      "loadgen: serving http://%s/metrics (base %.0f, peak %.0f req/s, period %.0fs, spike x%.1f every %.0fs)\n",
+      listen.c_str(), base, peak, period, multiplier, spikeEvery);
   const auto started = std::chrono::steady_clock::now();
   auto last = std::chrono::system_clock::now();
   while (!gStop) {
@@ -121,7 +132,8 @@ int runLoadgen(std::span<const char* const> args) {
     demand.Set(d);
     requests.Increment(d * std::chrono::duration<double>(now - last).count());
     last = now;
-    if (duration > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >= duration) break;
+    if (duration > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >= duration)
+      break;
   }
   return 0;
 }

@@ -1,8 +1,7 @@
 // `throughput-operator run`: flags, logging and kubeconfig, then the manager.
+#include <malloc.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
-
-#include <malloc.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -23,9 +22,11 @@ constexpr FlagSpec kRunFlags[] = {
     {"context", true, "kubeconfig context to use (default: current-context)"},
     {"namespace", true, "namespace to watch; repeat or comma-separate for several (default: all)"},
     {"prometheus-address", true, "Prometheus URL for services that name none (e.g. http://prometheus:9090)"},
-    {"metrics-bind-address", true, "host:port or :port for /metrics, /healthz, /readyz and the dashboard (default :8080)"},
+    {"metrics-bind-address", true,
+     "host:port or :port for /metrics, /healthz, /readyz and the dashboard (default :8080)"},
     {"leader-elect", false, "run reconcile workers only while holding the leader Lease"},
-    {"leader-election-namespace", true, "namespace of the leader Lease (default: $POD_NAMESPACE, else the kubeconfig's namespace)"},
+    {"leader-election-namespace", true,
+     "namespace of the leader Lease (default: $POD_NAMESPACE, else the kubeconfig's namespace)"},
     {"leader-election-id", true, "name of the leader Lease (default throughput-operator)"},
     {"workers", true, "concurrent reconciles (default 4)"},
     {"qps", true, "client-side API request rate limit (default 50; 0 disables)"},
@@ -40,10 +41,18 @@ class JsonEscapedMessage : public spdlog::custom_flag_formatter {
   void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
     for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
       switch (c) {
-        case '"': dest.append(std::string_view("\\\"")); break;
-        case '\\': dest.append(std::string_view("\\\\")); break;
-        case '\n': dest.append(std::string_view("\\n")); break;
-        case '\t': dest.append(std::string_view("\\t")); break;
+        case '"':
+          dest.append(std::string_view("\\\""));
+          break;
+        case '\\':
+          dest.append(std::string_view("\\\\"));
+          break;
+        case '\n':
+          dest.append(std::string_view("\\n"));
+          break;
+        case '\t':
+          dest.append(std::string_view("\\t"));
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             char buf[8];
@@ -102,8 +111,9 @@ int runRun(std::span<const char* const> rawArgs) {
       start = comma + 1;
     }
   }
-  auto flags = parseOrExit("run", "run [flags]\n\nWatches ThroughputServices and scales their workloads ahead of forecast demand.\n",
-                           args, kRunFlags);
+  auto flags = parseOrExit(
+      "run", "run [flags]\n\nWatches ThroughputServices and scales their workloads ahead of forecast demand.\n", args,
+      kRunFlags);
   if (!flags) return flags.error();
 
   const std::string format = flags->value("log-format").value_or("text");
@@ -120,7 +130,8 @@ int runRun(std::span<const char* const> rawArgs) {
   }
   const std::string level = flags->value("log-level").value_or("info");
   const auto lvl = spdlog::level::from_str(level);
-  if (lvl == spdlog::level::off && level != "off") return usage("--log-level \"" + level + "\" is not trace, debug, info, warn or error");
+  if (lvl == spdlog::level::off && level != "off")
+    return usage("--log-level \"" + level + "\" is not trace, debug, info, warn or error");
   spdlog::set_level(lvl);
 
   runtime::ManagerOptions options;
@@ -155,8 +166,9 @@ int runRun(std::span<const char* const> rawArgs) {
   config->burst = static_cast<int>(burst);
   options.kube = *config;
   const char* podNamespace = std::getenv("POD_NAMESPACE");
-  options.leaderElectionNamespace = flags->value("leader-election-namespace")
-                                        .value_or(podNamespace != nullptr && *podNamespace != '\0' ? podNamespace : config->ns);
+  options.leaderElectionNamespace =
+      flags->value("leader-election-namespace")
+          .value_or(podNamespace != nullptr && *podNamespace != '\0' ? podNamespace : config->ns);
   options.leaderElectionId = flags->value("leader-election-id").value_or("throughput-operator");
   if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod != '\0') options.identity = pod;
   spdlog::info("throughput-operator starting: API server {}, namespaces {}, Prometheus {}", config->server,

@@ -2,9 +2,8 @@
 // real-semantics HPA and an oracle, and reports missed requests, pod-seconds and elasticity.
 #include <cstdio>
 #include <cstdlib>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "controller/cli/commands_impl.h"
 #include "controller/cli/flags.h"
@@ -52,9 +51,10 @@ int runSimulate(std::span<const char* const> args) {
     bool allowZero;
   };
   std::int64_t stepValue = 0;
-  for (const DurationFlag& d : {DurationFlag{"step", &stepValue, false}, DurationFlag{"warmup", &cfg.warmupSeconds, true},
-                                DurationFlag{"train", &cfg.trainSeconds, true},
-                                DurationFlag{"scale-down-window", &cfg.predictiveScaleDownSeconds, true}}) {
+  for (const DurationFlag& d :
+       {DurationFlag{"step", &stepValue, false}, DurationFlag{"warmup", &cfg.warmupSeconds, true},
+        DurationFlag{"train", &cfg.trainSeconds, true},
+        DurationFlag{"scale-down-window", &cfg.predictiveScaleDownSeconds, true}}) {
     if (auto v = flags->value(d.name)) {
       const auto parsed = predictor::parseDuration(*v);
       if (!parsed || (!d.allowZero && *parsed == 0)) {
@@ -83,10 +83,14 @@ int runSimulate(std::span<const char* const> args) {
     }
   }
   if (auto v = flags->value("quantile")) {
-    if (*v == "p50") cfg.predictiveQuantile = predictor::kP50;
-    else if (*v == "p90") cfg.predictiveQuantile = predictor::kP90;
-    else if (*v == "p95") cfg.predictiveQuantile = predictor::kP95;
-    else if (*v == "p99") cfg.predictiveQuantile = predictor::kP99;
+    if (*v == "p50")
+      cfg.predictiveQuantile = predictor::kP50;
+    else if (*v == "p90")
+      cfg.predictiveQuantile = predictor::kP90;
+    else if (*v == "p95")
+      cfg.predictiveQuantile = predictor::kP95;
+    else if (*v == "p99")
+      cfg.predictiveQuantile = predictor::kP99;
     else {
       fail2("quantile", *v);
       return 2;

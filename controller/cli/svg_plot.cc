@@ -58,7 +58,7 @@ std::string tickValue(double v, double step) {
 // A tick every 1m ... 28d, the finest that gives at most 12 labels over the span.
 std::int64_t timeTick(double spanSeconds) {
   // 1m 5m 15m 30m 1h 3h 6h 12h 1d 2d 7d 28d
-  static constexpr std::array<std::int64_t, 12> kSteps = {60,    300,    900,    1800,   3600,    10800,
+  static constexpr std::array<std::int64_t, 12> kSteps = {60,    300,   900,   1800,   3600,   10800,
                                                           21600, 43200, 86400, 172800, 604800, 2419200};
   for (auto s : kSteps) {
     if (spanSeconds / static_cast<double>(s) <= 12) return s;
@@ -81,8 +81,7 @@ std::string timeLabel(std::int64_t t, std::int64_t tick, bool absolute) {
   const std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
   gmtime_r(&tt, &tm);
-  std::strftime(buf, sizeof buf, tick >= 86400 ? "%b %d" : (t % 86400 == 0 ? "%b %d" : "%H:%M"),
-                &tm);
+  std::strftime(buf, sizeof buf, tick >= 86400 ? "%b %d" : (t % 86400 == 0 ? "%b %d" : "%H:%M"), &tm);
   return buf;
 }
 
@@ -106,33 +105,25 @@ std::string renderSvg(const Plot& plot) {
   // Column c covers samples [c*per, (c+1)*per); x is the time of its first sample.
   const double span = static_cast<double>(len > 1 ? len - 1 : 1) * static_cast<double>(plot.step);
   auto pxTime = [&](double secondsFromStart) { return kLeft + pw * secondsFromStart / span; };
-  auto px = [&](std::size_t c) {
-    return pxTime(static_cast<double>(c * per) * static_cast<double>(plot.step));
-  };
+  auto px = [&](std::size_t c) { return pxTime(static_cast<double>(c * per) * static_cast<double>(plot.step)); };
   auto py = [&](double v) { return kTop + ph * (1 - v / ymax); };
 
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(kWidth) +
-                    "\" height=\"" + num(kHeight) + "\" viewBox=\"0 0 " + num(kWidth) + " " +
-                    num(kHeight) +
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(kWidth) + "\" height=\"" + num(kHeight) +
+                    "\" viewBox=\"0 0 " + num(kWidth) + " " + num(kHeight) +
                     "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" "
                     "height=\"100%\" fill=\"white\"/>\n";
-  svg += "<text class=\"title\" x=\"" + num(kLeft) + "\" y=\"20\" font-size=\"15\">" +
-         escape(plot.title) + "</text>\n";
+  svg += "<text class=\"title\" x=\"" + num(kLeft) + "\" y=\"20\" font-size=\"15\">" + escape(plot.title) + "</text>\n";
   const double stepMin = static_cast<double>(plot.step) / 60.0;
-  std::string note = "sample step " + (plot.step % 60 == 0 ? tickValue(stepMin, 1) + " min"
-                                                           : std::to_string(plot.step) + " s");
-  if (per > 1)
-    note +=
-        "; each plotted point is the maximum of " + std::to_string(per) + " samples (peaks kept)";
-  svg += "<text class=\"note\" x=\"" + num(kLeft) + "\" y=\"38\" fill=\"#555\">" + escape(note) +
-         "</text>\n";
+  std::string note =
+      "sample step " + (plot.step % 60 == 0 ? tickValue(stepMin, 1) + " min" : std::to_string(plot.step) + " s");
+  if (per > 1) note += "; each plotted point is the maximum of " + std::to_string(per) + " samples (peaks kept)";
+  svg += "<text class=\"note\" x=\"" + num(kLeft) + "\" y=\"38\" fill=\"#555\">" + escape(note) + "</text>\n";
 
   // Horizontal grid and y ticks.
   for (double v = 0; v <= ymax + ystep / 2; v += ystep) {
-    svg += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + pw) + "\" y1=\"" + num(py(v)) +
-           "\" y2=\"" + num(py(v)) + "\" stroke=\"#e6e6e6\"/>\n<text class=\"ytick\" x=\"" +
-           num(kLeft - 8) + "\" y=\"" + num(py(v) + 4) + "\" text-anchor=\"end\">" +
-           tickValue(v, ystep) + "</text>\n";
+    svg += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + pw) + "\" y1=\"" + num(py(v)) + "\" y2=\"" +
+           num(py(v)) + "\" stroke=\"#e6e6e6\"/>\n<text class=\"ytick\" x=\"" + num(kLeft - 8) + "\" y=\"" +
+           num(py(v) + 4) + "\" text-anchor=\"end\">" + tickValue(v, ystep) + "</text>\n";
   }
   // Time ticks: on round UTC times when the start is a real time, else elapsed from the start.
   const bool absolute = plot.start > 0;
@@ -141,26 +132,23 @@ std::string renderSvg(const Plot& plot) {
   std::int64_t t = absolute ? (plot.start + tick - 1) / tick * tick : 0;
   for (; t <= (absolute ? end : static_cast<std::int64_t>(span)); t += tick) {
     const double x = pxTime(static_cast<double>(absolute ? t - plot.start : t));
-    svg += "<line x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(kTop) + "\" y2=\"" +
-           num(kTop + ph + 5) + "\" stroke=\"#f0f0f0\"/>\n<text class=\"xtick\" x=\"" + num(x) +
-           "\" y=\"" + num(kTop + ph + 19) + "\" text-anchor=\"middle\">" +
-           escape(timeLabel(t, tick, absolute)) + "</text>\n";
+    svg += "<line x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(kTop) + "\" y2=\"" + num(kTop + ph + 5) +
+           "\" stroke=\"#f0f0f0\"/>\n<text class=\"xtick\" x=\"" + num(x) + "\" y=\"" + num(kTop + ph + 19) +
+           "\" text-anchor=\"middle\">" + escape(timeLabel(t, tick, absolute)) + "</text>\n";
   }
   // Axes and their titles.
-  svg += "<line x1=\"" + num(kLeft) + "\" y1=\"" + num(kTop) + "\" x2=\"" + num(kLeft) +
-         "\" y2=\"" + num(kTop + ph) + "\" stroke=\"#555\"/>\n<line x1=\"" + num(kLeft) +
-         "\" y1=\"" + num(kTop + ph) + "\" x2=\"" + num(kLeft + pw) + "\" y2=\"" + num(kTop + ph) +
-         "\" stroke=\"#555\"/>\n";
+  svg += "<line x1=\"" + num(kLeft) + "\" y1=\"" + num(kTop) + "\" x2=\"" + num(kLeft) + "\" y2=\"" + num(kTop + ph) +
+         "\" stroke=\"#555\"/>\n<line x1=\"" + num(kLeft) + "\" y1=\"" + num(kTop + ph) + "\" x2=\"" + num(kLeft + pw) +
+         "\" y2=\"" + num(kTop + ph) + "\" stroke=\"#555\"/>\n";
   const double midY = kTop + ph / 2;
-  svg += "<text class=\"axis-title\" x=\"18\" y=\"" + num(midY) + "\" transform=\"rotate(-90 18 " +
-         num(midY) + ")\" text-anchor=\"middle\">" + escape(plot.yLabel) + "</text>\n";
+  svg += "<text class=\"axis-title\" x=\"18\" y=\"" + num(midY) + "\" transform=\"rotate(-90 18 " + num(midY) +
+         ")\" text-anchor=\"middle\">" + escape(plot.yLabel) + "</text>\n";
   const double days = span / 86400.0;
   char spanText[48];
   std::snprintf(spanText, sizeof spanText, "%.1f days", days);
   svg += "<text class=\"axis-title\" x=\"" + num(kLeft + pw / 2) + "\" y=\"" + num(kHeight - 12) +
          "\" text-anchor=\"middle\">" +
-         (absolute ? std::string("time (UTC), ") : std::string("time since the start, ")) +
-         spanText + "</text>\n";
+         (absolute ? std::string("time (UTC), ") : std::string("time since the start, ")) + spanText + "</text>\n";
 
   // Series, then the legend above the plot: a swatch and the name of each.
   double legendX = kLeft;
@@ -174,12 +162,11 @@ std::string renderSvg(const Plot& plot) {
       if (!std::isfinite(m)) continue;
       pts += num(px(c)) + "," + num(py(m)) + " ";
     }
-    svg += "<polyline class=\"series\" data-name=\"" + escape(l.name) +
-           "\" fill=\"none\" stroke=\"" + l.color + "\" stroke-width=\"1.2\" points=\"" + pts +
-           "\"/>\n";
+    svg += "<polyline class=\"series\" data-name=\"" + escape(l.name) + "\" fill=\"none\" stroke=\"" + l.color +
+           "\" stroke-width=\"1.2\" points=\"" + pts + "\"/>\n";
     svg += "<g class=\"legend\"><line x1=\"" + num(legendX) + "\" x2=\"" + num(legendX + 24) +
-           "\" y1=\"56\" y2=\"56\" stroke=\"" + l.color + "\" stroke-width=\"3\"/><text x=\"" +
-           num(legendX + 30) + "\" y=\"60\">" + escape(l.name) + "</text></g>\n";
+           "\" y1=\"56\" y2=\"56\" stroke=\"" + l.color + "\" stroke-width=\"3\"/><text x=\"" + num(legendX + 30) +
+           "\" y=\"60\">" + escape(l.name) + "</text></g>\n";
     legendX += 50 + 7.0 * static_cast<double>(l.name.size());
   }
   svg += "</svg>\n";
@@ -197,8 +184,7 @@ std::expected<void, std::string> writeSvg(const std::string& path, const Plot& p
 Plot backtestPlot(const predictor::Series& series, const predictor::BacktestReport& report,
                   const std::string& horizonLabel) {
   Plot plot;
-  plot.title =
-      "backtest: actual demand vs the forecast made " + horizonLabel + " earlier (point and P90)";
+  plot.title = "backtest: actual demand vs the forecast made " + horizonLabel + " earlier (point and P90)";
   plot.yLabel = "demand (trace units per sample)";
   plot.step = series.step;
   PlotLine actual{"actual", "#222222", {}}, point{"forecast (point)", "#1f77b4", {}},
@@ -227,24 +213,21 @@ Plot simulatePlot(const predictor::SimulationReport& report) {
   plot.step = report.tickSeconds;
   static const char* kColors[] = {"#2ca02c", "#d62728", "#9467bd"};
   for (std::size_t p = 0; p < report.ready.size() && p < report.policies.size(); ++p) {
-    plot.lines.push_back({report.policies[p].name + " (ready)",
-                          kColors[p % 3],
-                          {report.ready[p].begin(), report.ready[p].end()}});
+    plot.lines.push_back(
+        {report.policies[p].name + " (ready)", kColors[p % 3], {report.ready[p].begin(), report.ready[p].end()}});
   }
   // Drawn last so the target every policy chases stays visible.
   plot.lines.push_back({"needed", "#222222", {report.needed.begin(), report.needed.end()}});
   return plot;
 }
 
-std::expected<void, std::string> writeBacktestPlot(const std::string& path,
-                                                   const predictor::Series& series,
+std::expected<void, std::string> writeBacktestPlot(const std::string& path, const predictor::Series& series,
                                                    const predictor::BacktestReport& report,
                                                    const std::string& horizonLabel) {
   return writeSvg(path, backtestPlot(series, report, horizonLabel));
 }
 
-std::expected<void, std::string> writeSimulatePlot(const std::string& path,
-                                                   const predictor::SimulationReport& report) {
+std::expected<void, std::string> writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report) {
   return writeSvg(path, simulatePlot(report));
 }
 

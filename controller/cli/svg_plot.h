@@ -38,11 +38,9 @@ Plot backtestPlot(const predictor::Series& series, const predictor::BacktestRepo
                   const std::string& horizonLabel);
 Plot simulatePlot(const predictor::SimulationReport& report);
 
-std::expected<void, std::string> writeBacktestPlot(const std::string& path,
-                                                   const predictor::Series& series,
+std::expected<void, std::string> writeBacktestPlot(const std::string& path, const predictor::Series& series,
                                                    const predictor::BacktestReport& report,
                                                    const std::string& horizonLabel);
-std::expected<void, std::string> writeSimulatePlot(const std::string& path,
-                                                   const predictor::SimulationReport& report);
+std::expected<void, std::string> writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report);
 
 }  // namespace tso::cli

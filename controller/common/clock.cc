@@ -15,12 +15,10 @@ ManualClock::ManualClock()
 Clock::TimePoint ManualClock::now() const { return base_ + Duration{offset_.load()}; }
 
 Clock::WallTime ManualClock::wallNow() const {
-  return wallBase_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                         Duration{offset_.load()});
+  return wallBase_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(Duration{offset_.load()});
 }
 
-void ManualClock::waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                            TimePoint deadline) {
+void ManualClock::waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) {
   if (now() >= deadline) return;
   cv.wait_for(lock, std::chrono::milliseconds(1));
 }

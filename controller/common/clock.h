@@ -22,16 +22,14 @@ class Clock {
   [[nodiscard]] virtual WallTime wallNow() const = 0;
   // Blocks on `cv` (with `lock` held by the caller) until notified or `deadline` passes on this
   // clock. May return early (spurious wake-up): callers re-check their condition and the time.
-  virtual void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                         TimePoint deadline) = 0;
+  virtual void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) = 0;
 };
 
 class RealClock final : public Clock {
  public:
   [[nodiscard]] TimePoint now() const override { return std::chrono::steady_clock::now(); }
   [[nodiscard]] WallTime wallNow() const override { return std::chrono::system_clock::now(); }
-  void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                 TimePoint deadline) override {
+  void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) override {
     cv.wait_until(lock, deadline);
   }
 };
@@ -46,8 +44,7 @@ class ManualClock final : public Clock {
   ManualClock();
   [[nodiscard]] TimePoint now() const override;
   [[nodiscard]] WallTime wallNow() const override;
-  void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                 TimePoint deadline) override;
+  void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) override;
   void advance(Duration d);
 
  private:

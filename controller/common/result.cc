@@ -4,22 +4,30 @@ namespace tso {
 
 std::string_view errorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kNotFound: return "NotFound";
-    case ErrorCode::kConflict: return "Conflict";
-    case ErrorCode::kGone: return "Gone";
-    case ErrorCode::kInvalid: return "Invalid";
-    case ErrorCode::kThrottled: return "Throttled";
-    case ErrorCode::kTransient: return "Transient";
-    case ErrorCode::kUnauthorized: return "Unauthorized";
-    case ErrorCode::kBadResponse: return "BadResponse";
-    case ErrorCode::kConfig: return "Config";
-    case ErrorCode::kInternal: return "Internal";
+    case ErrorCode::kNotFound:
+      return "NotFound";
+    case ErrorCode::kConflict:
+      return "Conflict";
+    case ErrorCode::kGone:
+      return "Gone";
+    case ErrorCode::kInvalid:
+      return "Invalid";
+    case ErrorCode::kThrottled:
+      return "Throttled";
+    case ErrorCode::kTransient:
+      return "Transient";
+    case ErrorCode::kUnauthorized:
+      return "Unauthorized";
+    case ErrorCode::kBadResponse:
+      return "BadResponse";
+    case ErrorCode::kConfig:
+      return "Config";
+    case ErrorCode::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }
 
-std::string Error::toString() const {
-  return std::string(errorCodeName(code)) + ": " + message;
-}
+std::string Error::toString() const { return std::string(errorCodeName(code)) + ": " + message; }
 
 }  // namespace tso

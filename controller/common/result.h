@@ -11,15 +11,15 @@
 namespace tso {
 
 enum class ErrorCode {
-  kNotFound,     // 404
-  kConflict,     // 409
-  kGone,         // 410: resourceVersion too old, re-list
-  kInvalid,      // 422 or a value that fails validation
-  kThrottled,    // 429
-  kTransient,    // 5xx, connection errors, timeouts: retry with backoff
-  kUnauthorized, // 401 / 403
-  kBadResponse,  // a peer answered something we cannot decode
-  kConfig,       // bad flag, kubeconfig or file
+  kNotFound,      // 404
+  kConflict,      // 409
+  kGone,          // 410: resourceVersion too old, re-list
+  kInvalid,       // 422 or a value that fails validation
+  kThrottled,     // 429
+  kTransient,     // 5xx, connection errors, timeouts: retry with backoff
+  kUnauthorized,  // 401 / 403
+  kBadResponse,   // a peer answered something we cannot decode
+  kConfig,        // bad flag, kubeconfig or file
   kInternal,
 };
 
@@ -46,9 +46,9 @@ inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
 
 // Returns the error of a Result/Status expression from the enclosing function, which must
 // itself return a Result or Status: TSO_TRY(readField(obj, "x", out));
-#define TSO_TRY(expr)                                           \
-  do {                                                          \
-    if (auto tso_try_result_ = (expr); !tso_try_result_) {      \
+#define TSO_TRY(expr)                                             \
+  do {                                                            \
+    if (auto tso_try_result_ = (expr); !tso_try_result_) {        \
       return std::unexpected(std::move(tso_try_result_.error())); \
-    }                                                           \
+    }                                                             \
   } while (false)

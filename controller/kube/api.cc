@@ -99,8 +99,7 @@ Result<Scale> Api::setScale(std::string_view name, int replicas) {
   return decodeScale(obj->body);
 }
 
-Status Api::watch(const WatchParams& params, const std::function<bool(WatchEvent&&)>& onEvent,
-                  Cancellation& cancel) {
+Status Api::watch(const WatchParams& params, const std::function<bool(WatchEvent&&)>& onEvent, Cancellation& cancel) {
   LineFramer framer;
   Error streamError;
   bool failed = false;
@@ -127,8 +126,8 @@ Status Api::watch(const WatchParams& params, const std::function<bool(WatchEvent
   return {};
 }
 
-Result<Object> updateWithRetry(Api& api, std::string_view name,
-                               const std::function<Status(nlohmann::json&)>& mutate, int attempts) {
+Result<Object> updateWithRetry(Api& api, std::string_view name, const std::function<Status(nlohmann::json&)>& mutate,
+                               int attempts) {
   Error last{ErrorCode::kConflict, "no attempt made", 0};
   for (int i = 0; i < attempts; ++i) {
     auto current = api.get(name);

@@ -41,8 +41,8 @@ class Api {
   // PUT: body must carry metadata.resourceVersion; a stale one is kConflict.
   Result<Object> replace(std::string_view name, const nlohmann::json& body);
   Result<Object> replaceStatus(std::string_view name, const nlohmann::json& body);
-  Result<Object> patch(std::string_view name, const nlohmann::json& mergePatch,
-                       const PatchParams& params = {}, std::string_view subresource = {});
+  Result<Object> patch(std::string_view name, const nlohmann::json& mergePatch, const PatchParams& params = {},
+                       std::string_view subresource = {});
   // Server-side apply: `body` is the full intent of this field manager (needs apiVersion/kind).
   Result<Object> apply(std::string_view name, const nlohmann::json& body, const PatchParams& params = {},
                        std::string_view subresource = {});
@@ -53,8 +53,7 @@ class Api {
 
   // Streams watch events to onEvent until the server ends the watch, onEvent returns false,
   // or `cancel` fires. Stream-level failures (bad framing, undecodable event) are errors.
-  Status watch(const WatchParams& params, const std::function<bool(WatchEvent&&)>& onEvent,
-               Cancellation& cancel);
+  Status watch(const WatchParams& params, const std::function<bool(WatchEvent&&)>& onEvent, Cancellation& cancel);
 
   [[nodiscard]] const Resource& resource() const { return resource_; }
   [[nodiscard]] const std::string& ns() const { return ns_; }
@@ -71,8 +70,8 @@ class Api {
 // get -> mutate -> replace, retried on 409 Conflict (client-go's RetryOnConflict): the cache
 // may be stale and another writer may win, so writes re-read and re-apply their change.
 // `mutate` edits the fresh object in place; returning an error aborts without writing.
-Result<Object> updateWithRetry(Api& api, std::string_view name,
-                               const std::function<Status(nlohmann::json&)>& mutate, int attempts = 5);
+Result<Object> updateWithRetry(Api& api, std::string_view name, const std::function<Status(nlohmann::json&)>& mutate,
+                               int attempts = 5);
 
 Result<Scale> decodeScale(const nlohmann::json& body);
 

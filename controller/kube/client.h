@@ -27,8 +27,7 @@ class Client {
   Result<HttpResponse> send(const HttpRequest& request);
 
   // Streams a watch: onData gets raw chunks. Errors as for send().
-  Status stream(const HttpRequest& request, const std::function<bool(std::string_view)>& onData,
-                Cancellation& cancel);
+  Status stream(const HttpRequest& request, const std::function<bool(std::string_view)>& onData, Cancellation& cancel);
 
   [[nodiscard]] const Config& config() const { return config_; }
   [[nodiscard]] Clock& clock() const { return clock_; }

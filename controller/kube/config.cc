@@ -78,8 +78,8 @@ Result<std::string> pemField(const YAML::Node& node, const std::string& key, con
   return std::string{};
 }
 
-Result<Config> parseTree(const YAML::Node& root, const std::filesystem::path& baseDir,
-                         std::string_view contextOverride, const std::string& prefix) {
+Result<Config> parseTree(const YAML::Node& root, const std::filesystem::path& baseDir, std::string_view contextOverride,
+                         const std::string& prefix) {
   if (!root.IsMap()) return fail(ErrorCode::kConfig, prefix + "not a kubeconfig (expected a YAML map)");
   Config cfg;
   std::string contextName(contextOverride);
@@ -114,8 +114,8 @@ Result<Config> parseTree(const YAML::Node& root, const std::filesystem::path& ba
   cfg.server = *server;
   while (cfg.server.ends_with('/')) cfg.server.pop_back();
   if (!cfg.server.starts_with("https://") && !cfg.server.starts_with("http://")) {
-    return fail(ErrorCode::kConfig, clWhere + ".server: must start with https:// or http://, got \"" +
-                                        cfg.server + "\"");
+    return fail(ErrorCode::kConfig,
+                clWhere + ".server: must start with https:// or http://, got \"" + cfg.server + "\"");
   }
   auto ca = pemField(*cluster, "certificate-authority", clWhere, baseDir);
   if (!ca) return std::unexpected(ca.error());
@@ -195,8 +195,7 @@ Result<Config> inClusterConfig(const std::filesystem::path& saDir) {
   const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
   const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
   if (host == nullptr || *host == '\0' || port == nullptr || *port == '\0') {
-    return fail(ErrorCode::kConfig,
-                "in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set");
+    return fail(ErrorCode::kConfig, "in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set");
   }
   Config cfg;
   std::string h(host);

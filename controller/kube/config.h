@@ -43,8 +43,7 @@ Result<Config> loadKubeconfigFile(const std::filesystem::path& path, std::string
 
 // In-cluster config from KUBERNETES_SERVICE_HOST/PORT and the mounted service account.
 // `saDir` is /var/run/secrets/kubernetes.io/serviceaccount in a pod (a parameter for tests).
-Result<Config> inClusterConfig(const std::filesystem::path& saDir =
-                                   "/var/run/secrets/kubernetes.io/serviceaccount");
+Result<Config> inClusterConfig(const std::filesystem::path& saDir = "/var/run/secrets/kubernetes.io/serviceaccount");
 
 // The usual precedence: --kubeconfig, then $KUBECONFIG (first existing entry of the
 // colon-separated list), then in-cluster when KUBERNETES_SERVICE_HOST is set, then ~/.kube/config.

@@ -15,11 +15,16 @@ namespace http = web::http;
 
 http::method toMethod(Method m) {
   switch (m) {
-    case Method::kGet: return http::methods::GET;
-    case Method::kPost: return http::methods::POST;
-    case Method::kPut: return http::methods::PUT;
-    case Method::kPatch: return http::methods::PATCH;
-    case Method::kDelete: return http::methods::DEL;
+    case Method::kGet:
+      return http::methods::GET;
+    case Method::kPost:
+      return http::methods::POST;
+    case Method::kPut:
+      return http::methods::PUT;
+    case Method::kPatch:
+      return http::methods::PATCH;
+    case Method::kDelete:
+      return http::methods::DEL;
   }
   return http::methods::GET;
 }
@@ -69,16 +74,15 @@ class CpprestTransport final : public Transport {
         bool noStatus = what.find("Failed to read HTTP status line") != std::string::npos;
         bool retriable = nothingWritten || (noStatus && request.method == Method::kGet);
         if (!retriable || attempt >= kStaleConnectionRetries) {
-          return fail(ErrorCode::kTransient, std::string(methodName(request.method)) + " " + request.path +
-                                                 ": " + what);
+          return fail(ErrorCode::kTransient,
+                      std::string(methodName(request.method)) + " " + request.path + ": " + what);
         }
       }
     }
   }
 
   Result<HttpResponse> stream(const HttpRequest& request, std::string_view bearerToken,
-                              const std::function<bool(std::string_view)>& onData,
-                              Cancellation& cancel) override {
+                              const std::function<bool(std::string_view)>& onData, Cancellation& cancel) override {
     pplx::cancellation_token_source cts;
     cancel.setAbort([cts] { cts.cancel(); });
     auto result = streamImpl(request, bearerToken, onData, cts, cancel);
@@ -176,22 +180,20 @@ Result<std::unique_ptr<Transport>> makeCpprestTransport(const Config& config) {
       try {
         ctx.add_certificate_authority(boost::asio::buffer(config.caPem));
       } catch (const std::exception& e) {
-        return fail(ErrorCode::kConfig, "certificate-authority: not a valid PEM certificate: " +
-                                            std::string(e.what()));
+        return fail(ErrorCode::kConfig, "certificate-authority: not a valid PEM certificate: " + std::string(e.what()));
       }
     }
     if (!config.clientCertPem.empty()) {
       try {
         ctx.use_certificate_chain(boost::asio::buffer(config.clientCertPem));
       } catch (const std::exception& e) {
-        return fail(ErrorCode::kConfig, "client-certificate: not a valid PEM certificate: " +
-                                            std::string(e.what()));
+        return fail(ErrorCode::kConfig, "client-certificate: not a valid PEM certificate: " + std::string(e.what()));
       }
       try {
         ctx.use_private_key(boost::asio::buffer(config.clientKeyPem), boost::asio::ssl::context::pem);
       } catch (const std::exception& e) {
-        return fail(ErrorCode::kConfig, "client-key: not a valid PEM key matching client-certificate: " +
-                                            std::string(e.what()));
+        return fail(ErrorCode::kConfig,
+                    "client-key: not a valid PEM key matching client-certificate: " + std::string(e.what()));
       }
     }
     web::uri uri(config.server);

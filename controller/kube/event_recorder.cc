@@ -47,21 +47,23 @@ Status EventRecorder::create(const std::string& key, const ObjectReference& obje
   std::string name = object.name + suffix;
   std::string ns = object.ns.empty() ? "default" : object.ns;
   std::string stamp = formatTime(clock_.wallNow());
-  nlohmann::json event = {
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata", {{"name", name}, {"namespace", ns}}},
-      {"involvedObject",
-       {{"apiVersion", object.apiVersion}, {"kind", object.kind}, {"namespace", object.ns},
-        {"name", object.name}, {"uid", object.uid}}},
-      {"type", type == EventType::kWarning ? "Warning" : "Normal"},
-      {"reason", reason},
-      {"message", message},
-      {"count", 1},
-      {"firstTimestamp", stamp},
-      {"lastTimestamp", stamp},
-      {"source", {{"component", component_}}},
-      {"reportingComponent", component_}};
+  nlohmann::json event = {{"apiVersion", "v1"},
+                          {"kind", "Event"},
+                          {"metadata", {{"name", name}, {"namespace", ns}}},
+                          {"involvedObject",
+                           {{"apiVersion", object.apiVersion},
+                            {"kind", object.kind},
+                            {"namespace", object.ns},
+                            {"name", object.name},
+                            {"uid", object.uid}}},
+                          {"type", type == EventType::kWarning ? "Warning" : "Normal"},
+                          {"reason", reason},
+                          {"message", message},
+                          {"count", 1},
+                          {"firstTimestamp", stamp},
+                          {"lastTimestamp", stamp},
+                          {"source", {{"component", component_}}},
+                          {"reportingComponent", component_}};
   auto& s = seen_[key];
   if (s.count == 0) {
     lru_.push_front(key);

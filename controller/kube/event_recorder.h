@@ -32,8 +32,7 @@ class EventRecorder {
 
   // Creates or aggregates. Errors are returned, but callers usually only log them: an event
   // is never worth failing a reconcile for.
-  Status record(const ObjectReference& object, EventType type, const std::string& reason,
-                const std::string& message);
+  Status record(const ObjectReference& object, EventType type, const std::string& reason, const std::string& message);
 
   static constexpr std::chrono::minutes kAggregationWindow{10};
   static constexpr size_t kMaxCached = 4096;  // bounded memory, least recently used dropped
@@ -47,8 +46,8 @@ class EventRecorder {
     std::list<std::string>::iterator lru;
   };
 
-  Status create(const std::string& key, const ObjectReference& object, EventType type,
-                const std::string& reason, const std::string& message);
+  Status create(const std::string& key, const ObjectReference& object, EventType type, const std::string& reason,
+                const std::string& message);
 
   Client& client_;
   std::string component_;

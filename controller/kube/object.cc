@@ -13,8 +13,8 @@ std::string stringField(const nlohmann::json& obj, const char* key) {
 Result<nlohmann::json> parseJson(std::string_view text, std::string_view what) {
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
-    return fail(ErrorCode::kBadResponse, std::string(what) + ": invalid JSON (" +
-                                             std::to_string(text.size()) + " bytes)");
+    return fail(ErrorCode::kBadResponse,
+                std::string(what) + ": invalid JSON (" + std::to_string(text.size()) + " bytes)");
   }
   return j;
 }

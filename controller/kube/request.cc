@@ -1,28 +1,36 @@
 #include "controller/kube/request.h"
 
-#include <nlohmann/json.hpp>
-
 #include <array>
+#include <nlohmann/json.hpp>
 
 namespace tso::kube {
 
 std::string_view methodName(Method m) {
   switch (m) {
-    case Method::kGet: return "GET";
-    case Method::kPost: return "POST";
-    case Method::kPut: return "PUT";
-    case Method::kPatch: return "PATCH";
-    case Method::kDelete: return "DELETE";
+    case Method::kGet:
+      return "GET";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kDelete:
+      return "DELETE";
   }
   return "GET";
 }
 
 std::string_view patchContentType(PatchType t) {
   switch (t) {
-    case PatchType::kMerge: return "application/merge-patch+json";
-    case PatchType::kStrategicMerge: return "application/strategic-merge-patch+json";
-    case PatchType::kJson: return "application/json-patch+json";
-    case PatchType::kApply: return "application/apply-patch+yaml";
+    case PatchType::kMerge:
+      return "application/merge-patch+json";
+    case PatchType::kStrategicMerge:
+      return "application/strategic-merge-patch+json";
+    case PatchType::kJson:
+      return "application/json-patch+json";
+    case PatchType::kApply:
+      return "application/apply-patch+yaml";
   }
   return "application/merge-patch+json";
 }
@@ -34,8 +42,8 @@ std::string urlEncode(std::string_view s) {
   out.reserve(s.size());
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
       out.push_back(ch);
     } else {
       out.push_back('%');
@@ -66,8 +74,7 @@ class Query {
 
 }  // namespace
 
-std::string resourcePath(const Resource& r, std::string_view ns, std::string_view name,
-                         std::string_view subresource) {
+std::string resourcePath(const Resource& r, std::string_view ns, std::string_view name, std::string_view subresource) {
   std::string path = r.group.empty() ? "/api/" + std::string(r.version)
                                      : "/apis/" + std::string(r.group) + "/" + std::string(r.version);
   if (r.namespaced && !ns.empty()) path += "/namespaces/" + urlEncode(ns);
@@ -78,8 +85,7 @@ std::string resourcePath(const Resource& r, std::string_view ns, std::string_vie
   return path;
 }
 
-HttpRequest getRequest(const Resource& r, std::string_view ns, std::string_view name,
-                       std::string_view subresource) {
+HttpRequest getRequest(const Resource& r, std::string_view ns, std::string_view name, std::string_view subresource) {
   return HttpRequest{Method::kGet, resourcePath(r, ns, name, subresource), {}, {}, {}};
 }
 
@@ -109,19 +115,18 @@ HttpRequest watchRequest(const Resource& r, std::string_view ns, const WatchPara
   return HttpRequest{Method::kGet, resourcePath(r, ns) + q.str(), {}, {}, timeout};
 }
 
-HttpRequest createRequest(const Resource& r, std::string_view ns, std::string body,
-                          std::string_view fieldManager) {
+HttpRequest createRequest(const Resource& r, std::string_view ns, std::string body, std::string_view fieldManager) {
   Query q;
   q.add("fieldManager", fieldManager);
   return HttpRequest{Method::kPost, resourcePath(r, ns) + q.str(), std::move(body), "application/json", {}};
 }
 
-HttpRequest replaceRequest(const Resource& r, std::string_view ns, std::string_view name,
-                           std::string body, std::string_view subresource, std::string_view fieldManager) {
+HttpRequest replaceRequest(const Resource& r, std::string_view ns, std::string_view name, std::string body,
+                           std::string_view subresource, std::string_view fieldManager) {
   Query q;
   q.add("fieldManager", fieldManager);
-  return HttpRequest{Method::kPut, resourcePath(r, ns, name, subresource) + q.str(), std::move(body),
-                     "application/json", {}};
+  return HttpRequest{
+      Method::kPut, resourcePath(r, ns, name, subresource) + q.str(), std::move(body), "application/json", {}};
 }
 
 HttpRequest patchRequest(const Resource& r, std::string_view ns, std::string_view name, PatchType type,
@@ -129,12 +134,14 @@ HttpRequest patchRequest(const Resource& r, std::string_view ns, std::string_vie
   Query q;
   q.add("fieldManager", p.fieldManager);
   if (type == PatchType::kApply && p.force) q.add("force", "true");
-  return HttpRequest{Method::kPatch, resourcePath(r, ns, name, subresource) + q.str(), std::move(body),
-                     std::string(patchContentType(type)), {}};
+  return HttpRequest{Method::kPatch,
+                     resourcePath(r, ns, name, subresource) + q.str(),
+                     std::move(body),
+                     std::string(patchContentType(type)),
+                     {}};
 }
 
-HttpRequest deleteRequest(const Resource& r, std::string_view ns, std::string_view name,
-                          const DeleteParams& p) {
+HttpRequest deleteRequest(const Resource& r, std::string_view ns, std::string_view name, const DeleteParams& p) {
   HttpRequest req{Method::kDelete, resourcePath(r, ns, name), {}, {}, {}};
   if (!p.propagationPolicy.empty() || !p.preconditionResourceVersion.empty()) {
     nlohmann::json opts = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};

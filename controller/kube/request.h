@@ -68,12 +68,10 @@ HttpRequest watchRequest(const Resource& r, std::string_view ns, const WatchPara
 HttpRequest createRequest(const Resource& r, std::string_view ns, std::string body,
                           std::string_view fieldManager = "throughput-operator");
 // PUT: the body must carry metadata.resourceVersion for optimistic concurrency.
-HttpRequest replaceRequest(const Resource& r, std::string_view ns, std::string_view name,
-                           std::string body, std::string_view subresource = {},
-                           std::string_view fieldManager = "throughput-operator");
+HttpRequest replaceRequest(const Resource& r, std::string_view ns, std::string_view name, std::string body,
+                           std::string_view subresource = {}, std::string_view fieldManager = "throughput-operator");
 HttpRequest patchRequest(const Resource& r, std::string_view ns, std::string_view name, PatchType type,
                          std::string body, const PatchParams& p, std::string_view subresource = {});
-HttpRequest deleteRequest(const Resource& r, std::string_view ns, std::string_view name,
-                          const DeleteParams& p = {});
+HttpRequest deleteRequest(const Resource& r, std::string_view ns, std::string_view name, const DeleteParams& p = {});
 
 }  // namespace tso::kube

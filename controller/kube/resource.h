@@ -20,8 +20,8 @@ struct Resource {
   }
 };
 
-inline constexpr Resource kThroughputServices{"throughput.dev", "v1alpha1", "throughputservices",
-                                              "ThroughputService", true};
+inline constexpr Resource kThroughputServices{"throughput.dev", "v1alpha1", "throughputservices", "ThroughputService",
+                                              true};
 inline constexpr Resource kDeployments{"apps", "v1", "deployments", "Deployment", true};
 inline constexpr Resource kStatefulSets{"apps", "v1", "statefulsets", "StatefulSet", true};
 inline constexpr Resource kHorizontalPodAutoscalers{"autoscaling", "v2", "horizontalpodautoscalers",

@@ -14,8 +14,8 @@ std::string format(Clock::WallTime t, bool micro) {
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[96];  // generous: the compiler cannot bound the tm fields
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                        tm.tm_hour, tm.tm_min, tm.tm_sec);
   std::string out(buf, static_cast<size_t>(n));
   if (micro) {
     std::snprintf(buf, sizeof buf, ".%06ld", static_cast<long>(micros));

@@ -49,8 +49,7 @@ class Transport {
   // otherwise it holds the error body. Ends when the server closes the stream, on error, or
   // when `cancel` is cancelled.
   virtual Result<HttpResponse> stream(const HttpRequest& request, std::string_view bearerToken,
-                                      const std::function<bool(std::string_view)>& onData,
-                                      Cancellation& cancel) = 0;
+                                      const std::function<bool(std::string_view)>& onData, Cancellation& cancel) = 0;
 };
 
 }  // namespace tso::kube

@@ -111,8 +111,7 @@ bool LeaderElector::tryAcquireOrRenew() {
     config_.onNewLeader(current->holderIdentity);
   }
   auto held = std::chrono::seconds(current->leaseDurationSeconds);
-  if (!current->holderIdentity.empty() && current->holderIdentity != config_.identity &&
-      observedTime_ + held > now) {
+  if (!current->holderIdentity.empty() && current->holderIdentity != config_.identity && observedTime_ + held > now) {
     return false;
   }
   if (current->holderIdentity == config_.identity) {

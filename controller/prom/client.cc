@@ -17,9 +17,7 @@ std::string formatTime(double t) {
   return buf;
 }
 
-std::string formatTimeout(std::chrono::milliseconds timeout) {
-  return std::to_string(timeout.count()) + "ms";
-}
+std::string formatTimeout(std::chrono::milliseconds timeout) { return std::to_string(timeout.count()) + "ms"; }
 
 }  // namespace
 
@@ -27,21 +25,20 @@ kube::HttpRequest instantRequest(std::string_view pathPrefix, std::string_view e
                                  std::chrono::milliseconds timeout) {
   kube::HttpRequest r;
   r.method = kube::Method::kGet;
-  r.path = std::string(pathPrefix) + "/api/v1/query?query=" + kube::urlEncode(expr) +
-           "&time=" + formatTime(time) + "&timeout=" + formatTimeout(timeout);
+  r.path = std::string(pathPrefix) + "/api/v1/query?query=" + kube::urlEncode(expr) + "&time=" + formatTime(time) +
+           "&timeout=" + formatTimeout(timeout);
   // The server-side timeout ends the evaluation; the client waits a little longer for the answer.
   r.timeout = timeout + std::chrono::milliseconds(1000);
   return r;
 }
 
-kube::HttpRequest rangeRequest(std::string_view pathPrefix, std::string_view expr,
-                               std::int64_t start, std::int64_t end, std::int64_t step,
-                               std::chrono::milliseconds timeout) {
+kube::HttpRequest rangeRequest(std::string_view pathPrefix, std::string_view expr, std::int64_t start, std::int64_t end,
+                               std::int64_t step, std::chrono::milliseconds timeout) {
   kube::HttpRequest r;
   r.method = kube::Method::kGet;
   r.path = std::string(pathPrefix) + "/api/v1/query_range?query=" + kube::urlEncode(expr) +
-           "&start=" + std::to_string(start) + "&end=" + std::to_string(end) +
-           "&step=" + std::to_string(step) + "&timeout=" + formatTimeout(timeout);
+           "&start=" + std::to_string(start) + "&end=" + std::to_string(end) + "&step=" + std::to_string(step) +
+           "&timeout=" + formatTimeout(timeout);
   r.timeout = timeout + std::chrono::milliseconds(1000);
   return r;
 }
@@ -49,8 +46,7 @@ kube::HttpRequest rangeRequest(std::string_view pathPrefix, std::string_view exp
 Client::Client(std::unique_ptr<kube::Transport> transport, std::string pathPrefix)
     : transport_(std::move(transport)), pathPrefix_(std::move(pathPrefix)) {}
 
-QueryResult<std::unique_ptr<Client>> Client::connect(std::string_view address,
-                                                     std::chrono::milliseconds timeout) {
+QueryResult<std::unique_ptr<Client>> Client::connect(std::string_view address, std::chrono::milliseconds timeout) {
   auto scheme = address.find("://");
   if (scheme == std::string_view::npos ||
       (address.substr(0, scheme) != "http" && address.substr(0, scheme) != "https")) {
@@ -68,8 +64,7 @@ QueryResult<std::unique_ptr<Client>> Client::connect(std::string_view address,
   config.qps = 0;  // Prometheus is not the API server: no client-side rate limit
   auto transport = kube::makeCpprestTransport(config);
   if (!transport) {
-    return queryFail(Problem::kUnreachable, "cannot set up a client for " + base + ": " +
-                                                transport.error().message);
+    return queryFail(Problem::kUnreachable, "cannot set up a client for " + base + ": " + transport.error().message);
   }
   return std::make_unique<Client>(std::move(*transport), std::move(prefix));
 }
@@ -80,24 +75,20 @@ QueryResult<kube::HttpResponse> Client::send(const kube::HttpRequest& request) {
   return std::move(*response);
 }
 
-QueryResult<Sample> Client::query(std::string_view expr, double time,
-                                  std::chrono::milliseconds timeout) {
+QueryResult<Sample> Client::query(std::string_view expr, double time, std::chrono::milliseconds timeout) {
   auto response = send(instantRequest(pathPrefix_, expr, time, timeout));
   if (!response) return std::unexpected(response.error());
   return parseInstant(response->status, response->body);
 }
 
-QueryResult<RangeSeries> Client::queryRange(std::string_view expr, std::int64_t start,
-                                            std::int64_t end, std::int64_t step,
-                                            std::chrono::milliseconds timeout) {
+QueryResult<RangeSeries> Client::queryRange(std::string_view expr, std::int64_t start, std::int64_t end,
+                                            std::int64_t step, std::chrono::milliseconds timeout) {
   if (step <= 0 || end < start) {
-    return queryFail(Problem::kQueryError, "invalid range: start " + std::to_string(start) +
-                                               ", end " + std::to_string(end) + ", step " +
-                                               std::to_string(step));
+    return queryFail(Problem::kQueryError, "invalid range: start " + std::to_string(start) + ", end " +
+                                               std::to_string(end) + ", step " + std::to_string(step));
   }
   RangeSeries all;
-  for (std::int64_t chunkStart = start; chunkStart <= end;
-       chunkStart += kMaxPointsPerQuery * step) {
+  for (std::int64_t chunkStart = start; chunkStart <= end; chunkStart += kMaxPointsPerQuery * step) {
     std::int64_t chunkEnd = std::min(end, chunkStart + (kMaxPointsPerQuery - 1) * step);
     auto response = send(rangeRequest(pathPrefix_, expr, chunkStart, chunkEnd, step, timeout));
     if (!response) return std::unexpected(response.error());

@@ -50,13 +50,11 @@ std::string labelsOf(const json& series) {
 }
 
 // Checks the envelope and returns data.result, or the error the envelope carries.
-QueryResult<json> resultOf(int httpStatus, std::string_view body, std::string_view wantType,
-                           std::string& resultType) {
+QueryResult<json> resultOf(int httpStatus, std::string_view body, std::string_view wantType, std::string& resultType) {
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     if (httpStatus < 200 || httpStatus > 299) {
-      return queryFail(Problem::kHttpError,
-                       "HTTP " + std::to_string(httpStatus) + ": " + truncate(body));
+      return queryFail(Problem::kHttpError, "HTTP " + std::to_string(httpStatus) + ": " + truncate(body));
     }
     return queryFail(Problem::kBadResponse, "answer is not JSON: " + truncate(body));
   }
@@ -66,8 +64,7 @@ QueryResult<json> resultOf(int httpStatus, std::string_view body, std::string_vi
                                                doc.value("error", std::string("(no message)")));
   }
   if (httpStatus < 200 || httpStatus > 299) {
-    return queryFail(Problem::kHttpError,
-                     "HTTP " + std::to_string(httpStatus) + ": " + truncate(body));
+    return queryFail(Problem::kHttpError, "HTTP " + std::to_string(httpStatus) + ": " + truncate(body));
   }
   if (status != "success" || !doc.contains("data") || !doc["data"].is_object()) {
     return queryFail(Problem::kBadResponse, "answer has no status \"success\" with data");
@@ -76,8 +73,8 @@ QueryResult<json> resultOf(int httpStatus, std::string_view body, std::string_vi
   resultType = data.value("resultType", std::string());
   if (!data.contains("result")) return queryFail(Problem::kBadResponse, "answer has no data.result");
   if (!wantType.empty() && resultType != wantType) {
-    return queryFail(Problem::kBadResponse, "expected a " + std::string(wantType) +
-                                                " result, got \"" + resultType + "\"");
+    return queryFail(Problem::kBadResponse,
+                     "expected a " + std::string(wantType) + " result, got \"" + resultType + "\"");
   }
   return data["result"];
 }
@@ -86,13 +83,20 @@ QueryResult<json> resultOf(int httpStatus, std::string_view body, std::string_vi
 
 std::string_view problemReason(Problem problem) {
   switch (problem) {
-    case Problem::kUnreachable: return "PrometheusUnreachable";
-    case Problem::kHttpError: return "PrometheusHTTPError";
-    case Problem::kQueryError: return "QueryFailed";
-    case Problem::kNoData: return "NoData";
-    case Problem::kMultipleSeries: return "MultipleSeries";
-    case Problem::kNotFinite: return "NotANumber";
-    case Problem::kBadResponse: return "BadResponse";
+    case Problem::kUnreachable:
+      return "PrometheusUnreachable";
+    case Problem::kHttpError:
+      return "PrometheusHTTPError";
+    case Problem::kQueryError:
+      return "QueryFailed";
+    case Problem::kNoData:
+      return "NoData";
+    case Problem::kMultipleSeries:
+      return "MultipleSeries";
+    case Problem::kNotFinite:
+      return "NotANumber";
+    case Problem::kBadResponse:
+      return "BadResponse";
   }
   return "Unknown";
 }
@@ -112,23 +116,21 @@ QueryResult<Sample> parseInstant(int httpStatus, std::string_view body) {
       return queryFail(Problem::kNoData, "the query returned no series (is the metric scraped?)");
     }
     if (result->size() > 1) {
-      return queryFail(Problem::kMultipleSeries,
-                       "the query returned " + std::to_string(result->size()) +
-                           " series, e.g. " + labelsOf((*result)[0]) + " and " +
-                           labelsOf((*result)[1]) + "; aggregate it, e.g. with sum(...)");
+      return queryFail(Problem::kMultipleSeries, "the query returned " + std::to_string(result->size()) +
+                                                     " series, e.g. " + labelsOf((*result)[0]) + " and " +
+                                                     labelsOf((*result)[1]) + "; aggregate it, e.g. with sum(...)");
     }
     const auto& series = (*result)[0];
     if (!series.is_object() || !series.contains("value") || !parsePair(series["value"], sample)) {
       return queryFail(Problem::kBadResponse, "vector sample is not [time, \"value\"]");
     }
   } else {
-    return queryFail(Problem::kBadResponse,
-                     "expected a vector or scalar result, got \"" + type + "\"");
+    return queryFail(Problem::kBadResponse, "expected a vector or scalar result, got \"" + type + "\"");
   }
   if (!std::isfinite(sample.value)) {
-    return queryFail(Problem::kNotFinite,
-                     "the query returned " + std::string(std::isnan(sample.value) ? "NaN" : "an infinite value") +
-                         " (a division by zero or an empty rate?)");
+    return queryFail(Problem::kNotFinite, "the query returned " +
+                                              std::string(std::isnan(sample.value) ? "NaN" : "an infinite value") +
+                                              " (a division by zero or an empty rate?)");
   }
   return sample;
 }
@@ -141,10 +143,9 @@ QueryResult<RangeSeries> parseRange(int httpStatus, std::string_view body) {
   RangeSeries out;
   if (result->empty()) return out;
   if (result->size() > 1) {
-    return queryFail(Problem::kMultipleSeries,
-                     "the query returned " + std::to_string(result->size()) + " series, e.g. " +
-                         labelsOf((*result)[0]) + " and " + labelsOf((*result)[1]) +
-                         "; aggregate it, e.g. with sum(...)");
+    return queryFail(Problem::kMultipleSeries, "the query returned " + std::to_string(result->size()) +
+                                                   " series, e.g. " + labelsOf((*result)[0]) + " and " +
+                                                   labelsOf((*result)[1]) + "; aggregate it, e.g. with sum(...)");
   }
   const auto& series = (*result)[0];
   if (!series.is_object() || !series.contains("values") || !series["values"].is_array()) {

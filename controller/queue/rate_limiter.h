@@ -30,8 +30,7 @@ class RateLimiter {
 
 class ItemExponentialRateLimiter final : public RateLimiter {
  public:
-  ItemExponentialRateLimiter(Duration base = std::chrono::milliseconds(5),
-                             Duration max = std::chrono::seconds(1000));
+  ItemExponentialRateLimiter(Duration base = std::chrono::milliseconds(5), Duration max = std::chrono::seconds(1000));
   Duration when(const std::string& key) override;
   void forget(const std::string& key) override;
   int numRequeues(const std::string& key) override;

@@ -126,8 +126,7 @@ void WorkQueue::shutDownWithDrain() {
   cv_.wait(lock, [this] { return processing_.empty() && queue_.empty(); });
 }
 
-WorkerPool::WorkerPool(WorkQueue& queue, int workers, Handler handler)
-    : queue_(queue), handler_(std::move(handler)) {
+WorkerPool::WorkerPool(WorkQueue& queue, int workers, Handler handler) : queue_(queue), handler_(std::move(handler)) {
   for (int i = 0; i < workers; ++i) {
     threads_.emplace_back([this] {
       while (auto key = queue_.get()) {

@@ -17,8 +17,7 @@ std::optional<std::int64_t> podWarmupSeconds(const nlohmann::json& pod) {
   }
   const auto created = meta->find("creationTimestamp");
   const auto conditions = status->find("conditions");
-  if (created == meta->end() || !created->is_string() || conditions == status->end() ||
-      !conditions->is_array()) {
+  if (created == meta->end() || !created->is_string() || conditions == status->end() || !conditions->is_array()) {
     return std::nullopt;
   }
   for (const auto& c : *conditions) {

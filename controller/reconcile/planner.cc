@@ -60,8 +60,7 @@ predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec) {
 }
 
 Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv,
-                const predictor::EventCalendar& events, std::int64_t leadSeconds,
-                predictor::Planner& planner) {
+                const predictor::EventCalendar& events, std::int64_t leadSeconds, predictor::Planner& planner) {
   Decision d;
   const int lo = spec.minReplicas;
   const int hi = std::max(spec.minReplicas, spec.maxReplicas);
@@ -72,8 +71,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
     d.fallback = true;
     if (!obs.prometheusAvailable) {
       d.fallbackReason = "PrometheusUnavailable";
-      d.fallbackMessage = "Prometheus is unavailable (" + obs.prometheusProblem + ": " +
-                          obs.prometheusMessage + ")";
+      d.fallbackMessage = "Prometheus is unavailable (" + obs.prometheusProblem + ": " + obs.prometheusMessage + ")";
     } else if (!obs.demand) {
       d.fallbackReason = "NoDemandData";
       d.fallbackMessage = "no demand sample has been seen yet";
@@ -84,14 +82,17 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
     }
     int target = obs.currentReplicas;
     switch (spec.fallback) {
-      case FallbackBehavior::kHoldCurrent: break;
+      case FallbackBehavior::kHoldCurrent:
+        break;
       case FallbackBehavior::kSeasonalNaive:
         if (obs.seasonalDemand) {
-          target = std::max(target, predictor::replicasFor(*obs.seasonalDemand, spec.perReplica,
-                                                           spec.targetUtilization, lo, hi));
+          target = std::max(
+              target, predictor::replicasFor(*obs.seasonalDemand, spec.perReplica, spec.targetUtilization, lo, hi));
         }
         break;
-      case FallbackBehavior::kStatic: target = std::max(target, spec.fallbackReplicas); break;
+      case FallbackBehavior::kStatic:
+        target = std::max(target, spec.fallbackReplicas);
+        break;
     }
     d.desired = std::clamp(target, lo, hi);
     d.winner = "fallback";
@@ -149,20 +150,18 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
     d.winner = "behavior";
     d.scalingLimited = true;
     d.limitedReason = "BehaviorLimited";
-    d.limitedMessage = "the behavior policies hold the replicas at " + std::to_string(plan.desired) +
-                       " instead of " + std::to_string(plan.recommendation) + " (" + plan.reason + ")";
+    d.limitedMessage = "the behavior policies hold the replicas at " + std::to_string(plan.desired) + " instead of " +
+                       std::to_string(plan.recommendation) + " (" + plan.reason + ")";
   } else if (rawMax > hi) {
     d.winner = "max";
     d.scalingLimited = true;
     d.limitedReason = "TooManyReplicas";
-    d.limitedMessage = "demand needs " + std::to_string(rawMax) + " replicas; replicas.max is " +
-                       std::to_string(hi);
+    d.limitedMessage = "demand needs " + std::to_string(rawMax) + " replicas; replicas.max is " + std::to_string(hi);
   } else if (rawMax < lo && plan.recommendation == lo) {
     d.winner = "min";
     d.scalingLimited = true;
     d.limitedReason = "TooFewReplicas";
-    d.limitedMessage = "demand needs " + std::to_string(rawMax) + " replicas; replicas.min is " +
-                       std::to_string(lo);
+    d.limitedMessage = "demand needs " + std::to_string(rawMax) + " replicas; replicas.min is " + std::to_string(lo);
   } else if (scheduled && plan.scheduled == plan.recommendation && plan.scheduled > plan.predicted &&
              plan.scheduled > plan.reactive) {
     d.winner = "scheduled";
@@ -184,8 +183,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
   d.explanation = "demand " + fmt(*obs.demand);
   if (predicted) {
     d.explanation += ", forecast " + percentile(q) + " peak " + fmt(*predicted) + " over the next " +
-                     std::to_string(windowEnd - obs.now) + "s (lead time " +
-                     std::to_string(leadSeconds) + "s)";
+                     std::to_string(windowEnd - obs.now) + "s (lead time " + std::to_string(leadSeconds) + "s)";
   }
   if (scheduled) d.explanation += ", scheduled event peak " + fmt(*scheduled);
   d.explanation += ": " + std::to_string(d.desired) + " replicas (" + d.winner + "), " +

@@ -45,22 +45,22 @@ struct ForecastPoint {
 };
 
 struct Decision {
-  int desired = 0;        // what to apply (or would apply, in ForecastOnly)
+  int desired = 0;  // what to apply (or would apply, in ForecastOnly)
   int reactive = 0;
   int predicted = 0;
   int scheduled = 0;
-  std::string winner;     // reactive | predicted | scheduled | min | max | behavior | fallback
+  std::string winner;                     // reactive | predicted | scheduled | min | max | behavior | fallback
   std::optional<double> predictedDemand;  // peak of the quantile over the lead window
   std::optional<double> scheduledDemand;  // the same with event multipliers, when one is active
   bool fallback = false;
-  std::string fallbackReason;   // CamelCase
+  std::string fallbackReason;  // CamelCase
   std::string fallbackMessage;
   bool scalingLimited = false;
-  std::string limitedReason;    // CamelCase: TooManyReplicas, TooFewReplicas, BehaviorLimited
+  std::string limitedReason;  // CamelCase: TooManyReplicas, TooFewReplicas, BehaviorLimited
   std::string limitedMessage;
   std::optional<std::int64_t> cacheBytes;
   std::vector<ForecastPoint> points;  // at most kMaxStatusPoints
-  std::string explanation;  // one sentence for events and logs
+  std::string explanation;            // one sentence for events and logs
 };
 
 inline constexpr std::size_t kMaxStatusPoints = 48;
@@ -80,7 +80,6 @@ predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec);
 // Decides. `planner` carries the stabilization/rate-limit history of this service between
 // calls; `forecast` is null when no forecast is available yet.
 Decision decide(const ServiceSpec& spec, const Observed& observed, const ForecastView* forecast,
-                const predictor::EventCalendar& events, std::int64_t leadSeconds,
-                predictor::Planner& planner);
+                const predictor::EventCalendar& events, std::int64_t leadSeconds, predictor::Planner& planner);
 
 }  // namespace tso::reconcile

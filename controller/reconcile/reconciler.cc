@@ -4,7 +4,6 @@
 #include <cmath>
 #include <deque>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "controller/prom/client.h"
@@ -35,17 +34,20 @@ std::vector<std::string> modelsFor(const std::string& model) {
 
 std::string modeName(Mode m) {
   switch (m) {
-    case Mode::kAuto: return "Auto";
-    case Mode::kForecastOnly: return "ForecastOnly";
-    case Mode::kPaused: return "Paused";
+    case Mode::kAuto:
+      return "Auto";
+    case Mode::kForecastOnly:
+      return "ForecastOnly";
+    case Mode::kPaused:
+      return "Paused";
   }
   return "Auto";
 }
 
 // Material parts of the spec: when they change the model and the demand buffer start over.
 std::string modelKey(const ServiceSpec& s, const std::string& address) {
-  return address + "\n" + s.query + "\n" + std::to_string(s.stepSeconds) + "\n" +
-         std::to_string(s.historySeconds) + "\n" + s.model;
+  return address + "\n" + s.query + "\n" + std::to_string(s.stepSeconds) + "\n" + std::to_string(s.historySeconds) +
+         "\n" + s.model;
 }
 
 std::int64_t floorTo(std::int64_t t, std::int64_t step) { return t - ((t % step) + step) % step; }
@@ -78,17 +80,16 @@ struct Reconciler::State {
   std::string lastInvalid;
   std::string lastScaleTime;
   // Forecasts of the chosen quantile for future grid times, scored once the actual arrives.
-  std::deque<std::tuple<std::int64_t, float, float>> pending;  // time, point, upper
+  std::deque<std::tuple<std::int64_t, float, float>> pending;        // time, point, upper
   std::deque<std::tuple<std::int64_t, float, float, float>> scored;  // time, actual, point, upper
   std::deque<std::pair<std::int64_t, int>> desiredHistory;
   mutable std::mutex snapMu;
   ServiceSnapshot snap;
 };
 
-Reconciler::Reconciler(kube::Client& client, const watch::Store& services, EventSink& events,
-                       ReconcilerOptions options, Clock& clock)
-    : services_(services), events_(events), executor_(client),
-      options_(std::move(options)), clock_(clock) {}
+Reconciler::Reconciler(kube::Client& client, const watch::Store& services, EventSink& events, ReconcilerOptions options,
+                       Clock& clock)
+    : services_(services), events_(events), executor_(client), options_(std::move(options)), clock_(clock) {}
 
 Reconciler::~Reconciler() = default;
 
@@ -104,7 +105,7 @@ Reconciler::State& Reconciler::stateFor(const std::string& key, const std::strin
 }
 
 std::expected<std::shared_ptr<prom::Client>, prom::QueryError> Reconciler::promFor(const std::string& address,
-                                                                                 std::int64_t timeoutMs) {
+                                                                                   std::int64_t timeoutMs) {
   // One client (and connection pool) per Prometheus, shared by every service that queries it:
   // a client per service costs tens of kilobytes each at 2,000 services.
   std::lock_guard lock(mu_);
@@ -150,9 +151,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
   const kube::Object& obj = *service;
   const std::string& ns = obj.meta.ns;
   State& st = stateFor(key, obj.meta.uid);
-  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                               clock_.wallNow().time_since_epoch())
-                               .count();
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.wallNow().time_since_epoch()).count();
   const std::string nowText = formatRfc3339(now);
   json status = obj.body.contains("status") && obj.body["status"].is_object() ? obj.body["status"] : json::object();
   json conditions = status.contains("conditions") ? status["conditions"] : json::array();
@@ -232,8 +232,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
   const std::int64_t lead = st.leadSeconds;
 
   // 4. Demand: only the steps after the newest one held.
-  const std::string address = spec.prometheusAddress.empty() ? options_.defaultPrometheusAddress
-                                                              : spec.prometheusAddress;
+  const std::string address =
+      spec.prometheusAddress.empty() ? options_.defaultPrometheusAddress : spec.prometheusAddress;
   const std::string mkey = modelKey(spec, address);
   if (st.modelKey != mkey) {
     st.modelKey = mkey;
@@ -263,7 +263,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
   } else {
     if (!st.prom) {
       auto c = promFor(address, spec.queryTimeoutMs);
-      if (c) st.prom = std::move(*c);
+      if (c)
+        st.prom = std::move(*c);
       else {
         observed.prometheusAvailable = false;
         observed.prometheusProblem = std::string(prom::problemReason(c.error().problem));
@@ -316,7 +317,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
           std::size_t known = 0;
           std::size_t lastKnown = 0;
           for (const auto& s : history->samples) {
-            auto i = static_cast<std::int64_t>(std::llround((s.time - static_cast<double>(first)) / static_cast<double>(step)));
+            auto i = static_cast<std::int64_t>(
+                std::llround((s.time - static_cast<double>(first)) / static_cast<double>(step)));
             if (i < 0 || i >= static_cast<std::int64_t>(values.size())) continue;
             values[static_cast<std::size_t>(i)] = s.value;
             if (std::isfinite(s.value)) {
@@ -347,12 +349,13 @@ Outcome Reconciler::reconcile(const std::string& key) {
         }
       } else if (auto range = st.recent->pending(now)) {
         auto fresh = timed(range->start, range->end);
-        if (!fresh) failure = fresh.error();
+        if (!fresh)
+          failure = fresh.error();
         else {
           ingest(*fresh);
           if (!fresh->samples.empty() && fresh->nonFinite == fresh->samples.size()) {
-            failure = prom::QueryError{prom::Problem::kNotFinite,
-                                       "the query returned only NaN/Inf over the newest samples"};
+            failure =
+                prom::QueryError{prom::Problem::kNotFinite, "the query returned only NaN/Inf over the newest samples"};
           }
         }
       }
@@ -376,8 +379,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
     }
     st.forecaster->forecast(st.forecast);
   }
-  if (auto latest = st.recent->latestFinite(); latest && queryProblem != "MultipleSeries" &&
-                                               queryProblem != "QueryFailed") {
+  if (auto latest = st.recent->latestFinite();
+      latest && queryProblem != "MultipleSeries" && queryProblem != "QueryFailed") {
     observed.demand = latest->second;
     observed.demandTime = latest->first;
   }
@@ -429,7 +432,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
   std::optional<std::int64_t> appliedCache;
   if (spec.mode == Mode::kAuto) {
     if (spec.hpaEnabled) {
-      if (auto s = executor_.applyHpa(obj, spec, d.desired); !s) actionError = "applying the HPA: " + s.error().toString();
+      if (auto s = executor_.applyHpa(obj, spec, d.desired); !s)
+        actionError = "applying the HPA: " + s.error().toString();
       st.hpaChecked = false;
     } else {
       if (!st.hpaChecked) {
@@ -451,8 +455,11 @@ Outcome Reconciler::reconcile(const std::string& key) {
     }
     if (spec.cache && d.cacheBytes) {
       auto applied = executor_.applyCache(ns, *spec.cache, *d.cacheBytes);
-      if (applied) appliedCache = *applied;
-      else if (actionError.empty()) actionError = "writing the cache size to ConfigMap " + spec.cache->configMapName + ": " + applied.error().toString();
+      if (applied)
+        appliedCache = *applied;
+      else if (actionError.empty())
+        actionError =
+            "writing the cache size to ConfigMap " + spec.cache->configMapName + ": " + applied.error().toString();
     }
   }
   if (d.fallback && !st.lastFallback) events_.record(obj, "Warning", "FallbackActivated", d.fallbackMessage);
@@ -464,8 +471,11 @@ Outcome Reconciler::reconcile(const std::string& key) {
   status["leadTimeSeconds"] = lead;
   if (observed.demand) status["currentDemand"] = *observed.demand;
   if (d.predictedDemand) status["predictedDemand"] = *d.predictedDemand;
-  status["recommendation"] = {{"reactive", d.reactive}, {"predicted", d.predicted}, {"scheduled", d.scheduled},
-                              {"final", d.desired}, {"winner", d.winner}};
+  status["recommendation"] = {{"reactive", d.reactive},
+                              {"predicted", d.predicted},
+                              {"scheduled", d.scheduled},
+                              {"final", d.desired},
+                              {"winner", d.winner}};
   json points = json::array();
   for (const auto& p : d.points) {
     points.push_back({{"time", formatRfc3339(p.time)}, {"value", p.value}, {"upper", p.upper}});
@@ -575,7 +585,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
         s.forecastForTime.push_back(scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first == t
                                         ? forecastAt[scoredIdx].second
                                         : std::numeric_limits<float>::quiet_NaN());
-        while (di < st.desiredHistory.size() && st.desiredHistory[di].first <= t) lastDesired = st.desiredHistory[di++].second;
+        while (di < st.desiredHistory.size() && st.desiredHistory[di].first <= t)
+          lastDesired = st.desiredHistory[di++].second;
         s.desiredHistory.push_back(lastDesired);
       }
     }

@@ -6,8 +6,8 @@
 
 #include <array>
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -81,8 +81,8 @@ struct ServiceSnapshot {
 
 class Reconciler {
  public:
-  Reconciler(kube::Client& client, const watch::Store& services, EventSink& events,
-             ReconcilerOptions options, Clock& clock = realClock());
+  Reconciler(kube::Client& client, const watch::Store& services, EventSink& events, ReconcilerOptions options,
+             Clock& clock = realClock());
   ~Reconciler();
 
   Outcome reconcile(const std::string& key);

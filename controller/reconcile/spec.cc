@@ -47,8 +47,8 @@ Status readInt(const json& obj, const char* key, const std::string& field, int& 
   return {};
 }
 
-Status readDurationSeconds(const json& obj, const char* key, const std::string& field,
-                           std::int64_t& outSeconds, std::int64_t minMs) {
+Status readDurationSeconds(const json& obj, const char* key, const std::string& field, std::int64_t& outSeconds,
+                           std::int64_t minMs) {
   std::string text;
   TSO_TRY(readString(obj, key, field, text));
   if (text.empty()) return {};
@@ -59,8 +59,8 @@ Status readDurationSeconds(const json& obj, const char* key, const std::string& 
   return {};
 }
 
-Status readRules(const json& obj, const char* key, const std::string& field,
-                 predictor::ScalingRules& rules, double& tolerance) {
+Status readRules(const json& obj, const char* key, const std::string& field, predictor::ScalingRules& rules,
+                 double& tolerance) {
   const json* r = member(obj, key);
   if (r == nullptr) return {};
   if (!r->is_object()) return bad(field, "must be an object");
@@ -69,10 +69,14 @@ Status readRules(const json& obj, const char* key, const std::string& field,
   rules.stabilizationSeconds = window;
   std::string select;
   TSO_TRY(readString(*r, "selectPolicy", field + ".selectPolicy", select));
-  if (select == "Max") rules.select = predictor::SelectPolicy::kMax;
-  else if (select == "Min") rules.select = predictor::SelectPolicy::kMin;
-  else if (select == "Disabled") rules.select = predictor::SelectPolicy::kDisabled;
-  else if (!select.empty()) return bad(field + ".selectPolicy", "must be Max, Min or Disabled");
+  if (select == "Max")
+    rules.select = predictor::SelectPolicy::kMax;
+  else if (select == "Min")
+    rules.select = predictor::SelectPolicy::kMin;
+  else if (select == "Disabled")
+    rules.select = predictor::SelectPolicy::kDisabled;
+  else if (!select.empty())
+    return bad(field + ".selectPolicy", "must be Max, Min or Disabled");
   TSO_TRY(readNumber(*r, "tolerance", field + ".tolerance", tolerance));
   if (const json* policies = member(*r, "policies")) {
     if (!policies->is_array()) return bad(field + ".policies", "must be a list");
@@ -83,9 +87,12 @@ Status readRules(const json& obj, const char* key, const std::string& field,
       predictor::ScalingPolicy policy;
       std::string type;
       TSO_TRY(readString(p, "type", pf + ".type", type));
-      if (type == "Pods") policy.type = predictor::ScalingPolicy::Type::kPods;
-      else if (type == "Percent") policy.type = predictor::ScalingPolicy::Type::kPercent;
-      else return bad(pf + ".type", "must be Pods or Percent");
+      if (type == "Pods")
+        policy.type = predictor::ScalingPolicy::Type::kPods;
+      else if (type == "Percent")
+        policy.type = predictor::ScalingPolicy::Type::kPercent;
+      else
+        return bad(pf + ".type", "must be Pods or Percent");
       int value = 0;
       int period = 0;
       TSO_TRY(readInt(p, "value", pf + ".value", value));
@@ -121,10 +128,14 @@ Result<ServiceSpec> parseSpec(const json& spec) {
 
   std::string mode = "Auto";
   TSO_TRY(readString(spec, "mode", "mode", mode));
-  if (mode == "Auto") out.mode = Mode::kAuto;
-  else if (mode == "ForecastOnly") out.mode = Mode::kForecastOnly;
-  else if (mode == "Paused") out.mode = Mode::kPaused;
-  else return bad("mode", "\"" + mode + "\" is not Auto, ForecastOnly or Paused");
+  if (mode == "Auto")
+    out.mode = Mode::kAuto;
+  else if (mode == "ForecastOnly")
+    out.mode = Mode::kForecastOnly;
+  else if (mode == "Paused")
+    out.mode = Mode::kPaused;
+  else
+    return bad("mode", "\"" + mode + "\" is not Auto, ForecastOnly or Paused");
 
   const json* demand = member(spec, "demand");
   if (demand == nullptr) return bad("demand", "is required");
@@ -144,8 +155,7 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   TSO_TRY(readDurationSeconds(*demand, "step", "demand.step", out.stepSeconds, 1000));
   TSO_TRY(readDurationSeconds(*demand, "history", "demand.history", out.historySeconds, 1000));
   if (out.historySeconds < 10 * out.stepSeconds) {
-    return bad("demand.history", "must cover at least 10 steps (" +
-                                     std::to_string(10 * out.stepSeconds) + "s)");
+    return bad("demand.history", "must cover at least 10 steps (" + std::to_string(10 * out.stepSeconds) + "s)");
   }
 
   const json* capacity = member(spec, "capacity");
@@ -260,10 +270,14 @@ Result<ServiceSpec> parseSpec(const json& spec) {
     TSO_TRY(readDurationSeconds(*fallback, "staleAfter", "fallback.staleAfter", out.staleAfterSeconds, 1000));
     std::string behavior = "HoldCurrent";
     TSO_TRY(readString(*fallback, "behavior", "fallback.behavior", behavior));
-    if (behavior == "HoldCurrent") out.fallback = FallbackBehavior::kHoldCurrent;
-    else if (behavior == "SeasonalNaive") out.fallback = FallbackBehavior::kSeasonalNaive;
-    else if (behavior == "Static") out.fallback = FallbackBehavior::kStatic;
-    else return bad("fallback.behavior", "\"" + behavior + "\" is not HoldCurrent, SeasonalNaive or Static");
+    if (behavior == "HoldCurrent")
+      out.fallback = FallbackBehavior::kHoldCurrent;
+    else if (behavior == "SeasonalNaive")
+      out.fallback = FallbackBehavior::kSeasonalNaive;
+    else if (behavior == "Static")
+      out.fallback = FallbackBehavior::kStatic;
+    else
+      return bad("fallback.behavior", "\"" + behavior + "\" is not HoldCurrent, SeasonalNaive or Static");
     out.fallbackReplicas = -1;
     TSO_TRY(readInt(*fallback, "replicas", "fallback.replicas", out.fallbackReplicas));
     if (out.fallback == FallbackBehavior::kStatic && out.fallbackReplicas < 0) {

@@ -10,8 +10,7 @@ const nlohmann::json* findCondition(const nlohmann::json& conditions, const std:
   return nullptr;
 }
 
-bool setCondition(nlohmann::json& conditions, const Condition& c, std::int64_t generation,
-                  const std::string& now) {
+bool setCondition(nlohmann::json& conditions, const Condition& c, std::int64_t generation, const std::string& now) {
   if (!conditions.is_array()) conditions = nlohmann::json::array();
   const std::string status = c.status ? "True" : "False";
   nlohmann::json entry = {{"type", c.type},

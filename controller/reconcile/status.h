@@ -4,14 +4,13 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace tso::reconcile {
 
 struct Condition {
-  std::string type;    // Ready, ForecastReady, PrometheusAvailable, ScalingLimited, Fallback, InvalidSpec
+  std::string type;  // Ready, ForecastReady, PrometheusAvailable, ScalingLimited, Fallback, InvalidSpec
   bool status = false;
   std::string reason;  // CamelCase
   std::string message;
@@ -19,8 +18,7 @@ struct Condition {
 
 // Sets `c` in `conditions` (a JSON array, created when null) for `generation` at `now`
 // (RFC 3339). Returns true when the status flipped.
-bool setCondition(nlohmann::json& conditions, const Condition& c, std::int64_t generation,
-                  const std::string& now);
+bool setCondition(nlohmann::json& conditions, const Condition& c, std::int64_t generation, const std::string& now);
 
 // The condition of `type`, or null.
 const nlohmann::json* findCondition(const nlohmann::json& conditions, const std::string& type);

@@ -47,13 +47,20 @@ Result<std::int64_t> parseDurationMs(std::string_view text) {
     while (i < text.size() && !isDigit(text[i]) && text[i] != '.') ++i;
     std::string_view unit = text.substr(unitStart, i - unitStart);
     double ms = 0;
-    if (unit == "ms") ms = 1;
-    else if (unit == "s") ms = 1e3;
-    else if (unit == "m") ms = 60e3;
-    else if (unit == "h") ms = 3600e3;
-    else if (unit == "d") ms = 86400e3;
-    else if (unit == "w") ms = 7 * 86400e3;
-    else return invalid("a duration: units are ms, s, m, h, d, w", text);
+    if (unit == "ms")
+      ms = 1;
+    else if (unit == "s")
+      ms = 1e3;
+    else if (unit == "m")
+      ms = 60e3;
+    else if (unit == "h")
+      ms = 3600e3;
+    else if (unit == "d")
+      ms = 86400e3;
+    else if (unit == "w")
+      ms = 7 * 86400e3;
+    else
+      return invalid("a duration: units are ms, s, m, h, d, w", text);
     double add = number * ms;
     if (add > 1e15) return invalid("a duration of a sensible length", text);
     total += static_cast<std::int64_t>(std::llround(add));
@@ -72,9 +79,18 @@ Result<std::int64_t> parseQuantityBytes(std::string_view text) {
   std::string_view suffix = text.substr(i);
   static constexpr std::array<std::pair<std::string_view, double>, 13> kSuffixes = {{
       {"", 1},
-      {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"P", 1e15}, {"E", 1e18},
-      {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
-      {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0},
+      {"k", 1e3},
+      {"M", 1e6},
+      {"G", 1e9},
+      {"T", 1e12},
+      {"P", 1e15},
+      {"E", 1e18},
+      {"Ki", 1024.0},
+      {"Mi", 1048576.0},
+      {"Gi", 1073741824.0},
+      {"Ti", 1099511627776.0},
+      {"Pi", 1125899906842624.0},
+      {"Ei", 1152921504606846976.0},
   }};
   double factor = 0;
   for (const auto& [s, f] : kSuffixes) {
@@ -95,7 +111,11 @@ Result<std::int64_t> parseQuantityBytes(std::string_view text) {
 
 std::string formatQuantityBytes(std::int64_t bytes) {
   static constexpr std::array<std::pair<const char*, std::int64_t>, 5> kBinary = {{
-      {"Pi", 1LL << 50}, {"Ti", 1LL << 40}, {"Gi", 1LL << 30}, {"Mi", 1LL << 20}, {"Ki", 1LL << 10},
+      {"Pi", 1LL << 50},
+      {"Ti", 1LL << 40},
+      {"Gi", 1LL << 30},
+      {"Mi", 1LL << 20},
+      {"Ki", 1LL << 10},
   }};
   if (bytes > 0) {
     for (const auto& [suffix, unit] : kBinary) {
@@ -122,9 +142,9 @@ Result<std::int64_t> parseRfc3339(std::string_view text) {
     return ec == std::errc() && p == text.data() + pos + len;
   };
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (text.size() < 20 || !num(0, 4, y) || text[4] != '-' || !num(5, 2, mo) || text[7] != '-' ||
-      !num(8, 2, d) || (text[10] != 'T' && text[10] != 't') || !num(11, 2, h) || text[13] != ':' ||
-      !num(14, 2, mi) || text[16] != ':' || !num(17, 2, s)) {
+  if (text.size() < 20 || !num(0, 4, y) || text[4] != '-' || !num(5, 2, mo) || text[7] != '-' || !num(8, 2, d) ||
+      (text[10] != 'T' && text[10] != 't') || !num(11, 2, h) || text[13] != ':' || !num(14, 2, mi) || text[16] != ':' ||
+      !num(17, 2, s)) {
     return invalid("an RFC 3339 time (e.g. 2026-12-01T09:00:00Z)", text);
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {

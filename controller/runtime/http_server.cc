@@ -60,7 +60,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& bindAdd
   const std::string listen = host.empty() ? port : host + ":" + port;
   auto impl = std::make_unique<Impl>();
   impl->routes = std::move(routes);
-  std::vector<std::string> options = {"listening_ports", listen, "num_threads", "4",
+  std::vector<std::string> options = {"listening_ports",    listen,  "num_threads",       "4",
                                       "request_timeout_ms", "10000", "enable_keep_alive", "no"};
   try {
     impl->server = std::make_unique<CivetServer>(options);

@@ -13,7 +13,7 @@ namespace tso::runtime {
 
 struct HttpRoutes {
   std::function<std::string()> metrics;       // text exposition
-  std::function<bool()> ready;                 // /readyz: 200 when true, 503 otherwise
+  std::function<bool()> ready;                // /readyz: 200 when true, 503 otherwise
   std::function<std::string()> servicesJson;  // /api/services
   std::function<std::string()> page;          // / (text/html)
 };

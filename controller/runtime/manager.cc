@@ -7,9 +7,8 @@
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "controller/common/signals.h"
 #include "controller/kube/client.h"
@@ -42,21 +41,26 @@ std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
       predicted.push_back(num(s.forecastForTime[i]));
       desired.push_back(s.desiredHistory[i] < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.desiredHistory[i]));
     }
-    out.push_back({{"namespace", s.ns},
-                   {"name", s.name},
-                   {"mode", s.mode},
-                   {"valid", s.valid},
-                   {"demand", s.hasDemand ? nlohmann::json(s.demand) : nlohmann::json(nullptr)},
-                   {"predictedDemand", s.predictedDemand},
-                   {"replicas", {{"reactive", s.reactive}, {"predicted", s.predicted}, {"scheduled", s.scheduled},
-                                 {"final", s.desired}, {"current", s.current}, {"winner", s.winner}}},
-                   {"leadTimeSeconds", s.leadSeconds},
-                   {"accuracy", {{"wape", s.wape}, {"coverage", s.coverage}, {"scored", s.scored}}},
-                   {"fallback", s.fallback},
-                   {"model", s.model},
-                   {"step", s.step},
-                   {"history", {{"times", times}, {"actual", actual}, {"predicted", predicted},
-                                {"desired", desired}}}});
+    out.push_back(
+        {{"namespace", s.ns},
+         {"name", s.name},
+         {"mode", s.mode},
+         {"valid", s.valid},
+         {"demand", s.hasDemand ? nlohmann::json(s.demand) : nlohmann::json(nullptr)},
+         {"predictedDemand", s.predictedDemand},
+         {"replicas",
+          {{"reactive", s.reactive},
+           {"predicted", s.predicted},
+           {"scheduled", s.scheduled},
+           {"final", s.desired},
+           {"current", s.current},
+           {"winner", s.winner}}},
+         {"leadTimeSeconds", s.leadSeconds},
+         {"accuracy", {{"wape", s.wape}, {"coverage", s.coverage}, {"scored", s.scored}}},
+         {"fallback", s.fallback},
+         {"model", s.model},
+         {"step", s.step},
+         {"history", {{"times", times}, {"actual", actual}, {"predicted", predicted}, {"desired", desired}}}});
   }
   return out.dump();
 }
@@ -169,7 +173,8 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     enqueueOn(*serviceInformers.back(), workQueue);
     watch::WatcherConfig hpaConfig;
     hpaConfig.labelSelector = "app.kubernetes.io/managed-by=throughput-operator";
-    hpaInformers.push_back(std::make_unique<watch::Informer>(kube::Api(**client, kube::kHorizontalPodAutoscalers, ns), hpaConfig));
+    hpaInformers.push_back(
+        std::make_unique<watch::Informer>(kube::Api(**client, kube::kHorizontalPodAutoscalers, ns), hpaConfig));
     enqueueOwner(*hpaInformers.back(), workQueue);
     for (const auto* resource : {&kube::kDeployments, &kube::kStatefulSets}) {
       workloadInformers.push_back(std::make_unique<watch::Informer>(kube::Api(**client, *resource, ns)));
@@ -182,8 +187,8 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
   std::unique_ptr<Metrics> metricsPtr;  // created below; queries report into it
   reconcile::ReconcilerOptions ropts;
   ropts.defaultPrometheusAddress = options.prometheusAddress;
-  ropts.targetLookup = [&](const std::string& ns, const reconcile::TargetRef& target)
-      -> std::optional<reconcile::Executor::TargetState> {
+  ropts.targetLookup = [&](const std::string& ns,
+                           const reconcile::TargetRef& target) -> std::optional<reconcile::Executor::TargetState> {
     const std::size_t kindIndex = target.kind == "StatefulSet" ? 1 : 0;
     for (std::size_t i = 0; i < namespaces.size(); ++i) {
       if (!namespaces[i].empty() && namespaces[i] != ns) continue;
@@ -223,25 +228,27 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
   metricsPtr = std::make_unique<Metrics>(snapshots);
   Metrics& metrics = *metricsPtr;
   auto cachesReady = [&] {
-    for (const auto& i : serviceInformers) if (!i->store().ready()) return false;
+    for (const auto& i : serviceInformers)
+      if (!i->store().ready()) return false;
     return true;
   };
-  auto server = HttpServer::start(options.metricsBindAddress,
-                                  HttpRoutes{[&] {
-                                               metrics.setQueueDepth(workQueue.len());
-                                               std::size_t bytes = 0;
-                                               for (const auto& r : reconcilers) bytes += r->modelBytes();
-                                               metrics.setModelBytes(bytes);
-                                               return metrics.serialize();
-                                             },
-                                             cachesReady, [&] { return servicesJson(snapshots()); },
-                                             [] { return std::string(dashboardPage()); }});
+  auto server =
+      HttpServer::start(options.metricsBindAddress, HttpRoutes{[&] {
+                                                                 metrics.setQueueDepth(workQueue.len());
+                                                                 std::size_t bytes = 0;
+                                                                 for (const auto& r : reconcilers)
+                                                                   bytes += r->modelBytes();
+                                                                 metrics.setModelBytes(bytes);
+                                                                 return metrics.serialize();
+                                                               },
+                                                               cachesReady, [&] { return servicesJson(snapshots()); },
+                                                               [] { return std::string(dashboardPage()); }});
   if (!server) {
     spdlog::error("{}", server.error().message);
     return 2;
   }
-  spdlog::info("serving /metrics, /healthz, /readyz and the dashboard on {} (port {})",
-               options.metricsBindAddress, (*server)->port());
+  spdlog::info("serving /metrics, /healthz, /readyz and the dashboard on {} (port {})", options.metricsBindAddress,
+               (*server)->port());
 
   for (auto& i : serviceInformers) i->start();
   for (auto& i : hpaInformers) i->start();
@@ -290,11 +297,13 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
       gethostname(host, sizeof host - 1);
       identity = std::string(host) + "_" + std::to_string(getpid());
     }
-    lease = std::make_unique<leader::KubeLeaseLock>(**client, options.leaderElectionNamespace, options.leaderElectionId);
+    lease =
+        std::make_unique<leader::KubeLeaseLock>(**client, options.leaderElectionNamespace, options.leaderElectionId);
     leader::ElectorConfig ec;
     ec.identity = identity;
     ec.onStartedLeading = [&] {
-      spdlog::info("became leader ({} in Lease {}/{})", identity, options.leaderElectionNamespace, options.leaderElectionId);
+      spdlog::info("became leader ({} in Lease {}/{})", identity, options.leaderElectionNamespace,
+                   options.leaderElectionId);
       startWorkers();
     };
     ec.onStoppedLeading = [&] {
@@ -311,7 +320,8 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     ec.onNewLeader = [](const std::string& who) { spdlog::info("the leader is {}", who); };
     elector = std::make_unique<leader::LeaderElector>(*lease, ec);
     electorThread = std::thread([&] { elector->run(); });
-    spdlog::info("waiting for the leader Lease {}/{} as {}", options.leaderElectionNamespace, options.leaderElectionId, identity);
+    spdlog::info("waiting for the leader Lease {}/{} as {}", options.leaderElectionNamespace, options.leaderElectionId,
+                 identity);
   } else {
     startWorkers();
   }

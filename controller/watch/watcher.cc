@@ -4,10 +4,14 @@ namespace tso::watch {
 
 std::string_view stateName(Watcher::State s) {
   switch (s) {
-    case Watcher::State::kEmpty: return "Empty";
-    case Watcher::State::kListing: return "Listing";
-    case Watcher::State::kListed: return "Listed";
-    case Watcher::State::kWatching: return "Watching";
+    case Watcher::State::kEmpty:
+      return "Empty";
+    case Watcher::State::kListing:
+      return "Listing";
+    case Watcher::State::kListed:
+      return "Listed";
+    case Watcher::State::kWatching:
+      return "Watching";
   }
   return "?";
 }
@@ -80,33 +84,36 @@ Status Watcher::watchOnce(const std::function<void(Event&&)>& emit) {
   bool gotError = false;
   uint64_t events = 0;
   auto started = clock_.now();
-  auto status = api_.watch(params, [&](kube::WatchEvent&& ev) {
-    if (stopped_) return false;
-    switch (ev.type) {
-      case kube::WatchEventType::kError:
-        streamError = ev.error;
-        gotError = true;
-        return false;
-      case kube::WatchEventType::kBookmark:
-        setResourceVersion(ev.object.meta.resourceVersion);
-        break;
-      case kube::WatchEventType::kAdded:
-      case kube::WatchEventType::kModified: {
-        std::string rv = ev.object.meta.resourceVersion;
-        emit(Event{EventType::kApply, finish(std::move(ev.object))});
-        setResourceVersion(std::move(rv));
-        break;
-      }
-      case kube::WatchEventType::kDeleted: {
-        std::string rv = ev.object.meta.resourceVersion;
-        emit(Event{EventType::kDelete, finish(std::move(ev.object))});
-        setResourceVersion(std::move(rv));
-        break;
-      }
-    }
-    ++events;
-    return true;
-  }, cancel_);
+  auto status = api_.watch(
+      params,
+      [&](kube::WatchEvent&& ev) {
+        if (stopped_) return false;
+        switch (ev.type) {
+          case kube::WatchEventType::kError:
+            streamError = ev.error;
+            gotError = true;
+            return false;
+          case kube::WatchEventType::kBookmark:
+            setResourceVersion(ev.object.meta.resourceVersion);
+            break;
+          case kube::WatchEventType::kAdded:
+          case kube::WatchEventType::kModified: {
+            std::string rv = ev.object.meta.resourceVersion;
+            emit(Event{EventType::kApply, finish(std::move(ev.object))});
+            setResourceVersion(std::move(rv));
+            break;
+          }
+          case kube::WatchEventType::kDeleted: {
+            std::string rv = ev.object.meta.resourceVersion;
+            emit(Event{EventType::kDelete, finish(std::move(ev.object))});
+            setResourceVersion(std::move(rv));
+            break;
+          }
+        }
+        ++events;
+        return true;
+      },
+      cancel_);
   if (!status) {
     streamError = status.error();
     gotError = true;

@@ -29,8 +29,8 @@ TEST_F(HarnessTest, DeploymentBecomesReadyAndScalesThroughScaleSubresource) {
       << "ready replicas: " << readyReplicas(ns(), "web");
 
   // The scale subresource, explicitly (what the operator and the HPA use).
-  auto scaled = kubectl("patch deployment web -n " + ns() +
-                        " --subresource=scale --type=merge -p '{\"spec\":{\"replicas\":5}}'");
+  auto scaled =
+      kubectl("patch deployment web -n " + ns() + " --subresource=scale --type=merge -p '{\"spec\":{\"replicas\":5}}'");
   ASSERT_EQ(scaled.exitCode, 0) << scaled.output;
   auto spec = kubectl("get deployment web -n " + ns() + " --subresource=scale -o jsonpath={.spec.replicas}");
   EXPECT_EQ(spec.output, "5");
@@ -38,8 +38,8 @@ TEST_F(HarnessTest, DeploymentBecomesReadyAndScalesThroughScaleSubresource) {
       << "ready replicas: " << readyReplicas(ns(), "web");
 
   // Every pod was bound by the scheduler to a kwok node and is Running.
-  auto pods = kubectl("get pods -n " + ns() +
-                      " -o jsonpath='{range .items[*]}{.spec.nodeName} {.status.phase}{\"\\n\"}{end}'");
+  auto pods =
+      kubectl("get pods -n " + ns() + " -o jsonpath='{range .items[*]}{.spec.nodeName} {.status.phase}{\"\\n\"}{end}'");
   ASSERT_EQ(pods.exitCode, 0) << pods.output;
   int running = 0;
   size_t pos = 0;
@@ -61,8 +61,7 @@ TEST_F(HarnessTest, PodReadinessDelayAnnotationModelsWarmUp) {
   ASSERT_EQ(apply.exitCode, 0) << apply.output;
   auto start = std::chrono::steady_clock::now();
   auto isReady = [&] {
-    auto r = kubectl("get pod slow -n " + ns() +
-                     " -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}'");
+    auto r = kubectl("get pod slow -n " + ns() + " -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}'");
     return r.output == "True";
   };
   ASSERT_TRUE(waitFor(isReady, std::chrono::seconds(30)));

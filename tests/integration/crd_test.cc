@@ -32,12 +32,10 @@ TEST_F(CrdTest, ExplainShowsFieldDescriptions) {
   ASSERT_TRUE(waitFor([&] { return (explained = kubectl("explain tps.spec.capacity")).exitCode == 0; },
                       std::chrono::seconds(30)))
       << explained.output;
-  EXPECT_NE(explained.output.find("How much demand one replica serves"), std::string::npos)
-      << explained.output;
+  EXPECT_NE(explained.output.find("How much demand one replica serves"), std::string::npos) << explained.output;
   EXPECT_NE(explained.output.find("perReplica"), std::string::npos);
   auto status = kubectl("explain tps.status.recommendation.winner");
-  EXPECT_NE(status.output.find("Which source set the final value"), std::string::npos)
-      << status.output;
+  EXPECT_NE(status.output.find("Which source set the final value"), std::string::npos) << status.output;
 }
 
 TEST_F(CrdTest, ShippedExamplesAreAccepted) {
@@ -50,8 +48,7 @@ TEST_F(CrdTest, ShippedExamplesAreAccepted) {
   }
   EXPECT_GE(count, 3);
   auto listed = kubectl("get tps -n " + ns() + " -o name");
-  EXPECT_NE(listed.output.find("throughputservice.throughput.dev/checkout"), std::string::npos)
-      << listed.output;
+  EXPECT_NE(listed.output.find("throughputservice.throughput.dev/checkout"), std::string::npos) << listed.output;
 }
 
 TEST_F(CrdTest, DefaultsAreFilledIn) {
@@ -78,16 +75,12 @@ TEST_F(CrdTest, DefaultsAreFilledIn) {
 }
 
 TEST_F(CrdTest, PrinterColumnsAreShown) {
-  ASSERT_EQ(kubectl("create -n " + ns() + " -f " + sourceDir() + "/crds/examples/checkout.yaml")
-                .exitCode,
-            0);
+  ASSERT_EQ(kubectl("create -n " + ns() + " -f " + sourceDir() + "/crds/examples/checkout.yaml").exitCode, 0);
   auto table = kubectl("get tps -n " + ns());
   ASSERT_EQ(table.exitCode, 0) << table.output;
   auto header = table.output.substr(0, table.output.find('\n'));
-  for (const char* column :
-       {"NAME", "TARGET", "MODE", "REPLICAS", "DESIRED", "ACTUAL", "PREDICTED", "READY", "AGE"}) {
-    EXPECT_NE(header.find(column), std::string::npos) << "missing column " << column << " in "
-                                                      << header;
+  for (const char* column : {"NAME", "TARGET", "MODE", "REPLICAS", "DESIRED", "ACTUAL", "PREDICTED", "READY", "AGE"}) {
+    EXPECT_NE(header.find(column), std::string::npos) << "missing column " << column << " in " << header;
   }
   EXPECT_NE(table.output.find("checkout"), std::string::npos);
 }
@@ -99,8 +92,7 @@ struct InvalidCase {
 
 std::vector<InvalidCase> invalidCases() {
   std::vector<InvalidCase> cases;
-  for (const auto& entry :
-       fs::directory_iterator(sourceDir() + "/tests/integration/testdata/invalid_tps")) {
+  for (const auto& entry : fs::directory_iterator(sourceDir() + "/tests/integration/testdata/invalid_tps")) {
     std::ifstream in(entry.path());
     std::string first;
     std::getline(in, first);
@@ -108,8 +100,7 @@ std::vector<InvalidCase> invalidCases() {
     if (first.rfind(prefix, 0) != 0) continue;
     cases.push_back({entry.path().string(), first.substr(prefix.size())});
   }
-  std::sort(cases.begin(), cases.end(),
-            [](const InvalidCase& a, const InvalidCase& b) { return a.file < b.file; });
+  std::sort(cases.begin(), cases.end(), [](const InvalidCase& a, const InvalidCase& b) { return a.file < b.file; });
   return cases;
 }
 

@@ -32,8 +32,10 @@ class KubeClientTest : public ClusterTest {
   }
 
   nlohmann::json configMap(const std::string& name, const std::string& value) {
-    return {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
-            {"metadata", {{"name", name}, {"namespace", ns()}}}, {"data", {{"k", value}}}};
+    return {{"apiVersion", "v1"},
+            {"kind", "ConfigMap"},
+            {"metadata", {{"name", name}, {"namespace", ns()}}},
+            {"data", {{"k", value}}}};
   }
 
   std::unique_ptr<Client> client_;
@@ -165,11 +167,14 @@ TEST_F(KubeClientTest, ConcurrentWritersConvergeThroughConflictRetry) {
     writers.emplace_back([&] {
       Api mine(*client_, kConfigMaps, ns());
       for (int i = 0; i < kIncrements; ++i) {
-        auto r = updateWithRetry(mine, "counter", [](nlohmann::json& obj) -> Status {
-          int v = std::stoi(obj["data"]["k"].get<std::string>());
-          obj["data"]["k"] = std::to_string(v + 1);
-          return {};
-        }, 50);
+        auto r = updateWithRetry(
+            mine, "counter",
+            [](nlohmann::json& obj) -> Status {
+              int v = std::stoi(obj["data"]["k"].get<std::string>());
+              obj["data"]["k"] = std::to_string(v + 1);
+              return {};
+            },
+            50);
         if (!r) ++failures;
       }
     });

@@ -1,9 +1,9 @@
 // Two processes contend for one Lease on the real API server: exactly one leads; SIGKILL of
 // the leader hands leadership over once the 15 s lease expires; SIGTERM releases the lease
 // and hands it over at once.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -19,9 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-double wallNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double wallNow() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 std::string jsonpath(const std::string& what, const std::string& ns, const std::string& path) {
   auto r = kubectl("get " + what + " -n " + ns + " -o jsonpath='{" + path + "}'");
@@ -62,31 +60,44 @@ class OperatorTest : public ClusterTest {
     metricsPort_ = freePort();
     op_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{operatorBinary(), "run", "--namespace", ns(), "--prometheus-address",
-                                 prometheusAddress.empty() ? prometheus_ : prometheusAddress,
-                                 "--metrics-bind-address", "127.0.0.1:" + std::to_string(metricsPort_),
-                                 "--workers", "2"},
+                                 prometheusAddress.empty() ? prometheus_ : prometheusAddress, "--metrics-bind-address",
+                                 "127.0.0.1:" + std::to_string(metricsPort_), "--workers", "2"},
         ::testing::TempDir() + "operator-" + ns() + ".log");
-    ASSERT_TRUE(waitFor([&] { return runCommand("curl -sf http://127.0.0.1:" + std::to_string(metricsPort_) + "/readyz").exitCode == 0; }, 30s))
+    ASSERT_TRUE(waitFor(
+        [&] {
+          return runCommand("curl -sf http://127.0.0.1:" + std::to_string(metricsPort_) + "/readyz").exitCode == 0;
+        },
+        30s))
         << op_->log();
   }
 
   void deployment(const std::string& name, int replicas, const std::string& warmup = "1s") {
     auto r = applyManifest(ns(), "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name +
                                      "}\nspec:\n  replicas: " + std::to_string(replicas) +
-                                     "\n  selector: {matchLabels: {app: " + name + "}}\n  template:\n"
-                                     "    metadata:\n      labels: {app: " + name + "}\n"
-                                     "      annotations: {pod-ready.stage.kwok.x-k8s.io/delay: \"" + warmup + "\"}\n"
+                                     "\n  selector: {matchLabels: {app: " + name +
+                                     "}}\n  template:\n"
+                                     "    metadata:\n      labels: {app: " +
+                                     name +
+                                     "}\n"
+                                     "      annotations: {pod-ready.stage.kwok.x-k8s.io/delay: \"" +
+                                     warmup +
+                                     "\"}\n"
                                      "    spec: {containers: [{name: app, image: registry.invalid/app:1}]}\n");
     ASSERT_EQ(r.exitCode, 0) << r.output;
   }
 
   // A ThroughputService named `name` targeting Deployment `name`; `extra` is more spec YAML.
   void service(const std::string& name, const std::string& query, const std::string& extra = "") {
-    auto r = applyManifest(ns(), "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: " + name +
-                                     "}\nspec:\n  targetRef: {name: " + name + "}\n"
-                                     "  demand:\n    query: '" + query + "'\n    step: 2s\n    history: 1h\n"
-                                     "  capacity: {perReplica: 50, targetUtilization: 1.0}\n"
-                                     "  replicas: {min: 1, max: 20}\n" + extra);
+    auto r =
+        applyManifest(ns(), "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: " + name +
+                                "}\nspec:\n  targetRef: {name: " + name +
+                                "}\n"
+                                "  demand:\n    query: '" +
+                                query +
+                                "'\n    step: 2s\n    history: 1h\n"
+                                "  capacity: {perReplica: 50, targetUtilization: 1.0}\n"
+                                "  replicas: {min: 1, max: 20}\n" +
+                                extra);
     ASSERT_EQ(r.exitCode, 0) << r.output;
   }
 
@@ -135,9 +146,8 @@ TEST_F(OperatorTest, RecurringSpikeIsProvisionedAheadByTheLeadTime) {
         std::this_thread::sleep_for(2s);  // leave the window
         continue;
       }
-      ADD_FAILURE() << "at :" << sec << " the Deployment has " << spec << " replicas, " << ready
-                    << " ready, raised " << (raisedAt > 0 ? std::to_string(t - raisedAt) + " s ago" : "not at all")
-                    << "; trace: " << trace;
+      ADD_FAILURE() << "at :" << sec << " the Deployment has " << spec << " replicas, " << ready << " ready, raised "
+                    << (raisedAt > 0 ? std::to_string(t - raisedAt) + " s ago" : "not at all") << "; trace: " << trace;
       break;
     }
     std::this_thread::sleep_for(200ms);
@@ -148,7 +158,8 @@ TEST_F(OperatorTest, RecurringSpikeIsProvisionedAheadByTheLeadTime) {
   const auto model = condition("web", "ForecastReady", "message");
   EXPECT_NE(model.find("periodic_30"), std::string::npos) << model;
   // The ScaledAhead event names the forecast, quantile and lead time.
-  auto events = kubectl("get events -n " + ns() + " --field-selector reason=ScaledAhead -o jsonpath='{.items[*].message}'");
+  auto events =
+      kubectl("get events -n " + ns() + " --field-selector reason=ScaledAhead -o jsonpath='{.items[*].message}'");
   EXPECT_NE(events.output.find("P90"), std::string::npos) << events.output;
   EXPECT_NE(events.output.find("lead time 10s"), std::string::npos) << events.output;
 }
@@ -158,7 +169,8 @@ TEST_F(OperatorTest, HpaFloorIsRaisedOwnedAndRemovedWithTheService) {
   service("api", "vector(400)", "  hpa: {enabled: true}\n");
   startOperator();
   ASSERT_TRUE(waitFor([&] { return jsonpath("hpa tso-api", ns(), ".spec.minReplicas") == "8"; }, 60s))
-      << jsonpath("hpa tso-api", ns(), ".spec") << "\n" << op_->log();
+      << jsonpath("hpa tso-api", ns(), ".spec") << "\n"
+      << op_->log();
   EXPECT_EQ(jsonpath("hpa tso-api", ns(), ".spec.maxReplicas"), "20");
   EXPECT_EQ(jsonpath("hpa tso-api", ns(), ".spec.scaleTargetRef.name"), "api");
   EXPECT_EQ(jsonpath("hpa tso-api", ns(), ".metadata.ownerReferences[0].kind"), "ThroughputService");
@@ -175,13 +187,18 @@ TEST_F(OperatorTest, CacheConfigMapIsSizedWithinBounds) {
   deployment("cache", 1);
   ASSERT_EQ(kubectl("create configmap cache-config -n " + ns() + " --from-literal=maxmemory=1Mi").exitCode, 0);
   service("cache", "vector(100)",
-          "  cache: {configMapRef: {name: cache-config, key: maxmemory}, bytesPerDemandUnit: 1048576, min: 64Mi, max: 1Gi}\n");
+          "  cache: {configMapRef: {name: cache-config, key: maxmemory}, bytesPerDemandUnit: 1048576, min: 64Mi, max: "
+          "1Gi}\n");
   startOperator();
   ASSERT_TRUE(waitFor([&] { return jsonpath("configmap cache-config", ns(), ".data.maxmemory") == "100Mi"; }, 60s))
-      << jsonpath("configmap cache-config", ns(), ".data") << "\n" << op_->log();
+      << jsonpath("configmap cache-config", ns(), ".data") << "\n"
+      << op_->log();
   EXPECT_EQ(jsonpath("tps cache", ns(), ".status.cache.appliedBytes"), std::to_string(100LL << 20));
   // Demand beyond the bound: the size stops at max.
-  ASSERT_EQ(kubectl("patch tps cache -n " + ns() + " --type=merge -p '{\"spec\":{\"demand\":{\"query\":\"vector(5000)\"}}}'").exitCode, 0);
+  ASSERT_EQ(
+      kubectl("patch tps cache -n " + ns() + " --type=merge -p '{\"spec\":{\"demand\":{\"query\":\"vector(5000)\"}}}'")
+          .exitCode,
+      0);
   EXPECT_TRUE(waitFor([&] { return jsonpath("configmap cache-config", ns(), ".data.maxmemory") == "1Gi"; }, 60s))
       << jsonpath("configmap cache-config", ns(), ".data");
 }
@@ -194,7 +211,8 @@ TEST_F(OperatorTest, FallbackWhenPrometheusStopsNeverScalesDownAndRecovers) {
   auto startProm = [&] {
     return std::make_unique<ChildProcess>(
         std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + dir + "/p.yml",
-                                 "--web.listen-address=127.0.0.1:" + std::to_string(port), "--storage.tsdb.path=" + dir + "/data"},
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                                 "--storage.tsdb.path=" + dir + "/data"},
         dir + "/prom.log");
   };
   auto prom = startProm();
@@ -217,7 +235,9 @@ TEST_F(OperatorTest, FallbackWhenPrometheusStopsNeverScalesDownAndRecovers) {
   EXPECT_FALSE(events.output.empty()) << "no FallbackActivated event";
 
   prom = startProm();
-  EXPECT_TRUE(waitFor([&] { return condition("svc", "Fallback") == "False" && condition("svc", "PrometheusAvailable") == "True"; }, 60s))
+  EXPECT_TRUE(waitFor(
+      [&] { return condition("svc", "Fallback") == "False" && condition("svc", "PrometheusAvailable") == "True"; },
+      60s))
       << op_->log();
   EXPECT_EQ(condition("svc", "Ready"), "True");
 }
@@ -233,20 +253,23 @@ TEST_F(OperatorTest, SeasonalNaiveFallbackProvisionsYesterdaysPeakWhileBlind) {
   const int port = freePort();
   const std::string dir = ::testing::TempDir() + "prom-sn-" + ns();
   runCommand("mkdir -p " + dir + " && printf 'global: {scrape_interval: 1s}\\n' > " + dir + "/p.yml");
-  auto prom = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + dir + "/p.yml",
-                               "--web.listen-address=127.0.0.1:" + std::to_string(port), "--storage.tsdb.path=" + dir + "/data"},
-      dir + "/prom.log");
+  auto prom =
+      std::make_unique<ChildProcess>(std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + dir + "/p.yml",
+                                                              "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                                                              "--storage.tsdb.path=" + dir + "/data"},
+                                     dir + "/prom.log");
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
   ASSERT_TRUE(waitFor([&] { return runCommand("curl -sf " + url + "/-/ready").exitCode == 0; }, 30s)) << prom->log();
   deployment("svc", 1);
-  auto r = applyManifest(ns(), "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: svc}\n"
-                               "spec:\n  targetRef: {name: svc}\n"
-                               "  demand:\n    query: 'vector(100 + 300 * ((time() - time() % 86400) / 86400 % 2 != bool " +
-                                   std::to_string(parity) + "))'\n    step: 60s\n    history: 2d\n"
-                               "  capacity: {perReplica: 50, targetUtilization: 1.0}\n"
-                               "  replicas: {min: 1, max: 20}\n"
-                               "  fallback: {behavior: SeasonalNaive, staleAfter: 5m}\n");
+  auto r = applyManifest(ns(),
+                         "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: svc}\n"
+                         "spec:\n  targetRef: {name: svc}\n"
+                         "  demand:\n    query: 'vector(100 + 300 * ((time() - time() % 86400) / 86400 % 2 != bool " +
+                             std::to_string(parity) +
+                             "))'\n    step: 60s\n    history: 2d\n"
+                             "  capacity: {perReplica: 50, targetUtilization: 1.0}\n"
+                             "  replicas: {min: 1, max: 20}\n"
+                             "  fallback: {behavior: SeasonalNaive, staleAfter: 5m}\n");
   ASSERT_EQ(r.exitCode, 0) << r.output;
   startOperator(url);
   ASSERT_TRUE(waitFor([&] { return replicas("svc") == 2; }, 60s)) << op_->log();
@@ -255,7 +278,8 @@ TEST_F(OperatorTest, SeasonalNaiveFallbackProvisionsYesterdaysPeakWhileBlind) {
   // The next reconcile is up to one step (60 s) away.
   ASSERT_TRUE(waitFor([&] { return condition("svc", "Fallback") == "True"; }, 90s)) << op_->log();
   EXPECT_TRUE(waitFor([&] { return replicas("svc") == 8; }, 30s))
-      << "replicas " << replicas("svc") << "; " << jsonpath("tps svc", ns(), ".status") << "\n" << op_->log();
+      << "replicas " << replicas("svc") << "; " << jsonpath("tps svc", ns(), ".status") << "\n"
+      << op_->log();
 }
 
 TEST_F(OperatorTest, ForecastOnlyAndPausedTouchNothing) {
@@ -264,7 +288,8 @@ TEST_F(OperatorTest, ForecastOnlyAndPausedTouchNothing) {
   service("watched", "vector(400)", "  mode: ForecastOnly\n");
   service("paused", "vector(400)", "  mode: Paused\n");
   startOperator();
-  ASSERT_TRUE(waitFor([&] { return jsonpath("tps watched", ns(), ".status.desiredReplicas") == "8"; }, 60s)) << op_->log();
+  ASSERT_TRUE(waitFor([&] { return jsonpath("tps watched", ns(), ".status.desiredReplicas") == "8"; }, 60s))
+      << op_->log();
   EXPECT_EQ(condition("watched", "Ready", "reason"), "ForecastOnly");
   EXPECT_EQ(condition("paused", "Ready", "reason"), "Paused");
   std::this_thread::sleep_for(6s);
@@ -280,7 +305,8 @@ TEST_F(OperatorTest, BadQueriesBecomeConditionsNotCrashes) {
   service("nan", "vector(0/0)");
   startOperator();
   EXPECT_TRUE(waitFor([&] { return condition("two", "ForecastReady", "reason") == "MultipleSeries"; }, 60s))
-      << jsonpath("tps two", ns(), ".status") << "\n" << op_->log();
+      << jsonpath("tps two", ns(), ".status") << "\n"
+      << op_->log();
   EXPECT_NE(condition("two", "ForecastReady", "message").find("2 series"), std::string::npos);
   EXPECT_TRUE(waitFor([&] { return condition("nan", "ForecastReady", "reason") == "NotANumber"; }, 60s))
       << jsonpath("tps nan", ns(), ".status");
@@ -291,15 +317,17 @@ TEST_F(OperatorTest, BadQueriesBecomeConditionsNotCrashes) {
 
 TEST_F(OperatorTest, SpecTheSchemaCannotCheckIsReportedAsInvalidSpec) {
   deployment("odd", 2);
-  auto r = applyManifest(ns(), "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: odd}\n"
-                               "spec:\n  targetRef: {name: odd}\n  demand: {query: vector(1), step: 1m, history: 5m}\n"
-                               "  capacity: {perReplica: 1}\n  replicas: {max: 3}\n");
+  auto r = applyManifest(ns(),
+                         "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: odd}\n"
+                         "spec:\n  targetRef: {name: odd}\n  demand: {query: vector(1), step: 1m, history: 5m}\n"
+                         "  capacity: {perReplica: 1}\n  replicas: {max: 3}\n");
   ASSERT_EQ(r.exitCode, 0) << r.output;
   startOperator();
   ASSERT_TRUE(waitFor([&] { return condition("odd", "InvalidSpec") == "True"; }, 30s)) << op_->log();
   EXPECT_NE(condition("odd", "InvalidSpec", "message").find("spec.demand.history"), std::string::npos);
   EXPECT_EQ(condition("odd", "Ready"), "False");
-  auto events = kubectl("get events -n " + ns() + " --field-selector reason=InvalidSpec -o jsonpath='{.items[*].message}'");
+  auto events =
+      kubectl("get events -n " + ns() + " --field-selector reason=InvalidSpec -o jsonpath='{.items[*].message}'");
   EXPECT_NE(events.output.find("spec.demand.history"), std::string::npos) << events.output;
 }
 

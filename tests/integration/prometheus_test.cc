@@ -44,9 +44,8 @@ TEST_F(PromClientIT, RangeOfAConstant) {
 }
 
 TEST_F(PromClientIT, TwoSeriesAreRejected) {
-  auto r = client_->query(
-      R"(label_replace(vector(1), "s", "a", "", "") or label_replace(vector(2), "s", "b", "", ""))",
-      now(), kTimeout);
+  auto r = client_->query(R"(label_replace(vector(1), "s", "a", "", "") or label_replace(vector(2), "s", "b", "", ""))",
+                          now(), kTimeout);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().problem, Problem::kMultipleSeries) << r.error().message;
 }

@@ -16,10 +16,10 @@
 namespace tso::watch {
 namespace {
 
+using std::chrono::seconds;
 using tso::testing::ClusterTest;
 using tso::testing::runCommand;
 using tso::testing::waitFor;
-using std::chrono::seconds;
 
 class WatchIntegrationTest : public ClusterTest {
  protected:
@@ -33,8 +33,9 @@ class WatchIntegrationTest : public ClusterTest {
     client_ = std::move(*client);
     api_ = std::make_unique<kube::Api>(*client_, kube::kConfigMaps, ns());
     for (const char* name : {"a", "b", "c"}) {
-      ASSERT_TRUE(api_->create({{"metadata", {{"name", name}, {"labels", {{"tso-test", "watch"}}}}},
-                                {"data", {{"v", "1"}}}}).has_value());
+      ASSERT_TRUE(
+          api_->create({{"metadata", {{"name", name}, {"labels", {{"tso-test", "watch"}}}}}, {"data", {{"v", "1"}}}})
+              .has_value());
     }
     // The selector leaves out the namespace's kube-root-ca.crt ConfigMap.
     WatcherConfig config;
@@ -92,8 +93,8 @@ TEST_F(WatchIntegrationTest, WatchSurvivesApiserverRestart) {
   EXPECT_TRUE(waitFor([&] { return names() == std::set<std::string>{"a", "c"}; }, seconds(30)));
   EXPECT_TRUE(sawDelete("b"));
   EXPECT_GE(informer_->watcher().errors(), 1u) << "the restart must have been noticed";
-  std::cout << "relists " << informer_->watcher().relists() << ", watch starts "
-            << informer_->watcher().watchStarts() << ", errors " << informer_->watcher().errors() << "\n";
+  std::cout << "relists " << informer_->watcher().relists() << ", watch starts " << informer_->watcher().watchStarts()
+            << ", errors " << informer_->watcher().errors() << "\n";
 }
 
 TEST_F(WatchIntegrationTest, TooOldResourceVersionIsGoneThenRelistGivesConsistentStore) {
@@ -114,13 +115,15 @@ TEST_F(WatchIntegrationTest, TooOldResourceVersionIsGoneThenRelistGivesConsisten
   EXPECT_EQ(listed, (std::set<std::string>{"a", "b"}));
   // The watch after the re-list delivers new changes.
   ASSERT_TRUE(api_->patch("b", {{"data", {{"v", "2"}}}}).has_value());
-  EXPECT_TRUE(waitFor([&] {
-    auto o = resumed.store().get(ns() + "/b");
-    return o && o->body["data"].value("v", "") == "2";
-  }, seconds(30))) << "state " << stateName(resumed.watcher().state()) << " rv " << resumed.watcher().resourceVersion()
-                    << " watch starts " << resumed.watcher().watchStarts() << " errors " << resumed.watcher().errors()
-                    << " last " << resumed.watcher().lastError().toString() << " server b rv "
-                    << api_->get("b").value().meta.resourceVersion;
+  EXPECT_TRUE(waitFor(
+      [&] {
+        auto o = resumed.store().get(ns() + "/b");
+        return o && o->body["data"].value("v", "") == "2";
+      },
+      seconds(30)))
+      << "state " << stateName(resumed.watcher().state()) << " rv " << resumed.watcher().resourceVersion()
+      << " watch starts " << resumed.watcher().watchStarts() << " errors " << resumed.watcher().errors() << " last "
+      << resumed.watcher().lastError().toString() << " server b rv " << api_->get("b").value().meta.resourceVersion;
   resumed.stop();
 }
 

@@ -37,9 +37,9 @@ TEST(PlannerTest, ToleranceHoldsSmallChanges) {
 
 TEST(PlannerTest, ScaleUpIsLimitedToMaxOfFourPodsAndDoublingPer15s) {
   Planner p(config());
-  EXPECT_EQ(p.plan({0, 2, 1000.0, std::nullopt, std::nullopt}).desired, 6);   // +4 pods beats +100 %
-  EXPECT_EQ(p.plan({5, 6, 1000.0, std::nullopt, std::nullopt}).desired, 6);   // same period: still from 2
-  EXPECT_EQ(p.plan({15, 6, 1000.0, std::nullopt, std::nullopt}).desired, 12); // next period: doubling
+  EXPECT_EQ(p.plan({0, 2, 1000.0, std::nullopt, std::nullopt}).desired, 6);    // +4 pods beats +100 %
+  EXPECT_EQ(p.plan({5, 6, 1000.0, std::nullopt, std::nullopt}).desired, 6);    // same period: still from 2
+  EXPECT_EQ(p.plan({15, 6, 1000.0, std::nullopt, std::nullopt}).desired, 12);  // next period: doubling
 }
 
 TEST(PlannerTest, ScaleDownWaitsForTheStabilizationWindow) {

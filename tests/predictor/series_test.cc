@@ -28,8 +28,8 @@ TEST(SeriesTest, SeasonalityFromStep) {
   EXPECT_EQ(seasonalityFor(60).day, 1440);
   EXPECT_EQ(seasonalityFor(60).week, 10080);
   EXPECT_EQ(seasonalityFor(1800).day, 48);
-  EXPECT_EQ(seasonalityFor(7).day, 0);       // does not divide a day
-  EXPECT_EQ(seasonalityFor(43200).day, 0);   // two samples a day is no shape
+  EXPECT_EQ(seasonalityFor(7).day, 0);      // does not divide a day
+  EXPECT_EQ(seasonalityFor(43200).day, 0);  // two samples a day is no shape
   EXPECT_EQ(seasonalityFor(0).day, 0);
 }
 

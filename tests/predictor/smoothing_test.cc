@@ -115,8 +115,10 @@ TEST(SmoothingTest, ManyLaneScoresEqualOneTrialReplays) {
   spec.base = 200;
   spec.flashCrowds = 2;
   const Series s = synthesize(spec);
-  const std::vector<SmoothingParams> sets = {
-      {0.1, 0.0, 0.9, 0.1, 0.1}, {0.4, 0.02, 0.8, 0.0, 0.15}, {0.005, 0.0005, 0.95, 0.4, 0.0}, {0.7, 0.0, 0.95, 0.05, 0.4}};
+  const std::vector<SmoothingParams> sets = {{0.1, 0.0, 0.9, 0.1, 0.1},
+                                             {0.4, 0.02, 0.8, 0.0, 0.15},
+                                             {0.005, 0.0005, 0.95, 0.4, 0.0},
+                                             {0.7, 0.0, 0.95, 0.05, 0.4}};
   for (auto form : {SeasonalForm::kAdditive, SeasonalForm::kMultiplicative}) {
     for (auto [p1, p2] : {std::pair{0, 0}, {288, 0}, {288, 2016}, {1440, 0}, {7, 0}}) {
       const SmoothingSpec sp{"m", form, true, p1, p2};
@@ -127,8 +129,8 @@ TEST(SmoothingTest, ManyLaneScoresEqualOneTrialReplays) {
       model.scoreSets(s.values, fo, sets, lanes);
       for (std::size_t l = 0; l < sets.size(); ++l) {
         SmoothingModel one(sp, sets[l]);
-        EXPECT_EQ(lanes[l], scoreModel(one, s.values, fo)) << "form " << static_cast<int>(form) << " p1 " << p1
-                                                           << " p2 " << p2 << " set " << l;
+        EXPECT_EQ(lanes[l], scoreModel(one, s.values, fo))
+            << "form " << static_cast<int>(form) << " p1 " << p1 << " p2 " << p2 << " set " << l;
       }
     }
   }

@@ -28,7 +28,9 @@ TEST(SyntheticTest, WeekendIsLowerAndCrowdsRaiseThePeak) {
   ASSERT_EQ(s.size(), 7u * 24u);
   // The spec starts on a Thursday: days 2 and 3 are Saturday and Sunday.
   auto dayMean = [&](std::size_t d) {
-    return std::accumulate(s.values.begin() + static_cast<long>(d * 24), s.values.begin() + static_cast<long>(d * 24 + 24), 0.0) / 24;
+    return std::accumulate(s.values.begin() + static_cast<long>(d * 24),
+                           s.values.begin() + static_cast<long>(d * 24 + 24), 0.0) /
+           24;
   };
   EXPECT_NEAR(dayMean(2) / dayMean(0), spec.weekendFactor, 0.02);
   spec.flashCrowds = 2;

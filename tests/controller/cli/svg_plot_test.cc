@@ -39,8 +39,7 @@ Plot threeDays() {
   PlotLine a{"actual", "#222222", {}}, f{"forecast", "#1f77b4", {}};
   for (int i = 0; i < 3 * 1440; ++i) {
     a.values.push_back(100 + 50 * std::sin(i / 200.0));
-    f.values.push_back(i % 500 == 0 ? std::numeric_limits<double>::quiet_NaN()
-                                    : 95 + 50 * std::sin(i / 200.0));
+    f.values.push_back(i % 500 == 0 ? std::numeric_limits<double>::quiet_NaN() : 95 + 50 * std::sin(i / 200.0));
   }
   plot.lines = {a, f};
   return plot;

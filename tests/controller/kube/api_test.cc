@@ -144,13 +144,16 @@ TEST(ApiTest, ScaleAndWatchDecoding) {
 
   std::vector<WatchEventType> types;
   Cancellation cancel;
-  auto st = api.watch({}, [&](WatchEvent&& ev) {
-    types.push_back(ev.type);
-    return true;
-  }, cancel);
+  auto st = api.watch(
+      {},
+      [&](WatchEvent&& ev) {
+        types.push_back(ev.type);
+        return true;
+      },
+      cancel);
   EXPECT_TRUE(st.has_value());  // a truncated final line is dropped, not decoded
-  EXPECT_EQ(types, (std::vector<WatchEventType>{WatchEventType::kAdded, WatchEventType::kBookmark,
-                                                WatchEventType::kDeleted}));
+  EXPECT_EQ(types,
+            (std::vector<WatchEventType>{WatchEventType::kAdded, WatchEventType::kBookmark, WatchEventType::kDeleted}));
 }
 
 }  // namespace

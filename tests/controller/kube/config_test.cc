@@ -43,7 +43,9 @@ current-context: ctx-a
 
 class TempDir {
  public:
-  TempDir() : path_(fs::path(::testing::TempDir()) / ("kcfg-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++))) {
+  TempDir()
+      : path_(fs::path(::testing::TempDir()) /
+              ("kcfg-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++))) {
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
@@ -108,8 +110,8 @@ TEST(ConfigTest, BadBase64NamesTheField) {
 
 TEST(ConfigTest, MissingServerAndWrongTypesNameTheField) {
   auto noServer = parseKubeconfig(
-      "clusters: [{name: a, cluster: {}}]\ncontexts: [{name: c, context: {cluster: a}}]\ncurrent-context: c\n",
-      "/", "", "t");
+      "clusters: [{name: a, cluster: {}}]\ncontexts: [{name: c, context: {cluster: a}}]\ncurrent-context: c\n", "/", "",
+      "t");
   ASSERT_FALSE(noServer.has_value());
   EXPECT_NE(noServer.error().message.find("clusters[name=a].cluster.server: missing"), std::string::npos)
       << noServer.error().message;

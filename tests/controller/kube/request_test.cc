@@ -14,7 +14,8 @@ TEST(RequestTest, PathsForCoreGroupedClusterScopedAndSubresources) {
             "/apis/throughput.dev/v1alpha1/namespaces/ns1/throughputservices/a/status");
   EXPECT_EQ(resourcePath(kLeases, "", {}), "/apis/coordination.k8s.io/v1/leases");  // all namespaces
   EXPECT_EQ(resourcePath(kNamespaces, "ignored", "x"), "/api/v1/namespaces/x");
-  EXPECT_EQ(resourcePath(kHorizontalPodAutoscalers, "n", {}), "/apis/autoscaling/v2/namespaces/n/horizontalpodautoscalers");
+  EXPECT_EQ(resourcePath(kHorizontalPodAutoscalers, "n", {}),
+            "/apis/autoscaling/v2/namespaces/n/horizontalpodautoscalers");
   EXPECT_EQ(kHorizontalPodAutoscalers.apiVersion(), "autoscaling/v2");
   EXPECT_EQ(kPods.apiVersion(), "v1");
 }
@@ -26,18 +27,24 @@ TEST(RequestTest, ListQueryEncodesSelectorsAndPaging) {
   p.resourceVersion = "0";
   auto req = listRequest(kPods, "n", p);
   EXPECT_EQ(req.method, Method::kGet);
-  EXPECT_EQ(req.path, "/api/v1/namespaces/n/pods?labelSelector=app%20in%20%28a%2Cb%29%2Ctier%3Dweb&limit=500&resourceVersion=0");
+  EXPECT_EQ(req.path,
+            "/api/v1/namespaces/n/pods?labelSelector=app%20in%20%28a%2Cb%29%2Ctier%3Dweb&limit=500&resourceVersion=0");
   p.continueToken = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MX0=";
   auto next = listRequest(kPods, "n", p);
   // resourceVersion is dropped with continue (the server rejects or ignores the pair).
-  EXPECT_EQ(next.path, "/api/v1/namespaces/n/pods?labelSelector=app%20in%20%28a%2Cb%29%2Ctier%3Dweb&limit=500&continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MX0%3D");
+  EXPECT_EQ(next.path,
+            "/api/v1/namespaces/n/"
+            "pods?labelSelector=app%20in%20%28a%2Cb%29%2Ctier%3Dweb&limit=500&continue="
+            "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MX0%3D");
 }
 
 TEST(RequestTest, WatchAsksForBookmarksAndOutlivesTheServerTimeout) {
   WatchParams p;
   p.resourceVersion = "1234";
   auto req = watchRequest(kConfigMaps, "n", p);
-  EXPECT_EQ(req.path, "/api/v1/namespaces/n/configmaps?watch=true&resourceVersion=1234&allowWatchBookmarks=true&timeoutSeconds=290");
+  EXPECT_EQ(
+      req.path,
+      "/api/v1/namespaces/n/configmaps?watch=true&resourceVersion=1234&allowWatchBookmarks=true&timeoutSeconds=290");
   EXPECT_GT(req.timeout, std::chrono::seconds(290));
   p.allowWatchBookmarks = false;
   p.timeoutSeconds = 0;
@@ -52,7 +59,8 @@ TEST(RequestTest, WritesCarryBodiesContentTypesAndFieldManager) {
 
   auto put = replaceRequest(kThroughputServices, "n", "a", "{}", "status");
   EXPECT_EQ(put.method, Method::kPut);
-  EXPECT_EQ(put.path, "/apis/throughput.dev/v1alpha1/namespaces/n/throughputservices/a/status?fieldManager=throughput-operator");
+  EXPECT_EQ(put.path,
+            "/apis/throughput.dev/v1alpha1/namespaces/n/throughputservices/a/status?fieldManager=throughput-operator");
 
   PatchParams pp;
   pp.fieldManager = "tso";

@@ -129,8 +129,8 @@ TEST(LeaderElectionTest, LeaderThatCannotRenewWithinDeadlineStopsLeading) {
 }
 
 TEST(LeaderElectionTest, LeaseTimesAreMicroTimeInUtc) {
-  auto t = std::chrono::sys_days{std::chrono::year{2025} / 3 / 4} + std::chrono::hours(5) +
-           std::chrono::minutes(6) + std::chrono::seconds(7) + std::chrono::microseconds(89);
+  auto t = std::chrono::sys_days{std::chrono::year{2025} / 3 / 4} + std::chrono::hours(5) + std::chrono::minutes(6) +
+           std::chrono::seconds(7) + std::chrono::microseconds(89);
   EXPECT_EQ(kube::formatMicroTime(t), "2025-03-04T05:06:07.000089Z");
   EXPECT_EQ(kube::formatTime(t), "2025-03-04T05:06:07Z");
 }

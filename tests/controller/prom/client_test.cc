@@ -28,8 +28,7 @@ std::string matrix(std::int64_t from, std::int64_t to, std::int64_t step) {
     if (!values.empty()) values += ",";
     values += "[" + std::to_string(t) + ",\"1\"]";
   }
-  return R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[)" +
-         values + "]}]}}";
+  return R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[)" + values + "]}]}}";
 }
 
 TEST(PromRequestTest, InstantQueryIsEncodedWithTimeAndTimeout) {

@@ -40,7 +40,9 @@ TEST(ParseInstantTest, TwoSeriesAreRejectedNamingBoth) {
 
 TEST(ParseInstantTest, NaNAndInfAreNotFinite) {
   for (const char* v : {"NaN", "+Inf", "-Inf"}) {
-    auto r = parseInstant(200, std::string(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,")") + v + R"("]}]}})");
+    auto r = parseInstant(
+        200, std::string(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,")") +
+                 v + R"("]}]}})");
     ASSERT_FALSE(r.has_value()) << v;
     EXPECT_EQ(r.error().problem, Problem::kNotFinite) << v;
   }
@@ -62,7 +64,11 @@ TEST(ParseInstantTest, NonJsonErrorPageIsHttpError) {
 
 TEST(ParseInstantTest, GarbageAndWrongShapesAreBadResponses) {
   const char* bodies[] = {
-      "", "{", "null", "[]", R"({"status":"success"})",
+      "",
+      "{",
+      "null",
+      "[]",
+      R"({"status":"success"})",
       R"({"status":"success","data":{"resultType":"vector"}})",
       R"({"status":"success","data":{"resultType":"vector","result":{}}})",
       R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{}}]}})",

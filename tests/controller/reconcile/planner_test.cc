@@ -87,7 +87,8 @@ TEST(ReconcilePlannerTest, SpikeBeyondTheLeadWindowIsNotProvisionedYet) {
 }
 
 TEST(ReconcilePlannerTest, ScheduledEventWinsAndIsNamed) {
-  auto spec = specWith(R"({"events":[{"name":"sale","start":"1970-01-12T13:47:30Z","duration":"10m","multiplier":3}]})");
+  auto spec =
+      specWith(R"({"events":[{"name":"sale","start":"1970-01-12T13:47:30Z","duration":"10m","multiplier":3}]})");
   predictor::Planner planner(plannerConfigOf(spec));
   const std::int64_t now = 1'000'020;  // 1970-01-12T13:47:00Z; the event starts 30 s later
   auto f = forecastOf(10, 300);
@@ -171,7 +172,8 @@ TEST(ReconcilePlannerTest, StaticAndSeasonalFallbacksOnlyRaise) {
 }
 
 TEST(ReconcilePlannerTest, CacheFollowsTheLargestDemandWithinBounds) {
-  auto spec = specWith(R"({"cache":{"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1048576,"min":"64Mi","max":"1Gi"}})");
+  auto spec = specWith(
+      R"({"cache":{"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1048576,"min":"64Mi","max":"1Gi"}})");
   predictor::Planner planner(plannerConfigOf(spec));
   auto f = forecastOf(10, 500);
   ForecastView view{&f, 1000, 30, "test"};

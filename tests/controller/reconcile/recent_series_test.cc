@@ -50,8 +50,8 @@ TEST(RecentSeriesTest, KeepsTheNewestCapacitySamplesWithGapsMissing) {
 TEST(RecentSeriesTest, SnapsToGridFillsLateSamplesAndSkipsNaN) {
   RecentSeries s(10, 6);
   s.add(100.4, 1);
-  s.add(129.8, 4);   // snaps to 130
-  s.add(110, 2);     // a late sample fills its slot
+  s.add(129.8, 4);  // snaps to 130
+  s.add(110, 2);    // a late sample fills its slot
   s.add(140, std::nan(""));
   EXPECT_DOUBLE_EQ(s.at(110), 2);
   EXPECT_DOUBLE_EQ(s.at(130), 4);

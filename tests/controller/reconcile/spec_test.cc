@@ -47,9 +47,11 @@ TEST(SpecTest, FullSpecDecodes) {
   j["forecast"] = {{"quantile", 0.95}, {"leadTime", "3m"}};
   j["events"] = json::parse(R"([{"name":"sale","schedule":"0 20 * * 5","duration":"30m","multiplier":3},
                                 {"name":"launch","start":"2026-12-01T09:00:00Z","duration":"2h","multiplier":5}])");
-  j["behavior"] = json::parse(R"({"scaleDown":{"stabilizationWindowSeconds":600,"policies":[{"type":"Pods","value":2,"periodSeconds":60}]}})");
+  j["behavior"] = json::parse(
+      R"({"scaleDown":{"stabilizationWindowSeconds":600,"policies":[{"type":"Pods","value":2,"periodSeconds":60}]}})");
   j["hpa"] = json::parse(R"({"enabled":true,"metrics":[{"type":"Resource"}]})");
-  j["cache"] = json::parse(R"({"configMapRef":{"name":"c","key":"maxmemory"},"bytesPerDemandUnit":1048576,"min":"64Mi","max":"4Gi"})");
+  j["cache"] = json::parse(
+      R"({"configMapRef":{"name":"c","key":"maxmemory"},"bytesPerDemandUnit":1048576,"min":"64Mi","max":"4Gi"})");
   j["fallback"] = json::parse(R"({"staleAfter":"10m","behavior":"Static","replicas":6})");
   auto s = parseSpec(j);
   ASSERT_TRUE(s.has_value()) << s.error().message;
@@ -89,17 +91,40 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
       {"mode", [](json& j) { j["mode"] = "Turbo"; }, "spec.mode"},
       {"query type", [](json& j) { j["demand"]["query"] = 5; }, "spec.demand.query: must be a string"},
       {"step", [](json& j) { j["demand"]["step"] = "soon"; }, "spec.demand.step"},
-      {"short history", [](json& j) { j["demand"]["history"] = "2m"; }, "spec.demand.history: must cover at least 10 steps"},
+      {"short history", [](json& j) { j["demand"]["history"] = "2m"; },
+       "spec.demand.history: must cover at least 10 steps"},
       {"capacity", [](json& j) { j["capacity"]["perReplica"] = 0; }, "spec.capacity.perReplica"},
       {"min > max", [](json& j) { j["replicas"]["min"] = 60; }, "spec.replicas.min"},
       {"quantile", [](json& j) { j["forecast"] = {{"quantile", 1.5}}; }, "spec.forecast.quantile"},
       {"lead", [](json& j) { j["forecast"] = {{"leadTime", "later"}}; }, "spec.forecast.leadTime"},
-      {"cron", [](json& j) { j["events"] = json::parse(R"([{"name":"x","schedule":"99 * * * *","duration":"1m","multiplier":2}])"); }, "spec.events[0].schedule"},
-      {"both", [](json& j) { j["events"] = json::parse(R"([{"name":"x","duration":"1m","multiplier":2}])"); }, "spec.events[0]: exactly one"},
-      {"long recurring", [](json& j) { j["events"] = json::parse(R"([{"name":"x","schedule":"0 0 * * *","duration":"2d","multiplier":2}])"); }, "spec.events[0].duration"},
-      {"policy", [](json& j) { j["behavior"] = json::parse(R"({"scaleUp":{"policies":[{"type":"Hours","value":1,"periodSeconds":1}]}})"); }, "spec.behavior.scaleUp.policies[0].type"},
-      {"cache max", [](json& j) { j["cache"] = json::parse(R"({"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1,"max":"lots"})"); }, "spec.cache.max"},
-      {"cache order", [](json& j) { j["cache"] = json::parse(R"({"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1,"min":"2Gi","max":"1Gi"})"); }, "spec.cache.min"},
+      {"cron",
+       [](json& j) {
+         j["events"] = json::parse(R"([{"name":"x","schedule":"99 * * * *","duration":"1m","multiplier":2}])");
+       },
+       "spec.events[0].schedule"},
+      {"both", [](json& j) { j["events"] = json::parse(R"([{"name":"x","duration":"1m","multiplier":2}])"); },
+       "spec.events[0]: exactly one"},
+      {"long recurring",
+       [](json& j) {
+         j["events"] = json::parse(R"([{"name":"x","schedule":"0 0 * * *","duration":"2d","multiplier":2}])");
+       },
+       "spec.events[0].duration"},
+      {"policy",
+       [](json& j) {
+         j["behavior"] = json::parse(R"({"scaleUp":{"policies":[{"type":"Hours","value":1,"periodSeconds":1}]}})");
+       },
+       "spec.behavior.scaleUp.policies[0].type"},
+      {"cache max",
+       [](json& j) {
+         j["cache"] = json::parse(R"({"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1,"max":"lots"})");
+       },
+       "spec.cache.max"},
+      {"cache order",
+       [](json& j) {
+         j["cache"] =
+             json::parse(R"({"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1,"min":"2Gi","max":"1Gi"})");
+       },
+       "spec.cache.min"},
       {"static", [](json& j) { j["fallback"] = {{"behavior", "Static"}}; }, "spec.fallback.replicas"},
       {"not object", [](json& j) { j = json::array(); }, "spec: must be an object"},
   };
@@ -109,8 +134,7 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
     auto s = parseSpec(j);
     ASSERT_FALSE(s.has_value()) << c.name;
     EXPECT_EQ(s.error().code, ErrorCode::kInvalid) << c.name;
-    EXPECT_NE(s.error().message.find(c.expect), std::string::npos)
-        << c.name << ": " << s.error().message;
+    EXPECT_NE(s.error().message.find(c.expect), std::string::npos) << c.name << ": " << s.error().message;
   }
 }
 

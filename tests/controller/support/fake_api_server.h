@@ -23,9 +23,13 @@ class FakeApiServer : public kube::Transport {
     std::lock_guard lock(mu_);
     std::string key = ns + "/" + name;
     bool existed = objects_.contains(key);
-    nlohmann::json obj = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
-                          {"metadata", {{"name", name}, {"namespace", ns}, {"resourceVersion", std::to_string(++rv_)},
-                                        {"managedFields", nlohmann::json::array({{{"manager", "test"}}})}}},
+    nlohmann::json obj = {{"apiVersion", "v1"},
+                          {"kind", "ConfigMap"},
+                          {"metadata",
+                           {{"name", name},
+                            {"namespace", ns},
+                            {"resourceVersion", std::to_string(++rv_)},
+                            {"managedFields", nlohmann::json::array({{{"manager", "test"}}})}}},
                           {"data", {{"v", value}}}};
     objects_[key] = obj;
     history_.push_back({rv_, existed ? "MODIFIED" : "ADDED", obj});
@@ -67,7 +71,8 @@ class FakeApiServer : public kube::Transport {
   }
   void sendBookmark() {
     std::lock_guard lock(mu_);
-    history_.push_back({rv_, "BOOKMARK", {{"kind", "ConfigMap"}, {"metadata", {{"resourceVersion", std::to_string(rv_)}}}}});
+    history_.push_back(
+        {rv_, "BOOKMARK", {{"kind", "ConfigMap"}, {"metadata", {{"resourceVersion", std::to_string(rv_)}}}}});
     cv_.notify_all();
   }
   int listCalls() {
@@ -108,7 +113,8 @@ class FakeApiServer : public kube::Transport {
       ++i;
     }
     nlohmann::json meta = {{"resourceVersion", std::to_string(snapshot)}};
-    if (offset + limit < objects_.size()) meta["continue"] = std::to_string(offset + limit) + ":" + std::to_string(snapshot);
+    if (offset + limit < objects_.size())
+      meta["continue"] = std::to_string(offset + limit) + ":" + std::to_string(snapshot);
     return kube::HttpResponse{200, nlohmann::json{{"metadata", meta}, {"items", items}}.dump(), 0};
   }
 
@@ -121,7 +127,8 @@ class FakeApiServer : public kube::Transport {
     ++watches_;
     int64_t from = std::stoll(query(req.path, "resourceVersion").empty() ? "0" : query(req.path, "resourceVersion"));
     if (from < compactedRv_) {
-      std::string line = R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version"}})";
+      std::string line =
+          R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version"}})";
       line += "\n";
       lock.unlock();
       onData(line);

@@ -26,8 +26,7 @@ class ScriptedTransport : public kube::Transport {
 
   // Streams the handler's body in 7-byte chunks, to exercise framing across chunk boundaries.
   Result<kube::HttpResponse> stream(const kube::HttpRequest& request, std::string_view token,
-                                    const std::function<bool(std::string_view)>& onData,
-                                    kube::Cancellation&) override {
+                                    const std::function<bool(std::string_view)>& onData, kube::Cancellation&) override {
     auto response = send(request, token);
     if (!response || response->status != 200) return response;
     std::string_view body = response->body;

@@ -11,8 +11,8 @@
 namespace tso::watch {
 namespace {
 
-using tso::testing::FakeApiServer;
 using std::chrono::milliseconds;
+using tso::testing::FakeApiServer;
 
 bool eventually(const std::function<bool()>& pred, milliseconds timeout = milliseconds(5000)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -146,7 +146,7 @@ TEST_F(WatcherTest, TransientErrorsResumeFromTheLastVersionWithoutRelisting) {
   ASSERT_TRUE(inf.store().waitUntilReady(milliseconds(5000)));
   ASSERT_TRUE(eventually([&] { return server_->watchCalls() >= 1; }));
   server_->failNext(3, 503);
-  server_->closeStreams();  // the stream drops; the next three reconnects fail
+  server_->closeStreams();          // the stream drops; the next three reconnects fail
   server_->upsert("ns", "a", "2");  // made while reconnecting: replayed from history
   ASSERT_TRUE(eventually([&] {
     auto o = inf.store().get("ns/a");

@@ -12,8 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 namespace tso::testing {
@@ -120,11 +120,9 @@ std::string ChildProcess::log() const {
 
 std::string installCrds() {
   // Strict: an unknown field in the CRD itself (a YAML slip) is an error, not ignored.
-  auto applied = kubectl("apply --validate=strict -f " + sourceDir() +
-                         "/crds/throughput.dev_throughputservices.yaml");
+  auto applied = kubectl("apply --validate=strict -f " + sourceDir() + "/crds/throughput.dev_throughputservices.yaml");
   if (applied.exitCode != 0) return "kubectl apply of the CRD failed: " + applied.output;
-  auto established = kubectl(
-      "wait --for=condition=Established crd/throughputservices.throughput.dev --timeout=30s");
+  auto established = kubectl("wait --for=condition=Established crd/throughputservices.throughput.dev --timeout=30s");
   if (established.exitCode != 0) return "CRD not Established: " + established.output;
   // Discovery lags Established by a moment; the API is usable once a list works.
   if (!waitFor([] { return kubectl("get tps -A").exitCode == 0; }, std::chrono::seconds(30))) {
@@ -179,8 +177,8 @@ void ClusterTest::SetUp() {
   auto created = kubectl("create namespace " + namespace_);
   ASSERT_EQ(created.exitCode, 0) << created.output;
   // Pods are admitted only once the namespace's default ServiceAccount exists.
-  ASSERT_TRUE(waitFor([&] { return kubectl("get sa default -n " + namespace_).exitCode == 0; },
-                      std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      waitFor([&] { return kubectl("get sa default -n " + namespace_).exitCode == 0; }, std::chrono::seconds(30)))
       << "the default ServiceAccount never appeared in " << namespace_;
 }
 
