@@ -41,6 +41,7 @@ integration: build
 test: deps tools
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory integration
 
 bench: build
