@@ -144,6 +144,9 @@ void LogRegressionModel::reset(std::span<const double> history) {
   pendingSum_ = 0;
   pendingCount_ = 0;
   pendingBucket_ = 0;
+  phase_ = 0;
+  bucket_ = 0;
+  nextStart_ = nb_ > 0 ? firstPhaseOf(1) : 0;
   t_ = 0;
   next_ = forecastFirst(nullptr);
 }
@@ -165,9 +168,9 @@ void LogRegressionModel::updateLog(double ly) {
     // A bucket learns the mean of a visit when the visit ends, so while it is being visited
     // it still holds the previous days' value: the profile features compare today with the
     // past, not with itself.
-    const std::size_t b = bucketOfPhase(t_ % static_cast<std::size_t>(day_));
-    if (b != pendingBucket_ && pendingCount_ > 0) commitPending();
-    pendingBucket_ = b;
+    if (bucket_ != pendingBucket_ && pendingCount_ > 0) commitPending();
+    pendingBucket_ = bucket_;
+    advancePhase();
     pendingSum_ += ly;
     ++pendingCount_;
   }
@@ -188,7 +191,7 @@ void LogRegressionModel::sharedFeatures(double* x) const {
   x[j++] = 1.0;
   for (int k : kLags) x[j++] = last - lag(k);
   for (double l : level_) x[j++] = l - last;
-  if (nb_ > 0) x[j++] = profileAt((t_ - 1) % static_cast<std::size_t>(day_), last) - last;
+  if (nb_ > 0) x[j++] = profileValue(pendingBucket_, last) - last;
 }
 
 std::size_t LogRegressionModel::firstPhaseOf(std::size_t bucket) const {
@@ -204,8 +207,19 @@ std::size_t LogRegressionModel::firstPhaseOf(std::size_t bucket) const {
   return p;
 }
 
-double LogRegressionModel::profileAt(std::size_t phase, double last) const {
-  const float p = profile_[bucketOfPhase(phase)];
+void LogRegressionModel::advancePhase() {
+  if (++phase_ == static_cast<std::size_t>(day_)) {
+    phase_ = 0;
+    bucket_ = 0;
+    nextStart_ = firstPhaseOf(1);
+  } else if (phase_ == nextStart_) {
+    ++bucket_;
+    nextStart_ = firstPhaseOf(bucket_ + 1);
+  }
+}
+
+double LogRegressionModel::profileValue(std::size_t bucket, double last) const {
+  const float p = profile_[bucket];
   return std::isnan(p) ? last : static_cast<double>(p);
 }
 
@@ -248,8 +262,8 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   }
   // The phase walks one sample per step: no division per step.
   const auto day = static_cast<std::size_t>(std::max(day_, 1));
-  std::size_t phase = nb_ > 0 ? (t_ - 1) % day : 0;
-  std::size_t bucket = nb_ > 0 ? bucketOfPhase(phase) : 0;
+  std::size_t phase = nb_ > 0 ? (phase_ == 0 ? day - 1 : phase_ - 1) : 0;  // the newest sample's
+  std::size_t bucket = nb_ > 0 ? pendingBucket_ : 0;
   std::size_t nextStart = nb_ > 0 ? firstPhaseOf(bucket + 1) : 0;  // where the next bucket begins
   auto valueAt = [&](std::size_t b) {
     const float v = profile_[b];
@@ -330,18 +344,32 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   std::array<double, kMaxFeatures> x{};
   std::vector<double> logs(n);
   for (std::size_t i = 0; i < n; ++i) logs[i] = logOf(history[i]);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i >= first && i < end && (i - first) % stride == 0) {
+  // Per fitted horizon, how far ahead its target's phase is (mod a day), and each phase's
+  // bucket: the replay then needs no division per row.
+  const auto day = static_cast<std::size_t>(std::max(day_, 1));
+  std::vector<std::size_t> ahead(A);
+  std::vector<std::uint16_t> bucketOf;
+  if (profiled) {
+    for (std::size_t a = 0; a < A; ++a) ahead[a] = static_cast<std::size_t>(anchors[a]) % day;
+    bucketOf.resize(day);
+    for (std::size_t p = 0; p < day; ++p) bucketOf[p] = static_cast<std::uint16_t>(bucketOfPhase(p));
+  }
+  for (std::size_t i = 0, next = first; i < n; ++i) {
+    if (i == next && i < end) {
+      next += stride;
       sharedFeatures(x.data());
       X.insert(X.end(), x.begin(), x.begin() + static_cast<long>(S));
       const double last = lag(0);
       W0.push_back(std::max(history[i - 1], 0.0) + 1.0);
-      const auto day = static_cast<std::size_t>(std::max(day_, 1));
-      const double now = profiled ? profileAt((i - 1) % day, last) : 0.0;
-      for (int h : anchors) {
-        const std::size_t target = i - 1 + static_cast<std::size_t>(h);
-        T.push_back(logs[target] - last);
-        if (profiled) Pc.push_back(profileAt(target % day, last) - now);
+      const double now = profiled ? profileValue(pendingBucket_, last) : 0.0;
+      const std::size_t newest = phase_ == 0 ? day - 1 : phase_ - 1;  // the phase of sample i - 1
+      for (std::size_t a = 0; a < A; ++a) {
+        T.push_back(logs[i - 1 + static_cast<std::size_t>(anchors[a])] - last);
+        if (profiled) {
+          std::size_t phase = newest + ahead[a];
+          if (phase >= day) phase -= day;
+          Pc.push_back(profileValue(bucketOf[phase], last) - now);
+        }
       }
     }
     updateLog(logs[i]);
