@@ -144,9 +144,7 @@ void LogRegressionModel::reset(std::span<const double> history) {
   pendingSum_ = 0;
   pendingCount_ = 0;
   pendingBucket_ = 0;
-  phase_ = 0;
-  bucket_ = 0;
-  nextStart_ = nb_ > 0 ? firstPhaseOf(1) : 0;
+  nextPhase_ = {0, 0, nb_ > 0 ? firstPhaseOf(1) : 0};
   t_ = 0;
   next_ = forecastFirst(nullptr);
 }
@@ -168,9 +166,9 @@ void LogRegressionModel::updateLog(double ly) {
     // A bucket learns the mean of a visit when the visit ends, so while it is being visited
     // it still holds the previous days' value: the profile features compare today with the
     // past, not with itself.
-    if (bucket_ != pendingBucket_ && pendingCount_ > 0) commitPending();
-    pendingBucket_ = bucket_;
-    advancePhase();
+    if (nextPhase_.bucket != pendingBucket_ && pendingCount_ > 0) commitPending();
+    pendingBucket_ = nextPhase_.bucket;
+    advance(nextPhase_);
     pendingSum_ += ly;
     ++pendingCount_;
   }
@@ -207,14 +205,12 @@ std::size_t LogRegressionModel::firstPhaseOf(std::size_t bucket) const {
   return p;
 }
 
-void LogRegressionModel::advancePhase() {
-  if (++phase_ == static_cast<std::size_t>(day_)) {
-    phase_ = 0;
-    bucket_ = 0;
-    nextStart_ = firstPhaseOf(1);
-  } else if (phase_ == nextStart_) {
-    ++bucket_;
-    nextStart_ = firstPhaseOf(bucket_ + 1);
+void LogRegressionModel::advance(PhaseCursor& c) const {
+  if (++c.phase == static_cast<std::size_t>(day_)) {
+    c = {0, 0, firstPhaseOf(1)};
+  } else if (c.phase == c.nextStart) {
+    ++c.bucket;
+    c.nextStart = firstPhaseOf(c.bucket + 1);
   }
 }
 
@@ -262,14 +258,10 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   }
   // The phase walks one sample per step: no division per step.
   const auto day = static_cast<std::size_t>(std::max(day_, 1));
-  std::size_t phase = nb_ > 0 ? (phase_ == 0 ? day - 1 : phase_ - 1) : 0;  // the newest sample's
-  std::size_t bucket = nb_ > 0 ? pendingBucket_ : 0;
-  std::size_t nextStart = nb_ > 0 ? firstPhaseOf(bucket + 1) : 0;  // where the next bucket begins
-  auto valueAt = [&](std::size_t b) {
-    const float v = profile_[b];
-    return std::isnan(v) ? last : static_cast<double>(v);
-  };
-  const double now = nb_ > 0 ? valueAt(bucket) : 0.0;
+  PhaseCursor c;  // the newest sample's
+  if (nb_ > 0)
+    c = {nextPhase_.phase == 0 ? day - 1 : nextPhase_.phase - 1, pendingBucket_, firstPhaseOf(pendingBucket_ + 1)};
+  const double now = nb_ > 0 ? profileValue(c.bucket, last) : 0.0;
   // Step h blends fitted horizons lo = hi - 1 and hi with weight f on hi; at or before the
   // first fitted horizon it takes that one alone (f = 1). One division per segment.
   std::size_t hi = 0;
@@ -278,15 +270,8 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   for (std::size_t h = 1; h <= H; ++h) {
     double then = now;
     if (nb_ > 0) {
-      if (++phase == day) {
-        phase = 0;
-        bucket = 0;
-        nextStart = firstPhaseOf(1);
-      } else if (phase == nextStart) {
-        ++bucket;
-        nextStart = firstPhaseOf(bucket + 1);
-      }
-      then = valueAt(bucket);
+      advance(c);
+      then = profileValue(c.bucket, last);
     }
     if (h > anchors_[hi]) {  // the last fitted horizon is >= H, so hi + 1 < A here
       lo = hi++;
@@ -362,7 +347,7 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
       const double last = lag(0);
       W0.push_back(std::max(history[i - 1], 0.0) + 1.0);
       const double now = profiled ? profileValue(pendingBucket_, last) : 0.0;
-      const std::size_t newest = phase_ == 0 ? day - 1 : phase_ - 1;  // the phase of sample i - 1
+      const std::size_t newest = nextPhase_.phase == 0 ? day - 1 : nextPhase_.phase - 1;  // sample i - 1's
       for (std::size_t a = 0; a < A; ++a) {
         T.push_back(logs[i - 1 + static_cast<std::size_t>(anchors[a])] - last);
         if (profiled) {

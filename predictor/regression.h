@@ -64,8 +64,14 @@ class LogRegressionModel final : public Model {
   [[nodiscard]] std::size_t firstPhaseOf(std::size_t bucket) const;
   // A profile bucket's value (`last`, the newest value, where the bucket is not seen yet).
   [[nodiscard]] double profileValue(std::size_t bucket, double last) const;
-  // Moves phase_ / bucket_ one sample on, without a division.
-  void advancePhase();
+  // A phase of the day, its bucket and where the next bucket begins: walked one sample at a
+  // time without a division.
+  struct PhaseCursor {
+    std::size_t phase = 0;
+    std::size_t bucket = 0;
+    std::size_t nextStart = 0;
+  };
+  void advance(PhaseCursor& c) const;
   [[nodiscard]] double lag(int k) const { return ring_[(t_ - 1 - static_cast<std::size_t>(k)) & (kRing - 1)]; }
   // The features shared by every horizon, into x[0..shared()).
   void sharedFeatures(double* x) const;
@@ -87,12 +93,10 @@ class LogRegressionModel final : public Model {
   std::vector<std::uint16_t> anchors_;  // the fitted horizons, ascending; the last is horizon_
   double pendingSum_ = 0;               // the current bucket visit, committed when it ends
   std::uint32_t pendingCount_ = 0;
-  std::size_t pendingBucket_ = 0;    // the newest sample's bucket (once a sample was seen)
-  std::size_t phase_ = 0;            // t_ % day_: the next sample's phase of the day
-  std::size_t bucket_ = 0;           // its bucket
-  std::size_t nextStart_ = 0;        // the first phase of the bucket after it
-  std::size_t t_ = 0;  // samples consumed since reset
-  double next_ = 0;    // forecastFirst(nullptr) of the current state
+  std::size_t pendingBucket_ = 0;  // the newest sample's bucket (once a sample was seen)
+  PhaseCursor nextPhase_;          // the next sample's (phase = t_ % day_)
+  std::size_t t_ = 0;              // samples consumed since reset
+  double next_ = 0;                // forecastFirst(nullptr) of the current state
 };
 
 }  // namespace tso::predictor
