@@ -29,7 +29,7 @@ out=$("$helper" packages 2>&1)
 rc=$?
 pk=" $(tr '\n' ' ' <<<"$out")"
 [[ $rc == 0 && $pk == *" cmake "* && $pk == *" ninja-build "* && $pk == *" g++ "* && $pk == *" libcpprest-dev "* &&
-  $pk == *" libssl-dev "* && $pk != *" prometheus "* && $pk != *" shellcheck "* && $pk != *" clang-tidy "* ]]
+  $pk == *" libssl-dev "* && $pk != *" prometheus "* && $pk != *" shellcheck "* && $pk != *" clang-tidy-19 "* ]]
 check "image packages are deps.sh's build and C++ library groups, not its test tools" $? "rc=$rc $out"
 grep -qF 'e2e/kind/image-build.sh packages' "$df"
 check "the Dockerfile installs that list (no second copy of it)" $? "$(grep -n apt-get "$df")"
