@@ -14,7 +14,7 @@ constexpr double kMaxLogChange = 3.0;    // a forecast never leaves [y / 20, y *
 constexpr int kIrlsIterations = 8;       // from least squares (most on a quarter of the rows)
 constexpr int kWarmIrlsIterations = 2;   // from the previous fit's coefficients
 constexpr std::size_t kColdRowStep = 4;  // a cold start's first iterations use every 4th row
-constexpr std::size_t kMaxRows = 4000;   // training rows per horizon (strided beyond that)
+constexpr std::size_t kMaxRows = 4000;   // training rows, shared by all horizons (strided beyond that)
 constexpr std::size_t kMinRows = 200;
 
 double logOf(double y) { return std::log1p(std::max(y, 0.0)); }
