@@ -34,9 +34,11 @@ ForecasterConfig operatorConfig() {
 }
 
 // state.range(0) = number of series: 10,000 is the target; 16 (all in cache) separates the
-// compute from the memory stalls.
+// compute from the memory stalls. state.range(1) = 1: through tickFleet() (prefetches the
+// series ahead), 0: a plain loop of update() + forecast().
 void BM_TickUpdateAndForecast(benchmark::State& state) {
   const auto series = static_cast<int>(state.range(0));
+  const bool batched = state.range(1) != 0;
   std::vector<Forecaster> fitted;
   std::vector<Series> data;
   for (int i = 0; i < kDistinct; ++i) {
@@ -53,13 +55,22 @@ void BM_TickUpdateAndForecast(benchmark::State& state) {
     bytes += fleet.back().stateBytes();
   }
   Forecast out;
+  std::vector<double> samples(static_cast<std::size_t>(series));
   std::size_t t = 7 * 1440;
   for (auto _ : state) {
     for (int i = 0; i < series; ++i) {
       const auto& y = data[static_cast<std::size_t>(i % kDistinct)].values;
-      fleet[static_cast<std::size_t>(i)].update(y[t % y.size()]);
-      fleet[static_cast<std::size_t>(i)].forecast(out);
-      benchmark::DoNotOptimize(out.quantiles.data());
+      samples[static_cast<std::size_t>(i)] = y[t % y.size()];
+    }
+    if (batched) {
+      tickFleet(fleet, samples, out,
+                [](std::size_t, const Forecast& f) { benchmark::DoNotOptimize(f.quantiles.data()); });
+    } else {
+      for (int i = 0; i < series; ++i) {
+        fleet[static_cast<std::size_t>(i)].update(samples[static_cast<std::size_t>(i)]);
+        fleet[static_cast<std::size_t>(i)].forecast(out);
+        benchmark::DoNotOptimize(out.quantiles.data());
+      }
     }
     ++t;
   }
@@ -68,7 +79,12 @@ void BM_TickUpdateAndForecast(benchmark::State& state) {
   state.counters["time_per_series"] = benchmark::Counter(static_cast<double>(state.iterations()) * series,
                                                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_TickUpdateAndForecast)->Arg(kSeries)->Arg(kDistinct)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_TickUpdateAndForecast)
+    ->Args({kSeries, 1})
+    ->Args({kSeries, 0})
+    ->Args({kDistinct, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
 
 // state.range(0) = 1: ForecasterConfig::fastSearch (the operator refit mode).
 void BM_RefitOneWeekSeries(benchmark::State& state) {

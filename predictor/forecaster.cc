@@ -488,6 +488,18 @@ std::size_t Forecaster::stateBytes() const {
   return b;
 }
 
+void Forecaster::prefetchHead() const {
+  prefetchBytes(choice_.data(), choice_.size() * sizeof(Choice));
+  for (Model* m : hot_) {
+    if (m != nullptr) __builtin_prefetch(m);
+  }
+  if (models_.size() > kHot) prefetchBytes(models_.data(), models_.size() * sizeof(models_[0]));
+}
+
+void Forecaster::prefetchModels() const {
+  for (std::size_t c = 0; c < models_.size(); ++c) model(c)->prefetch();
+}
+
 double peakQuantile(const Forecast& f, int fromStep, int toStep, std::size_t k) {
   const int H = static_cast<int>(f.point.size());
   if (H == 0 || k >= kQuantileLevels.size()) return 0.0;

@@ -90,6 +90,11 @@ class Forecaster {
   void forecastCandidate(std::size_t i, Forecast& out) const;
 
   [[nodiscard]] std::size_t stateBytes() const;
+  // Cache hints for a tick over many series (tickFleet), issued a few series ahead:
+  // prefetchHead() the per-horizon choices and the models' first lines, then, once those have
+  // arrived, prefetchModels() what each model's update() and forecast() read beyond them.
+  void prefetchHead() const;
+  void prefetchModels() const;
 
  private:
   // Everything the tick reads for one horizon, side by side in one array: which models to
@@ -123,6 +128,25 @@ class Forecaster {
   ForecasterConfig config_;
   FitReport report_;
 };
+
+// One tick of many series: fleet[i] consumes samples[i] and forecasts into `out`, which
+// sink(i, out) reads before the next series reuses it. The state of the series a few places
+// ahead is prefetched meanwhile: each forecaster's state is a chain of pointers (object, models,
+// their profiles and coefficients), and at 10,000 series a plain loop spends most of its time
+// waiting for those loads one after the other (predictor/README.md, speed).
+template <typename Sink>
+void tickFleet(std::span<Forecaster> fleet, std::span<const double> samples, Forecast& out, Sink&& sink) {
+  constexpr std::size_t kHeadAhead = 12;   // far enough for a few memory latencies
+  constexpr std::size_t kModelsAhead = 4;  // after the head's lines have arrived
+  const std::size_t n = std::min(fleet.size(), samples.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kHeadAhead < n) fleet[i + kHeadAhead].prefetchHead();
+    if (i + kModelsAhead < n) fleet[i + kModelsAhead].prefetchModels();
+    fleet[i].update(samples[i]);
+    fleet[i].forecast(out);
+    sink(i, static_cast<const Forecast&>(out));
+  }
+}
 
 // Peak of quantile `k` (kQuantileLevels index) over steps [fromStep, toStep] (1-based,
 // inclusive) of a forecast: what the controller provisions for over its lead time.

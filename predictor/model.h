@@ -43,6 +43,13 @@ ScoredOrigins scoredOrigins(std::size_t n, const FitOptions& options);
 // least `minHistory` samples (what the model needs to initialise itself).
 std::span<const double> searchSpan(std::span<const double> history, const FitOptions& options, std::size_t minHistory);
 
+// Hints every cache line of [p, p + bytes) to the cache (a prefetch never faults).
+inline void prefetchBytes(const void* p, std::size_t bytes) {
+  const auto* c = static_cast<const char*>(p);
+  for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off);
+  if (bytes > 0) __builtin_prefetch(c + bytes - 1);
+}
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -71,6 +78,10 @@ class Model {
   // way a smoothing level does): the Forecaster then refits it on the whole history once
   // validation has scored the fit on the older part.
   [[nodiscard]] virtual bool refitAfterValidation() const { return false; }
+  // Hints the cache lines the next update() and forecast() read beyond the object itself (a
+  // profile's current buckets, coefficient rows): a tick over many series calls it a few
+  // series ahead so those loads overlap with the current series' work.
+  virtual void prefetch() const {}
   [[nodiscard]] virtual std::unique_ptr<Model> clone() const = 0;
   // Heap + object bytes this model keeps between updates (for the memory budget).
   [[nodiscard]] virtual std::size_t stateBytes() const = 0;

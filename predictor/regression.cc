@@ -122,6 +122,7 @@ LogRegressionModel::LogRegressionModel(int day, int horizon)
   if (day_ > 0) {
     nb_ = static_cast<std::size_t>(std::min(day_, kMaxProfileBuckets));
     bucketWidth_ = static_cast<double>(day_) / static_cast<double>(nb_);
+    if (static_cast<std::size_t>(day_) % nb_ == 0) wholeWidth_ = static_cast<std::size_t>(day_) / nb_;
     gamma_ = kProfileGamma;
   }
   reset({});
@@ -197,8 +198,7 @@ std::size_t LogRegressionModel::firstPhaseOf(std::size_t bucket) const {
   // computed with bucketOfPhase() itself, so walking phases agrees with it exactly.
   const auto day = static_cast<std::size_t>(day_);
   if (bucket >= nb_) return day;
-  if (static_cast<std::size_t>(day_) % nb_ == 0)
-    return bucket * (static_cast<std::size_t>(day_) / nb_);  // whole-sample buckets
+  if (wholeWidth_ > 0) return bucket * wholeWidth_;
   auto p = std::min(day - 1, static_cast<std::size_t>(std::ceil(static_cast<double>(bucket) * bucketWidth_)));
   while (p > 0 && bucketOfPhase(p - 1) >= bucket) --p;
   while (p < day && bucketOfPhase(p) < bucket) ++p;
@@ -217,6 +217,13 @@ void LogRegressionModel::advance(PhaseCursor& c) const {
 double LogRegressionModel::profileValue(std::size_t bucket, double last) const {
   const float p = profile_[bucket];
   return std::isnan(p) ? last : static_cast<double>(p);
+}
+
+void LogRegressionModel::prefetch() const {
+  prefetchBytes(this, sizeof(*this));
+  prefetchBytes(coef_.data(), coef_.size() * sizeof(float));
+  if (nb_ > 0)
+    prefetchBytes(profile_.data() + pendingBucket_, std::min<std::size_t>(16, nb_ - pendingBucket_) * sizeof(float));
 }
 
 void LogRegressionModel::forecast(std::span<double> out) const { forecastFirst(out.data(), out.size()); }

@@ -50,6 +50,7 @@ class LogRegressionModel final : public Model {
   // through its validation window and on the whole history after it (a refit starts from the
   // previous coefficients) instead of keeping a fit that is days old.
   [[nodiscard]] bool refitAfterValidation() const override { return true; }
+  void prefetch() const override;
   [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<LogRegressionModel>(*this); }
   [[nodiscard]] std::size_t stateBytes() const override;
 
@@ -85,6 +86,7 @@ class LogRegressionModel final : public Model {
   int horizon_;
   std::size_t nb_ = 0;               // profile buckets (0 = no profile)
   double bucketWidth_ = 1;           // samples per bucket
+  std::size_t wholeWidth_ = 0;       // the same when a bucket is a whole number of samples, else 0
   double gamma_ = 0.3;               // weight of a visit's mean in its bucket
   std::array<float, kRing> ring_{};  // log1p of the newest samples
   std::array<double, kAlphas.size()> level_{};

@@ -68,6 +68,13 @@ class Profile {
   void accumulate(Cursor c, std::span<double> out, bool multiply, double lo, double hi) const;
   void fill(double v);
   [[nodiscard]] std::size_t bytes() const { return buckets_.capacity() * sizeof(float); }
+  // The buckets a tick at `c` reads: from c's bucket on, `samples` samples ahead.
+  void prefetch(const Cursor& c, std::size_t samples) const {
+    if (buckets_.empty()) return;
+    const std::size_t first = width_ == 1 ? c.phase : c.b0;
+    const std::size_t n = std::min(buckets_.size() - first, samples / static_cast<std::size_t>(width_) + 2);
+    prefetchBytes(buckets_.data() + first, n * sizeof(float));
+  }
   // Bucket means of `values` (one entry per sample from phase 0); samples not seen keep `fallback`.
   void setFromSamples(std::span<const double> values, double fallback);
   // Raw buckets and 1 / (2 * width), for the parameter search's many-lane replay.
@@ -123,6 +130,11 @@ class SmoothingModel final : public Model {
   void forecast(std::span<double> out) const override;
   void absorbJump(double y) override;
   [[nodiscard]] double next() const override { return std::max(0.0, oneStep()); }
+  void prefetch() const override {
+    prefetchBytes(this, reinterpret_cast<const char*>(&spec_) - reinterpret_cast<const char*>(this));
+    p1_.prefetch(c1_, 32);
+    p2_.prefetch(c2_, 32);
+  }
   [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<SmoothingModel>(*this); }
   [[nodiscard]] std::size_t stateBytes() const override { return sizeof(*this) + p1_.bytes() + p2_.bytes(); }
   [[nodiscard]] const SmoothingParams& params() const { return params_; }

@@ -178,5 +178,45 @@ TEST(ForecasterTest, CopiesAndMovesForecastLikeTheOriginal) {
   for (double v : b.point) EXPECT_TRUE(std::isfinite(v));
 }
 
+TEST(ForecasterTest, TickFleetForecastsEachSeriesAsItsOwnLoopWould) {
+  // More series than tickFleet() prefetches ahead, with different models and phases, and one
+  // too short to fit anything but a fallback.
+  std::vector<Series> data;
+  std::vector<Forecaster> fleet;
+  for (int i = 0; i < 20; ++i) {
+    SyntheticSpec spec;
+    spec.seed = static_cast<std::uint64_t>(i) + 1;
+    spec.days = 3;
+    spec.base = 40.0 + 30.0 * i;
+    data.push_back(synthesize(spec));
+    Forecaster f(minuteConfig());
+    const std::size_t fitted = i == 7 ? 5 : 2 * 1440 + static_cast<std::size_t>(i) * 17;
+    f.fit(std::span<const double>(data.back().values).first(fitted));
+    fleet.push_back(std::move(f));
+  }
+  std::vector<Forecaster> alone = fleet;
+  Forecast a;
+  Forecast b;
+  std::vector<double> samples(fleet.size());
+  for (std::size_t step = 0; step < 30; ++step) {
+    for (std::size_t i = 0; i < fleet.size(); ++i) samples[i] = data[i].values[2 * 1440 + 400 + step];
+    if (step == 3) samples[5] = std::numeric_limits<double>::quiet_NaN();  // a missing sample
+    std::vector<std::size_t> seen;
+    tickFleet(fleet, samples, a, [&](std::size_t i, const Forecast& f) {
+      alone[i].update(samples[i]);
+      alone[i].forecast(b);
+      ASSERT_EQ(f.point, b.point) << "series " << i << " step " << step;
+      ASSERT_EQ(f.quantiles, b.quantiles) << "series " << i << " step " << step;
+      seen.push_back(i);
+    });
+    ASSERT_EQ(seen.size(), fleet.size());
+    for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i);
+  }
+  // Fewer samples than series: only the series with a sample tick.
+  std::size_t calls = 0;
+  tickFleet(fleet, std::span<const double>(samples).first(3), a, [&](std::size_t, const Forecast&) { ++calls; });
+  EXPECT_EQ(calls, 3u);
+}
+
 }  // namespace
 }  // namespace tso::predictor
