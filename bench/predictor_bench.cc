@@ -86,13 +86,17 @@ BENCHMARK(BM_TickUpdateAndForecast)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);
 
-// state.range(0) = 1: ForecasterConfig::fastSearch (the operator refit mode).
+// state.range(0) = 0: every candidate (the default, `model: Auto`); 1: the same with
+// ForecasterConfig::fastSearch; 2: log_regression alone (`model: LogRegression`); 3: the
+// Holt-Winters pair alone (`model: HoltWinters`): what the model set costs.
 void BM_RefitOneWeekSeries(benchmark::State& state) {
   std::vector<Series> data;
   for (int i = 0; i < 32; ++i) data.push_back(week(static_cast<std::uint64_t>(i) + 100));
   std::size_t i = 0;
   ForecasterConfig config = operatorConfig();
-  config.fastSearch = state.range(0) != 0;
+  config.fastSearch = state.range(0) == 1;
+  if (state.range(0) == 2) config.onlyModels = {"log_regression"};
+  if (state.range(0) == 3) config.onlyModels = {"holt_winters", "holt_winters_mult"};
   for (auto _ : state) {
     Forecaster f(config);
     benchmark::DoNotOptimize(f.fit(data[i++ % data.size()].values));
@@ -100,7 +104,7 @@ void BM_RefitOneWeekSeries(benchmark::State& state) {
   state.counters["projected_10k_s"] = benchmark::Counter(static_cast<double>(state.iterations()) / kSeries,
                                                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_RefitOneWeekSeries)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(64);
+BENCHMARK(BM_RefitOneWeekSeries)->Arg(0)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond)->Iterations(64);
 
 }  // namespace
 }  // namespace tso::predictor

@@ -135,8 +135,12 @@ void Forecaster::buildCandidates(std::size_t train, std::span<const double> hist
         SmoothingSpec{"double_seasonal_hw_mult", SeasonalForm::kMultiplicative, true, season.day, season.week}));
   }
   // A season that is neither a day nor a week (or any season when the step does not divide a
-  // day) is found by autocorrelation on the training part.
-  if (train >= 64) {
+  // day) is found by autocorrelation on the training part: unless onlyModels rules it out,
+  // since the search is a few percent of a refit.
+  const bool periodicWanted =
+      config_.onlyModels.empty() || std::any_of(config_.onlyModels.begin(), config_.onlyModels.end(),
+                                                [](const std::string& m) { return m.starts_with("periodic_"); });
+  if (train >= 64 && periodicWanted) {
     const int maxPeriod = static_cast<int>(std::min<std::size_t>(train / 3, 20'000));
     if (auto p = detectPeriod(history.first(train), 4, maxPeriod)) {
       auto near = [&](int target) { return target > 0 && std::abs(p->period - target) <= std::max(1, target / 50); };
