@@ -2,8 +2,11 @@
 # Memory of the operator with N ThroughputServices (default 2000), each with a fitted model and
 # its recent-demand buffer: creates them in ForecastOnly mode (all watching one Deployment, so
 # nothing is scaled), runs the operator until every one has a status with a forecast, then
-# prints the process RSS and the model-state gauge. Needs the local cluster and Prometheus
-# (e2e/cluster/up.sh, e2e/prometheus/up.sh). Prints figures; asserts nothing.
+# prints the process RSS and the model-state gauge. The local Prometheus scrapes the operator's
+# /metrics all along (every second, TSO_PROM_SCRAPE_INTERVAL), as a production Prometheus would:
+# a scrape's own memory is part of the figure, and the end prints how many per-service series
+# Prometheus ingested. Needs the local cluster and Prometheus (e2e/cluster/up.sh,
+# e2e/prometheus/up.sh). Prints figures; asserts nothing.
 # Usage: bench/operator_rss.sh BINARY [N]
 set -euo pipefail
 bin=${1:?usage: bench/operator_rss.sh BINARY [N]}
@@ -11,11 +14,14 @@ n=${2:-2000}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 eval "$("$repo/e2e/cluster/up.sh" | tail -n 1)"
 eval "$("$repo/e2e/prometheus/up.sh" | tail -n 1)"
+# shellcheck source-path=SCRIPTDIR source=../e2e/cluster/lib.sh
+source "$repo/e2e/cluster/lib.sh"
 ns=tso-rss-$$
 port=$((20000 + RANDOM % 10000))
 kubectl apply -f "$repo/crds/throughput.dev_throughputservices.yaml" >/dev/null
 kubectl create namespace "$ns" >/dev/null
-trap 'kill "${op:-0}" 2>/dev/null || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+target=$TSO_STATE_DIR/prometheus/targets/$ns.json
+trap 'kill "${op:-0}" 2>/dev/null || true; rm -f "$target"; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
 until kubectl get serviceaccount default -n "$ns" >/dev/null 2>&1; do sleep 0.2; done
 kubectl -n "$ns" create deployment web --image=registry.invalid/web:1 --replicas=1 >/dev/null
 # A week of minute history per service: weekly shape from time(), so every model has data.
@@ -41,6 +47,7 @@ echo "created $n ThroughputServices in $ns"
 "$bin" run --namespace "$ns" --prometheus-address "$TSO_PROMETHEUS_URL" --metrics-bind-address "127.0.0.1:$port" \
   --workers 4 --qps 200 --burst 400 --log-level warn >/tmp/operator-rss-$$.log 2>&1 &
 op=$!
+echo "[{\"targets\": [\"127.0.0.1:$port\"], \"labels\": {\"job\": \"$ns\"}}]" >"$target"
 start=$SECONDS
 while true; do
   done_count=$(kubectl get tps -n "$ns" -o jsonpath='{range .items[*]}{.status.predictedDemand}{"\n"}{end}' | grep -c . || true)
@@ -54,3 +61,9 @@ sleep 5
 echo "== operator with $n ThroughputServices (7 d of 1-minute history each)"
 grep -E 'VmRSS|VmHWM' "/proc/$op/status"
 curl -s "127.0.0.1:$port/metrics" | grep -E '^tso_model_state_bytes|^tso_reconcile_duration_seconds_(sum|count)'
+echo "== what the local Prometheus scraped from it"
+for q in "up{job=\"$ns\"}" "count(tso_replicas{namespace=\"$ns\"})" "scrape_duration_seconds{job=\"$ns\"}" \
+  "scrape_samples_scraped{job=\"$ns\"}"; do
+  echo "$q = $(curl -s --get "$TSO_PROMETHEUS_URL/api/v1/query" --data-urlencode "query=$q" |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")')"
+done

@@ -567,10 +567,11 @@ Outcome Reconciler::reconcile(const std::string& key) {
         values.erase(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(drop));
         first += static_cast<std::int64_t>(drop) * step;
       }
-      s.historyStart = first;
-      s.actual.reserve(values.size());
-      s.forecastForTime.reserve(values.size());
-      s.desiredHistory.reserve(values.size());
+      auto h = std::make_shared<ServiceHistory>();
+      h->start = first;
+      h->actual.reserve(values.size());
+      h->forecastForTime.reserve(values.size());
+      h->desired.reserve(values.size());
       std::size_t scoredIdx = 0;
       std::vector<std::pair<std::int64_t, float>> forecastAt;
       forecastAt.reserve(st.scored.size() + st.pending.size());
@@ -580,15 +581,16 @@ Outcome Reconciler::reconcile(const std::string& key) {
       int lastDesired = -1;  // unknown before this operator's first decision
       for (std::size_t i = 0; i < values.size(); ++i) {
         const std::int64_t t = first + static_cast<std::int64_t>(i) * step;
-        s.actual.push_back(static_cast<float>(values[i]));
+        h->actual.push_back(static_cast<float>(values[i]));
         while (scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first < t) ++scoredIdx;
-        s.forecastForTime.push_back(scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first == t
-                                        ? forecastAt[scoredIdx].second
-                                        : std::numeric_limits<float>::quiet_NaN());
+        h->forecastForTime.push_back(scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first == t
+                                         ? forecastAt[scoredIdx].second
+                                         : std::numeric_limits<float>::quiet_NaN());
         while (di < st.desiredHistory.size() && st.desiredHistory[di].first <= t)
           lastDesired = st.desiredHistory[di++].second;
-        s.desiredHistory.push_back(lastDesired);
+        h->desired.push_back(lastDesired);
       }
+      s.history = std::move(h);
     }
   }
 

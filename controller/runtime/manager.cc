@@ -35,11 +35,13 @@ std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
     nlohmann::json predicted = nlohmann::json::array();
     nlohmann::json desired = nlohmann::json::array();
     nlohmann::json times = nlohmann::json::array();
-    for (std::size_t i = 0; i < s.actual.size(); ++i) {
-      times.push_back(s.historyStart + static_cast<std::int64_t>(i) * s.step);
-      actual.push_back(num(s.actual[i]));
-      predicted.push_back(num(s.forecastForTime[i]));
-      desired.push_back(s.desiredHistory[i] < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.desiredHistory[i]));
+    if (const auto& h = s.history) {
+      for (std::size_t i = 0; i < h->actual.size(); ++i) {
+        times.push_back(h->start + static_cast<std::int64_t>(i) * s.step);
+        actual.push_back(num(h->actual[i]));
+        predicted.push_back(num(h->forecastForTime[i]));
+        desired.push_back(h->desired[i] < 0 ? nlohmann::json(nullptr) : nlohmann::json(h->desired[i]));
+      }
     }
     out.push_back(
         {{"namespace", s.ns},
@@ -220,7 +222,7 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     std::vector<reconcile::ServiceSnapshot> all;
     for (const auto& r : reconcilers) {
       auto part = r->snapshot();
-      all.insert(all.end(), part.begin(), part.end());
+      all.insert(all.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
     }
     return all;
   };

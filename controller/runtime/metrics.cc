@@ -1,105 +1,124 @@
 #include "controller/runtime/metrics.h"
 
-#include <prometheus/client_metric.h>
-#include <prometheus/collectable.h>
-#include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <utility>
 
 namespace tso::runtime {
 
 namespace {
 
-using prometheus::ClientMetric;
-using prometheus::MetricFamily;
-using prometheus::MetricType;
-
-ClientMetric gaugeOf(double value, std::vector<ClientMetric::Label> labels) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  m.gauge.value = value;
-  return m;
+// A sample value as the text format writes it: the shortest decimal that reads back exactly.
+void appendValue(std::string& out, double v) {
+  if (std::isnan(v)) {
+    out += "NaN";
+  } else if (std::isinf(v)) {
+    out += v < 0 ? "-Inf" : "+Inf";
+  } else {
+    std::array<char, 32> buf{};
+    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+    out.append(buf.data(), r.ptr);
+  }
 }
 
-// Per-service series, generated from the reconciler at scrape time.
-class ServiceCollector : public prometheus::Collectable {
- public:
-  explicit ServiceCollector(Metrics::SnapshotFn fn) : fn_(std::move(fn)) {}
-
-  std::vector<MetricFamily> Collect() const override {
-    MetricFamily actual{
-        "tso_demand_actual", "Demand measured at the last reconcile, in the query's unit.", MetricType::Gauge, {}};
-    MetricFamily predicted{"tso_demand_predicted",
-                           "Peak forecast demand over the lead window, by quantile (0.5, 0.9, 0.95, 0.99).",
-                           MetricType::Gauge,
-                           {}};
-    MetricFamily replicas{"tso_replicas",
-                          "Replicas by source: reactive, predicted, scheduled, final (desired) and current.",
-                          MetricType::Gauge,
-                          {}};
-    MetricFamily lead{
-        "tso_lead_time_seconds", "Lead time in use (measured pod warm-up when Auto).", MetricType::Gauge, {}};
-    MetricFamily wape{"tso_forecast_wape",
-                      "Weighted absolute percentage error of the lead-time forecast over the recent window.",
-                      MetricType::Gauge,
-                      {}};
-    MetricFamily coverage{"tso_forecast_coverage",
-                          "Share of recent actuals at or under the chosen forecast quantile.",
-                          MetricType::Gauge,
-                          {}};
-    MetricFamily fallback{"tso_fallback_active",
-                          "1 while the service is in fallback (Prometheus unavailable or data stale).",
-                          MetricType::Gauge,
-                          {}};
-    MetricFamily info{"tso_service_info",
-                      "1 per ThroughputService, labelled with its mode, model and winning source.",
-                      MetricType::Gauge,
-                      {}};
-    for (const auto& s : fn_()) {
-      const std::vector<ClientMetric::Label> base = {{"namespace", s.ns}, {"name", s.name}};
-      auto with = [&](const std::string& k, const std::string& v) {
-        auto l = base;
-        l.push_back({k, v});
-        return l;
-      };
-      info.metric.push_back(gaugeOf(1, {{"namespace", s.ns},
-                                        {"name", s.name},
-                                        {"mode", s.mode},
-                                        {"model", s.model},
-                                        {"winner", s.winner},
-                                        {"valid", s.valid ? "true" : "false"}}));
-      if (!s.valid) continue;
-      if (s.hasDemand) actual.metric.push_back(gaugeOf(s.demand, base));
-      if (s.hasForecast) {
-        static constexpr const char* kLevels[] = {"0.5", "0.9", "0.95", "0.99"};
-        for (std::size_t k = 0; k < 4; ++k)
-          predicted.metric.push_back(gaugeOf(s.predictedPeak[k], with("quantile", kLevels[k])));
-      }
-      replicas.metric.push_back(gaugeOf(s.reactive, with("source", "reactive")));
-      replicas.metric.push_back(gaugeOf(s.predicted, with("source", "predicted")));
-      replicas.metric.push_back(gaugeOf(s.scheduled, with("source", "scheduled")));
-      replicas.metric.push_back(gaugeOf(s.desired, with("source", "final")));
-      replicas.metric.push_back(gaugeOf(s.current, with("source", "current")));
-      lead.metric.push_back(gaugeOf(static_cast<double>(s.leadSeconds), base));
-      if (s.scored > 0) {
-        wape.metric.push_back(gaugeOf(s.wape, base));
-        coverage.metric.push_back(gaugeOf(s.coverage, base));
-      }
-      fallback.metric.push_back(gaugeOf(s.fallback ? 1 : 0, base));
+// A label value, escaped as the text format requires (backslash, double quote, newline).
+void appendLabelValue(std::string& out, const std::string& v) {
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
     }
-    return {actual, predicted, replicas, lead, wape, coverage, fallback, info};
   }
+}
 
- private:
-  Metrics::SnapshotFn fn_;
-};
+void appendHeader(std::string& out, const char* name, const char* help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" gauge\n");
+}
+
+// name{namespace="..",name=".."[,extra]} value
+void appendSample(std::string& out, const char* name, const reconcile::ServiceSnapshot& s,
+                  std::initializer_list<std::pair<const char*, const std::string*>> extra, double value) {
+  out.append(name).append("{namespace=\"");
+  appendLabelValue(out, s.ns);
+  out.append("\",name=\"");
+  appendLabelValue(out, s.name);
+  out += '"';
+  for (const auto& [k, v] : extra) {
+    out.append(",").append(k).append("=\"");
+    appendLabelValue(out, *v);
+    out += '"';
+  }
+  out += "} ";
+  appendValue(out, value);
+  out += '\n';
+}
 
 }  // namespace
 
+// Per-service series, written straight from the reconcilers' snapshots at scrape time (so a
+// deleted service leaves no stale series). With 2,000 services that is ~34,000 series: built as
+// prometheus-cpp MetricFamily objects they were copied three times over on their way to the
+// text and took ~30 MB at the peak of every scrape; written as text they take the text's size.
+void appendServiceSeries(std::string& out, const std::vector<reconcile::ServiceSnapshot>& snaps) {
+  static const std::array<std::string, 4> kLevels = {"0.5", "0.9", "0.95", "0.99"};
+  static const std::string kReactive = "reactive", kPredicted = "predicted", kScheduled = "scheduled", kFinal = "final",
+                           kCurrent = "current", kTrue = "true", kFalse = "false";
+  appendHeader(out, "tso_demand_actual", "Demand measured at the last reconcile, in the query's unit.");
+  for (const auto& s : snaps) {
+    if (s.valid && s.hasDemand) appendSample(out, "tso_demand_actual", s, {}, s.demand);
+  }
+  appendHeader(out, "tso_demand_predicted",
+               "Peak forecast demand over the lead window, by quantile (0.5, 0.9, 0.95, 0.99).");
+  for (const auto& s : snaps) {
+    if (!s.valid || !s.hasForecast) continue;
+    for (std::size_t k = 0; k < kLevels.size(); ++k)
+      appendSample(out, "tso_demand_predicted", s, {{"quantile", &kLevels[k]}}, s.predictedPeak[k]);
+  }
+  appendHeader(out, "tso_replicas", "Replicas by source: reactive, predicted, scheduled, final (desired) and current.");
+  for (const auto& s : snaps) {
+    if (!s.valid) continue;
+    appendSample(out, "tso_replicas", s, {{"source", &kReactive}}, s.reactive);
+    appendSample(out, "tso_replicas", s, {{"source", &kPredicted}}, s.predicted);
+    appendSample(out, "tso_replicas", s, {{"source", &kScheduled}}, s.scheduled);
+    appendSample(out, "tso_replicas", s, {{"source", &kFinal}}, s.desired);
+    appendSample(out, "tso_replicas", s, {{"source", &kCurrent}}, s.current);
+  }
+  appendHeader(out, "tso_lead_time_seconds", "Lead time in use (measured pod warm-up when Auto).");
+  for (const auto& s : snaps) {
+    if (s.valid) appendSample(out, "tso_lead_time_seconds", s, {}, static_cast<double>(s.leadSeconds));
+  }
+  appendHeader(out, "tso_forecast_wape",
+               "Weighted absolute percentage error of the lead-time forecast over the recent window.");
+  for (const auto& s : snaps) {
+    if (s.valid && s.scored > 0) appendSample(out, "tso_forecast_wape", s, {}, s.wape);
+  }
+  appendHeader(out, "tso_forecast_coverage", "Share of recent actuals at or under the chosen forecast quantile.");
+  for (const auto& s : snaps) {
+    if (s.valid && s.scored > 0) appendSample(out, "tso_forecast_coverage", s, {}, s.coverage);
+  }
+  appendHeader(out, "tso_fallback_active",
+               "1 while the service is in fallback (Prometheus unavailable or data stale).");
+  for (const auto& s : snaps) {
+    if (s.valid) appendSample(out, "tso_fallback_active", s, {}, s.fallback ? 1 : 0);
+  }
+  appendHeader(out, "tso_service_info", "1 per ThroughputService, labelled with its mode, model and winning source.");
+  for (const auto& s : snaps) {
+    appendSample(out, "tso_service_info", s,
+                 {{"mode", &s.mode}, {"model", &s.model}, {"winner", &s.winner}, {"valid", s.valid ? &kTrue : &kFalse}},
+                 1);
+  }
+}
+
 Metrics::Metrics(SnapshotFn snapshots)
-    : registry_(std::make_shared<prometheus::Registry>()),
-      services_(std::make_shared<ServiceCollector>(std::move(snapshots))) {
+    : registry_(std::make_shared<prometheus::Registry>()), snapshots_(std::move(snapshots)) {
   auto& total = prometheus::BuildCounter()
                     .Name("tso_reconcile_total")
                     .Help("Reconciles of ThroughputServices, by result.")
@@ -170,10 +189,9 @@ void Metrics::setModelBytes(std::size_t bytes) { modelBytes_->Set(static_cast<do
 void Metrics::setLeader(bool leader) { leader_->Set(leader ? 1 : 0); }
 
 std::string Metrics::serialize() const {
-  auto families = registry_->Collect();
-  auto more = services_->Collect();
-  families.insert(families.end(), more.begin(), more.end());
-  return prometheus::TextSerializer().Serialize(families);
+  std::string out = prometheus::TextSerializer().Serialize(registry_->Collect());
+  appendServiceSeries(out, snapshots_());
+  return out;
 }
 
 }  // namespace tso::runtime

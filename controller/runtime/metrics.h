@@ -19,6 +19,9 @@
 
 namespace tso::runtime {
 
+// Appends the per-ThroughputService gauges of `snaps` in the Prometheus text format (0.0.4).
+void appendServiceSeries(std::string& out, const std::vector<reconcile::ServiceSnapshot>& snaps);
+
 class Metrics {
  public:
   using SnapshotFn = std::function<std::vector<reconcile::ServiceSnapshot>()>;
@@ -31,13 +34,13 @@ class Metrics {
   // One Prometheus query: its duration, and the problem reason when it failed.
   void observeQuery(double seconds, const std::string& problem);
 
-  // The text exposition of every metric.
+  // The text exposition of every metric: the registry's, then the per-service series.
   [[nodiscard]] std::string serialize() const;
   [[nodiscard]] const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
-  std::shared_ptr<prometheus::Collectable> services_;
+  SnapshotFn snapshots_;
   prometheus::Counter* reconcileOk_;
   prometheus::Counter* reconcileErr_;
   prometheus::Counter* reconcileErrors_;
