@@ -74,19 +74,23 @@ void enqueueOn(watch::Informer& informer, queue::WorkQueue& q) {
   informer.onDelete(add);
 }
 
+// The index of the services' store: "namespace/Kind/name" of the workload a service targets.
+std::vector<std::string> targetIndex(const kube::Object& svc) {
+  const auto& spec = svc.body.value("spec", nlohmann::json::object());
+  const auto& ref = spec.value("targetRef", nlohmann::json::object());
+  if (!ref.is_object()) return {};
+  const auto name = ref.value("name", nlohmann::json());
+  const auto kind = ref.value("kind", nlohmann::json("Deployment"));
+  if (!name.is_string() || !kind.is_string()) return {};
+  return {svc.meta.ns + "/" + kind.get<std::string>() + "/" + name.get<std::string>()};
+}
+
 // Changes to a Deployment or StatefulSet map to the ThroughputServices that target it, so a
 // manual scale or a rollout is seen at once rather than at the next step.
 void enqueueTargeting(watch::Informer& informer, const watch::Store& services, std::string_view kind,
                       queue::WorkQueue& q) {
   auto add = [&services, &q, kind = std::string(kind)](const watch::ObjectPtr& obj) {
-    for (const auto& svc : services.list()) {
-      if (svc->meta.ns != obj->meta.ns) continue;
-      const auto& spec = svc->body.value("spec", nlohmann::json::object());
-      const auto& ref = spec.value("targetRef", nlohmann::json::object());
-      if (ref.value("name", std::string()) == obj->meta.name && ref.value("kind", std::string("Deployment")) == kind) {
-        q.add(svc->key());
-      }
-    }
+    for (const auto& key : services.keysByIndex(obj->meta.ns + "/" + kind + "/" + obj->meta.name)) q.add(key);
   };
   informer.onApply(add);
   informer.onDelete(add);
@@ -172,6 +176,7 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     };
     serviceInformers.push_back(
         std::make_unique<watch::Informer>(kube::Api(**client, kube::kThroughputServices, ns), serviceConfig));
+    serviceInformers.back()->setIndex(targetIndex);
     enqueueOn(*serviceInformers.back(), workQueue);
     watch::WatcherConfig hpaConfig;
     hpaConfig.labelSelector = "app.kubernetes.io/managed-by=throughput-operator";

@@ -34,7 +34,7 @@ void Informer::handle(Event&& ev) {
       std::vector<ObjectPtr> listed;
       listed.reserve(buffer_.size());
       for (const auto& [key, obj] : buffer_) listed.push_back(obj);
-      auto removed = store_.replace(std::move(buffer_));
+      auto removed = store_.replace(buffer_);
       buffer_ = {};
       for (const auto& obj : removed) notify(deleteHandlers_, obj);
       // Level-based consumers re-check every object after a re-list.

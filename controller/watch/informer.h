@@ -27,6 +27,8 @@ class Informer {
   // add a key to a work queue).
   void onApply(Handler h) { applyHandlers_.push_back(std::move(h)); }
   void onDelete(Handler h) { deleteHandlers_.push_back(std::move(h)); }
+  // The store's index (Store::keysByIndex); set before start().
+  void setIndex(Store::IndexFn index) { store_.setIndex(std::move(index)); }
 
   void start();
   void stop();

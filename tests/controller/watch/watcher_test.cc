@@ -227,5 +227,47 @@ TEST(StoreTest, ReplaceSwapsAtomicallyAndReportsVanishedObjects) {
   EXPECT_EQ(s.get("ns/zzz"), nullptr);
 }
 
+TEST(StoreTest, KeepsObjectsCompactAndGivesThemBackIntactAndIndexed) {
+  Store s;
+  s.setIndex([](const kube::Object& o) {
+    const auto& ref = o.body.value("spec", nlohmann::json::object()).value("targetRef", nlohmann::json::object());
+    return std::vector<std::string>{o.meta.ns + "/" + ref.value("name", std::string())};
+  });
+  auto make = [](const std::string& name, const std::string& target) {
+    auto parsed = kube::parseObject(R"j({"metadata": {"name": ")j" + name +
+                                    R"j(", "namespace": "shop", "uid": "u-1", "resourceVersion": "42",
+        "generation": 3}, "spec": {"targetRef": {"name": ")j" +
+                                    target + R"j("}, "capacity": {"perReplica": 12.5},
+        "query": "sum(rate(x{a=\"b\"}[1m]))", "neg": -3, "big": 18446744073709551615,
+        "list": [1, "two", null, true]}})j");
+    EXPECT_TRUE(parsed.has_value());
+    return std::make_shared<const kube::Object>(std::move(*parsed));
+  };
+  const auto web = make("svc-a", "web");
+  EXPECT_FALSE(s.apply(web));
+  EXPECT_FALSE(s.apply(make("svc-b", "web")));
+  EXPECT_FALSE(s.apply(make("svc-c", "api")));
+  EXPECT_TRUE(s.apply(make("svc-c", "api")));  // replaced, not added
+  const auto back = s.get("shop/svc-a");
+  ASSERT_NE(back, nullptr);
+  EXPECT_NE(back, web);  // a fresh copy, decoded from the compact form
+  EXPECT_EQ(back->body, web->body);
+  EXPECT_EQ(back->meta.name, "svc-a");
+  EXPECT_EQ(back->meta.uid, "u-1");
+  EXPECT_EQ(back->meta.resourceVersion, "42");
+  EXPECT_EQ(back->meta.generation, 3);
+  EXPECT_DOUBLE_EQ(back->body["spec"]["capacity"]["perReplica"].get<double>(), 12.5);
+  EXPECT_TRUE(back->body["spec"]["neg"].is_number_integer());
+  auto byWeb = s.keysByIndex("shop/web");
+  std::sort(byWeb.begin(), byWeb.end());
+  EXPECT_EQ(byWeb, (std::vector<std::string>{"shop/svc-a", "shop/svc-b"}));
+  EXPECT_EQ(s.keysByIndex("shop/api"), std::vector<std::string>{"shop/svc-c"});
+  EXPECT_TRUE(s.keysByIndex("other/web").empty());
+  EXPECT_EQ(s.list().size(), 3u);
+  // An update moves the object to its new index value.
+  s.apply(make("svc-b", "api"));
+  EXPECT_EQ(s.keysByIndex("shop/web"), std::vector<std::string>{"shop/svc-a"});
+}
+
 }  // namespace
 }  // namespace tso::watch
