@@ -67,7 +67,6 @@ struct Reconciler::State {
   std::unique_ptr<predictor::Forecaster> forecaster;
   std::unique_ptr<predictor::Planner> planner;
   std::string plannerKey;
-  predictor::Forecast forecast;
   std::int64_t modelTime = 0;  // grid time of the newest sample the model consumed
   std::int64_t lastFit = 0;
   std::size_t fitSamples = 0;       // history length of the last fit
@@ -82,7 +81,9 @@ struct Reconciler::State {
   // Forecasts of the chosen quantile for future grid times, scored once the actual arrives.
   std::deque<std::tuple<std::int64_t, float, float>> pending;        // time, point, upper
   std::deque<std::tuple<std::int64_t, float, float, float>> scored;  // time, actual, point, upper
-  std::deque<std::pair<std::int64_t, int>> desiredHistory;
+  // The desired replicas over the chart window as a step function: (time, value) when it
+  // changed, plus the last change before the window (its value holds at the window's start).
+  std::vector<std::pair<std::int64_t, int>> desiredHistory;
   mutable std::mutex snapMu;
   ServiceSnapshot snap;
 };
@@ -370,14 +371,16 @@ Outcome Reconciler::reconcile(const std::string& key) {
       }
     }
   }
-  // The model consumes each new grid step once, O(1) per sample.
+  // The model consumes each new grid step once, O(1) per sample. The forecast is made afresh at
+  // every reconcile, so it lives only as long as this one (3 KB a service less to keep).
+  predictor::Forecast forecast;
   if (st.forecaster) {
     for (std::int64_t t = st.modelTime + step; t <= st.recent->newestTime() && st.recent->size() > 0; t += step) {
       st.forecaster->update(st.recent->at(t));
       st.modelTime = t;
       ++st.samplesSinceFit;
     }
-    st.forecaster->forecast(st.forecast);
+    st.forecaster->forecast(forecast);
   }
   if (auto latest = st.recent->latestFinite();
       latest && queryProblem != "MultipleSeries" && queryProblem != "QueryFailed") {
@@ -388,7 +391,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
     // Yesterday's peak in the 5 minutes of the day the lead time reaches.
     observed.seasonalDemand = st.daily->dayBefore(now + lead);
   }
-  ForecastView view{&st.forecast, st.modelTime + step, step,
+  ForecastView view{&forecast, st.modelTime + step, step,
                     st.forecaster ? st.forecaster->selectedModel(1) : std::string()};
   // A model fitted on a handful of samples extrapolates wildly; until it has seen enough
   // history the operator scales on what it measures (and events) only.
@@ -410,12 +413,12 @@ Outcome Reconciler::reconcile(const std::string& key) {
       if (st.scored.size() > options_.accuracyWindow) st.scored.pop_front();
     }
   }
-  if (st.forecaster && !st.forecast.quantiles.empty()) {
-    const int h = std::min<int>(leadSteps(lead, step), static_cast<int>(st.forecast.quantiles.size()));
+  if (st.forecaster && !forecast.quantiles.empty()) {
+    const int h = std::min<int>(leadSteps(lead, step), static_cast<int>(forecast.quantiles.size()));
     const std::int64_t t = view.firstTime + static_cast<std::int64_t>(h - 1) * step;
     if (st.pending.empty() || std::get<0>(st.pending.back()) < t) {
-      st.pending.emplace_back(t, static_cast<float>(st.forecast.point[static_cast<std::size_t>(h - 1)]),
-                              static_cast<float>(quantileAt(st.forecast, h, spec.quantile)));
+      st.pending.emplace_back(t, static_cast<float>(forecast.point[static_cast<std::size_t>(h - 1)]),
+                              static_cast<float>(quantileAt(forecast, h, spec.quantile)));
     }
   }
   double absErr = 0;
@@ -533,12 +536,12 @@ Outcome Reconciler::reconcile(const std::string& key) {
     s.valid = true;
     s.hasDemand = observed.demand.has_value();
     s.demand = observed.demand.value_or(0);
-    s.hasForecast = st.forecaster != nullptr && !st.forecast.quantiles.empty();
+    s.hasForecast = st.forecaster != nullptr && !forecast.quantiles.empty();
     if (s.hasForecast) {
       const int from = 1;
-      const int to = std::min<int>(leadSteps(lead, step), static_cast<int>(st.forecast.quantiles.size()));
+      const int to = std::min<int>(leadSteps(lead, step), static_cast<int>(forecast.quantiles.size()));
       for (std::size_t k = 0; k < predictor::kQuantileLevels.size(); ++k) {
-        s.predictedPeak[k] = predictor::peakQuantile(st.forecast, from, to, k);
+        s.predictedPeak[k] = predictor::peakQuantile(forecast, from, to, k);
       }
     }
     s.predictedDemand = d.predictedDemand.value_or(0);
@@ -557,8 +560,15 @@ Outcome Reconciler::reconcile(const std::string& key) {
     s.step = step;
     s.modelBytes = st.recent->memoryBytes() + (st.forecaster ? st.forecaster->stateBytes() : 0) +
                    (st.daily ? st.daily->memoryBytes() : 0);
-    st.desiredHistory.emplace_back(now, d.desired);
-    while (st.desiredHistory.size() > options_.dashboardSteps) st.desiredHistory.pop_front();
+    if (st.desiredHistory.empty() || st.desiredHistory.back().second != d.desired)
+      st.desiredHistory.emplace_back(now, d.desired);
+    const std::int64_t windowStart = now - static_cast<std::int64_t>(options_.dashboardSteps) * step;
+    std::size_t stale = 0;
+    while (stale + 1 < st.desiredHistory.size() && st.desiredHistory[stale + 1].first <= windowStart) ++stale;
+    stale = std::max(stale, st.desiredHistory.size() > options_.dashboardSteps
+                                ? st.desiredHistory.size() - options_.dashboardSteps
+                                : std::size_t{0});  // a value flapping at every reconcile
+    st.desiredHistory.erase(st.desiredHistory.begin(), st.desiredHistory.begin() + static_cast<std::ptrdiff_t>(stale));
     if (st.recent->size() > 0) {
       auto values = st.recent->values();
       std::int64_t first = st.recent->firstTime();

@@ -3,11 +3,13 @@
 // once: a recurring spike must be provisioned (pods Ready) before it starts, by the lead time.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 #include <thread>
@@ -359,7 +361,19 @@ TEST_F(OperatorTest, MetricsExportWhatTheChartAndDashboardsQuery) {
   EXPECT_NE(metrics.find("tso_demand_predicted" + labels + ",quantile=\"0.9\"}"), std::string::npos);
   // The dashboard's data source lists the service with its history.
   const auto api = runCommand("curl -sf http://127.0.0.1:" + std::to_string(metricsPort_) + "/api/services").output;
-  EXPECT_NE(api.find("\"name\":\"m\""), std::string::npos) << api;
+  const auto services = nlohmann::json::parse(api, nullptr, false);
+  ASSERT_TRUE(services.is_array()) << api;
+  const auto m =
+      std::find_if(services.begin(), services.end(), [](const auto& s) { return s.value("name", "") == "m"; });
+  ASSERT_NE(m, services.end()) << api;
+  const auto& history = (*m)["history"];
+  const auto steps = history["times"].size();
+  ASSERT_GT(steps, 0u) << api;
+  EXPECT_EQ(history["actual"].size(), steps);
+  EXPECT_EQ(history["predicted"].size(), steps);
+  ASSERT_EQ(history["desired"].size(), steps);
+  // The chart's desired replicas end at the decision the metrics report.
+  EXPECT_EQ(history["desired"].back(), 4) << history.dump();
 }
 
 TEST_F(OperatorTest, OnlyTheLeaseHolderReconcilesAndSigtermHandsOver) {
