@@ -1,6 +1,7 @@
-// The operator's Prometheus metrics (prometheus-cpp): per-ThroughputService gauges built from
-// the reconciler's snapshot at scrape time (so a deleted service leaves no stale series), and
-// controller counters/histograms for reconciles, the work queue and Prometheus queries.
+// The operator's Prometheus metrics: per-ThroughputService gauges written as exposition text
+// from the reconciler's snapshot at scrape time (so a deleted service leaves no stale series),
+// and controller counters/histograms (a prometheus-cpp registry) for reconciles, the work queue
+// and Prometheus queries.
 // Every name here is what the chart's alerts and the Grafana dashboard query.
 #pragma once
 
