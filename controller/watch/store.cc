@@ -70,12 +70,15 @@ bool Store::apply(const ObjectPtr& obj) {
 }
 
 ObjectPtr Store::remove(const std::string& key) {
-  std::unique_lock lock(mu_);
-  auto it = objects_.find(key);
-  if (it == objects_.end()) return nullptr;
-  ObjectPtr previous = decode(it->second);
-  objects_.erase(it);
-  return previous;
+  Entry removed;
+  {
+    std::unique_lock lock(mu_);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return nullptr;
+    removed = std::move(it->second);
+    objects_.erase(it);
+  }
+  return decode(removed);  // outside the lock
 }
 
 std::vector<ObjectPtr> Store::replace(const std::unordered_map<std::string, ObjectPtr>& objects) {
