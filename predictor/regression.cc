@@ -347,6 +347,13 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   std::vector<double> T;   // [row][anchor]: log change to the target
   std::vector<double> Pc;  // [row][anchor]: profile change from now to the target
   std::vector<double> W0;  // [row]: level + 1, so the loss is absolute error in requests
+  {  // the rows are known: no reallocation and copy while the replay appends them
+    const std::size_t expected = first < end ? (end - first + stride - 1) / stride : 0;
+    X.reserve(expected * S);
+    T.reserve(expected * A);
+    if (profiled) Pc.reserve(expected * A);
+    W0.reserve(expected);
+  }
   std::array<double, kMaxFeatures> x{};
   std::vector<double> logs(n);
   for (std::size_t i = 0; i < n; ++i) logs[i] = logOf(history[i]);
