@@ -5,6 +5,17 @@
 #include <limits>
 
 namespace tso::predictor {
+namespace {
+
+// Drops the oldest entries of a time-ordered (time, value) list while stale(time) holds.
+template <typename Entries, typename Stale>
+void dropOlder(Entries& entries, Stale stale) {
+  auto keep = entries.begin();
+  while (keep != entries.end() && stale(keep->first)) ++keep;
+  entries.erase(entries.begin(), keep);
+}
+
+}  // namespace
 
 int replicasFor(double demand, double perReplica, double targetUtilization, int minReplicas, int maxReplicas) {
   const int lo = std::max(0, minReplicas);
@@ -56,7 +67,7 @@ Plan Planner::plan(const PlanInput& in) {
   const auto& up = config_.behavior.scaleUp;
   const auto& down = config_.behavior.scaleDown;
   const std::int64_t keep = std::max(up.stabilizationSeconds, down.stabilizationSeconds);
-  while (!recommendations_.empty() && recommendations_.front().first < in.now - keep) recommendations_.pop_front();
+  dropOlder(recommendations_, [&](std::int64_t t) { return t < in.now - keep; });
   int upRec = rec;
   int downRec = rec;
   for (const auto& [t, r] : recommendations_) {
@@ -75,7 +86,7 @@ Plan Planner::plan(const PlanInput& in) {
   std::int64_t longest = 0;
   for (const auto& pol : up.policies) longest = std::max(longest, pol.periodSeconds);
   for (const auto& pol : down.policies) longest = std::max(longest, pol.periodSeconds);
-  while (!scaleEvents_.empty() && scaleEvents_.front().first <= in.now - longest) scaleEvents_.pop_front();
+  dropOlder(scaleEvents_, [&](std::int64_t t) { return t <= in.now - longest; });
   auto changeIn = [&](std::int64_t period, bool positive) {
     int sum = 0;
     for (const auto& [t, d] : scaleEvents_) {

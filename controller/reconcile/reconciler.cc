@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -71,6 +70,7 @@ struct Reconciler::State {
   std::int64_t lastFit = 0;
   std::size_t fitSamples = 0;       // history length of the last fit
   std::size_t samplesSinceFit = 0;  // new samples consumed since
+  bool refitDue = false;            // samples were lost to a gap longer than `recent` holds
   std::string fitSummary;
   std::int64_t leadSeconds = kDefaultLeadSeconds;
   std::int64_t leadMeasuredAt = 0;
@@ -79,8 +79,9 @@ struct Reconciler::State {
   std::string lastInvalid;
   std::string lastScaleTime;
   // Forecasts of the chosen quantile for future grid times, scored once the actual arrives.
-  std::deque<std::tuple<std::int64_t, float, float>> pending;        // time, point, upper
-  std::deque<std::tuple<std::int64_t, float, float, float>> scored;  // time, actual, point, upper
+  // Vectors, not deques: a deque allocates ~600 bytes even when empty, at 2,000 services.
+  std::vector<std::tuple<std::int64_t, float, float>> pending;        // time, point, upper
+  std::vector<std::tuple<std::int64_t, float, float, float>> scored;  // time, actual, point, upper
   // The desired replicas over the chart window as a step function: (time, value) when it
   // changed, plus the last change before the window (its value holds at the window's start).
   std::vector<std::pair<std::int64_t, int>> desiredHistory;
@@ -296,7 +297,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
       // for a whole refit period.
       const bool needFit = !st.forecaster || now - st.lastFit >= options_.refitSeconds ||
                            st.samplesSinceFit >= std::max<std::size_t>(10, st.fitSamples) ||
-                           leadSteps(lead, step) + 1 > st.forecaster->horizon();
+                           leadSteps(lead, step) + 1 > st.forecaster->horizon() || st.refitDue;
       std::optional<prom::QueryError> failure;
       if (needFit) {
         const std::int64_t end = floorTo(now, step);
@@ -344,6 +345,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
             st.lastFit = now;
             st.fitSamples = hist.size();
             st.samplesSinceFit = 0;
+            st.refitDue = false;
             st.fitSummary = "model " + report.selection + " fitted on " + std::to_string(hist.size()) + " samples";
             for (const auto& note : report.notes) st.fitSummary += "; " + note;
           }
@@ -375,6 +377,9 @@ Outcome Reconciler::reconcile(const std::string& key) {
   // every reconcile, so it lives only as long as this one (3 KB a service less to keep).
   predictor::Forecast forecast;
   if (st.forecaster) {
+    // Samples older than the buffer were lost (an outage longer than it): the model steps over
+    // them on its own forecast now and is refitted from Prometheus' history next time.
+    if (st.recent->size() > 0 && st.modelTime + step < st.recent->firstTime()) st.refitDue = true;
     for (std::int64_t t = st.modelTime + step; t <= st.recent->newestTime() && st.recent->size() > 0; t += step) {
       st.forecaster->update(st.recent->at(t));
       st.modelTime = t;
@@ -404,14 +409,16 @@ Outcome Reconciler::reconcile(const std::string& key) {
   const Decision d = decide(spec, observed, forecastUsable ? &view : nullptr, calendar, lead, *st.planner);
 
   // 5. Score the forecasts whose time has come; remember this one for its time.
-  while (!st.pending.empty() && std::get<0>(st.pending.front()) <= st.recent->newestTime()) {
-    auto [t, point, upper] = st.pending.front();
-    st.pending.pop_front();
+  std::size_t due = 0;
+  for (; due < st.pending.size() && std::get<0>(st.pending[due]) <= st.recent->newestTime(); ++due) {
+    const auto [t, point, upper] = st.pending[due];
     const double actual = st.recent->at(t);
-    if (std::isfinite(actual)) {
-      st.scored.emplace_back(t, static_cast<float>(actual), point, upper);
-      if (st.scored.size() > options_.accuracyWindow) st.scored.pop_front();
-    }
+    if (std::isfinite(actual)) st.scored.emplace_back(t, static_cast<float>(actual), point, upper);
+  }
+  st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<std::ptrdiff_t>(due));
+  if (st.scored.size() > options_.accuracyWindow) {
+    st.scored.erase(st.scored.begin(),
+                    st.scored.begin() + static_cast<std::ptrdiff_t>(st.scored.size() - options_.accuracyWindow));
   }
   if (st.forecaster && !forecast.quantiles.empty()) {
     const int h = std::min<int>(leadSteps(lead, step), static_cast<int>(forecast.quantiles.size()));

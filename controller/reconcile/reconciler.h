@@ -26,8 +26,11 @@ namespace tso::reconcile {
 struct ReconcilerOptions {
   std::string defaultPrometheusAddress;  // --prometheus-address
   std::int64_t refitSeconds = 3600;      // full refit from Prometheus' history this often
-  std::size_t recentSteps = 720;         // demand kept per service for accuracy and the model
-  std::size_t dashboardSteps = 240;      // of which the dashboards show the newest
+  // Demand kept per service: the dashboards' window, the actuals that score forecasts, and the
+  // new samples the model consumes between reconciles. A longer gap is bridged by a refit
+  // from Prometheus, not by this buffer (each step kept costs 8 KB at 2,000 services).
+  std::size_t recentSteps = 240;
+  std::size_t dashboardSteps = 240;  // of recentSteps, what the dashboards show
   std::size_t accuracyWindow = 120;      // forecasts scored for status.accuracy
   // Reads the target's replicas and selector from a cache (the workload informers); empty
   // when the cache does not have it, and the reconciler asks the API's /scale instead.
