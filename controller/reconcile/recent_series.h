@@ -34,6 +34,9 @@ class RecentSeries {
   [[nodiscard]] std::int64_t newestTime() const { return newest_; }
   // Newest finite sample and its time.
   [[nodiscard]] std::optional<std::pair<std::int64_t, double>> latestFinite() const;
+  // Whether every grid step after `time` up to the newest is still in the window: false once
+  // a gap longer than the window has pushed some of them out (a consumer at `time` lost them).
+  [[nodiscard]] bool holdsAfter(std::int64_t time) const { return count_ == 0 || time + step_ >= firstTime(); }
   // Value at a grid time, NaN when missing or outside the window.
   [[nodiscard]] double at(std::int64_t gridTime) const;
   // Oldest to newest, NaN for missing.

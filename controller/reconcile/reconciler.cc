@@ -79,9 +79,13 @@ struct Reconciler::State {
   std::string lastInvalid;
   std::string lastScaleTime;
   // Forecasts of the chosen quantile for future grid times, scored once the actual arrives.
+  // recent, pending, scored and desiredHistory: written by the reconciling worker under
+  // chartMu, read under it by the dashboard's history (the worker reads them without it).
+  mutable std::mutex chartMu;
   // Vectors, not deques: a deque allocates ~600 bytes even when empty, at 2,000 services.
   std::vector<std::tuple<std::int64_t, float, float>> pending;        // time, point, upper
-  std::vector<std::tuple<std::int64_t, float, float, float>> scored;  // time, actual, point, upper
+  // time (unix seconds, as 32 bits: 16 bytes an entry, ~2 KB a full window), actual, point, upper
+  std::vector<std::tuple<std::uint32_t, float, float, float>> scored;
   // The desired replicas over the chart window as a step function: (time, value) when it
   // changed, plus the last change before the window (its value holds at the window's start).
   std::vector<std::pair<std::int64_t, int>> desiredHistory;
@@ -120,15 +124,53 @@ std::expected<std::shared_ptr<prom::Client>, prom::QueryError> Reconciler::promF
   return slot;
 }
 
-std::vector<ServiceSnapshot> Reconciler::snapshot() const {
+std::vector<ServiceSnapshot> Reconciler::snapshot(bool withHistory) const {
   std::lock_guard lock(mu_);
   std::vector<ServiceSnapshot> out;
   out.reserve(states_.size());
   for (const auto& [key, state] : states_) {
-    std::lock_guard snapLock(state->snapMu);
-    out.push_back(state->snap);
+    {
+      std::lock_guard snapLock(state->snapMu);
+      out.push_back(state->snap);
+    }
+    if (withHistory && out.back().valid && out.back().step > 0) out.back().history = historyOf(*state, out.back().step);
   }
   return out;
+}
+
+std::shared_ptr<const ServiceHistory> Reconciler::historyOf(const State& st, std::int64_t step) const {
+  std::lock_guard chartLock(st.chartMu);
+  if (!st.recent || st.recent->size() == 0) return nullptr;
+  auto values = st.recent->values();
+  std::int64_t first = st.recent->firstTime();
+  if (values.size() > options_.dashboardSteps) {
+    const auto drop = values.size() - options_.dashboardSteps;
+    values.erase(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(drop));
+    first += static_cast<std::int64_t>(drop) * step;
+  }
+  auto h = std::make_shared<ServiceHistory>();
+  h->start = first;
+  h->actual.reserve(values.size());
+  h->forecastForTime.reserve(values.size());
+  h->desired.reserve(values.size());
+  std::size_t scoredIdx = 0;
+  std::vector<std::pair<std::int64_t, float>> forecastAt;
+  forecastAt.reserve(st.scored.size() + st.pending.size());
+  for (const auto& [t, actual, point, upper] : st.scored) forecastAt.emplace_back(t, upper);
+  for (const auto& [t, point, upper] : st.pending) forecastAt.emplace_back(t, upper);
+  std::size_t di = 0;
+  int lastDesired = -1;  // unknown before this operator's first decision
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::int64_t t = first + static_cast<std::int64_t>(i) * step;
+    h->actual.push_back(static_cast<float>(values[i]));
+    while (scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first < t) ++scoredIdx;
+    h->forecastForTime.push_back(scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first == t
+                                     ? forecastAt[scoredIdx].second
+                                     : std::numeric_limits<float>::quiet_NaN());
+    while (di < st.desiredHistory.size() && st.desiredHistory[di].first <= t) lastDesired = st.desiredHistory[di++].second;
+    h->desired.push_back(lastDesired);
+  }
+  return h;
 }
 
 std::size_t Reconciler::modelBytes() const {
@@ -238,6 +280,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
       spec.prometheusAddress.empty() ? options_.defaultPrometheusAddress : spec.prometheusAddress;
   const std::string mkey = modelKey(spec, address);
   if (st.modelKey != mkey) {
+    std::lock_guard chartLock(st.chartMu);
     st.modelKey = mkey;
     st.recent = std::make_unique<RecentSeries>(step, options_.recentSteps);
     st.daily.reset();
@@ -287,6 +330,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
       if (spec.fallback == FallbackBehavior::kSeasonalNaive && !st.daily) st.daily = std::make_unique<DailyPeaks>(step);
       if (spec.fallback != FallbackBehavior::kSeasonalNaive) st.daily.reset();
       auto ingest = [&](const prom::RangeSeries& r) {
+        std::lock_guard chartLock(st.chartMu);
         for (const auto& s : r.samples) {
           st.recent->add(s.time, s.value);
           if (st.daily) st.daily->add(s.time, s.value);
@@ -379,7 +423,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
   if (st.forecaster) {
     // Samples older than the buffer were lost (an outage longer than it): the model steps over
     // them on its own forecast now and is refitted from Prometheus' history next time.
-    if (st.recent->size() > 0 && st.modelTime + step < st.recent->firstTime()) st.refitDue = true;
+    if (!st.recent->holdsAfter(st.modelTime)) st.refitDue = true;
     for (std::int64_t t = st.modelTime + step; t <= st.recent->newestTime() && st.recent->size() > 0; t += step) {
       st.forecaster->update(st.recent->at(t));
       st.modelTime = t;
@@ -409,17 +453,18 @@ Outcome Reconciler::reconcile(const std::string& key) {
   const Decision d = decide(spec, observed, forecastUsable ? &view : nullptr, calendar, lead, *st.planner);
 
   // 5. Score the forecasts whose time has come; remember this one for its time.
+  std::unique_lock scoringLock(st.chartMu);
   std::size_t due = 0;
   for (; due < st.pending.size() && std::get<0>(st.pending[due]) <= st.recent->newestTime(); ++due) {
     const auto [t, point, upper] = st.pending[due];
     const double actual = st.recent->at(t);
-    if (std::isfinite(actual)) st.scored.emplace_back(t, static_cast<float>(actual), point, upper);
+    if (!std::isfinite(actual) || options_.accuracyWindow == 0) continue;
+    // Full: the oldest leaves first, so the vector never grows past the window.
+    if (st.scored.size() >= options_.accuracyWindow) st.scored.erase(st.scored.begin());
+    if (st.scored.capacity() < options_.accuracyWindow) st.scored.reserve(options_.accuracyWindow);
+    st.scored.emplace_back(static_cast<std::uint32_t>(t), static_cast<float>(actual), point, upper);
   }
   st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<std::ptrdiff_t>(due));
-  if (st.scored.size() > options_.accuracyWindow) {
-    st.scored.erase(st.scored.begin(),
-                    st.scored.begin() + static_cast<std::ptrdiff_t>(st.scored.size() - options_.accuracyWindow));
-  }
   if (st.forecaster && !forecast.quantiles.empty()) {
     const int h = std::min<int>(leadSteps(lead, step), static_cast<int>(forecast.quantiles.size()));
     const std::int64_t t = view.firstTime + static_cast<std::int64_t>(h - 1) * step;
@@ -428,6 +473,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
                               static_cast<float>(quantileAt(forecast, h, spec.quantile)));
     }
   }
+  scoringLock.unlock();
   double absErr = 0;
   double absActual = 0;
   std::size_t covered = 0;
@@ -567,6 +613,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
     s.step = step;
     s.modelBytes = st.recent->memoryBytes() + (st.forecaster ? st.forecaster->stateBytes() : 0) +
                    (st.daily ? st.daily->memoryBytes() : 0);
+    std::lock_guard chartLock(st.chartMu);
     if (st.desiredHistory.empty() || st.desiredHistory.back().second != d.desired)
       st.desiredHistory.emplace_back(now, d.desired);
     const std::int64_t windowStart = now - static_cast<std::int64_t>(options_.dashboardSteps) * step;
@@ -576,39 +623,6 @@ Outcome Reconciler::reconcile(const std::string& key) {
                                 ? st.desiredHistory.size() - options_.dashboardSteps
                                 : std::size_t{0});  // a value flapping at every reconcile
     st.desiredHistory.erase(st.desiredHistory.begin(), st.desiredHistory.begin() + static_cast<std::ptrdiff_t>(stale));
-    if (st.recent->size() > 0) {
-      auto values = st.recent->values();
-      std::int64_t first = st.recent->firstTime();
-      if (values.size() > options_.dashboardSteps) {
-        const auto drop = values.size() - options_.dashboardSteps;
-        values.erase(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(drop));
-        first += static_cast<std::int64_t>(drop) * step;
-      }
-      auto h = std::make_shared<ServiceHistory>();
-      h->start = first;
-      h->actual.reserve(values.size());
-      h->forecastForTime.reserve(values.size());
-      h->desired.reserve(values.size());
-      std::size_t scoredIdx = 0;
-      std::vector<std::pair<std::int64_t, float>> forecastAt;
-      forecastAt.reserve(st.scored.size() + st.pending.size());
-      for (const auto& [t, actual, point, upper] : st.scored) forecastAt.emplace_back(t, upper);
-      for (const auto& [t, point, upper] : st.pending) forecastAt.emplace_back(t, upper);
-      std::size_t di = 0;
-      int lastDesired = -1;  // unknown before this operator's first decision
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        const std::int64_t t = first + static_cast<std::int64_t>(i) * step;
-        h->actual.push_back(static_cast<float>(values[i]));
-        while (scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first < t) ++scoredIdx;
-        h->forecastForTime.push_back(scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first == t
-                                         ? forecastAt[scoredIdx].second
-                                         : std::numeric_limits<float>::quiet_NaN());
-        while (di < st.desiredHistory.size() && st.desiredHistory[di].first <= t)
-          lastDesired = st.desiredHistory[di++].second;
-        h->desired.push_back(lastDesired);
-      }
-      s.history = std::move(h);
-    }
   }
 
   if (!actionError.empty()) {

@@ -83,9 +83,9 @@ struct ServiceSnapshot {
   std::string model;
   std::int64_t step = 0;
   std::size_t modelBytes = 0;  // recent-demand buffer + forecaster state
-  // Recent past for charts (null before the first sample). Built whole at each reconcile and
-  // never changed after, so every copy of the snapshot (a metrics scrape, the dashboard's JSON)
-  // shares it instead of copying 2,000 services' charts.
+  // Recent past for charts: only in snapshot(true), built at that call from the service's
+  // recent demand, scored forecasts and desired-replica changes (null before the first sample).
+  // Keeping it built between requests cost ~3 KB a service.
   std::shared_ptr<const ServiceHistory> history;
 };
 
@@ -97,12 +97,14 @@ class Reconciler {
 
   Outcome reconcile(const std::string& key);
 
-  [[nodiscard]] std::vector<ServiceSnapshot> snapshot() const;
+  // What metrics and dashboards show of every service; withHistory adds the charts' recent past.
+  [[nodiscard]] std::vector<ServiceSnapshot> snapshot(bool withHistory = false) const;
   [[nodiscard]] std::size_t modelBytes() const;
 
  private:
   struct State;
   State& stateFor(const std::string& key, const std::string& uid);
+  [[nodiscard]] std::shared_ptr<const ServiceHistory> historyOf(const State& st, std::int64_t step) const;
   std::expected<std::shared_ptr<prom::Client>, prom::QueryError> promFor(const std::string& address,
                                                                          std::int64_t timeoutMs);
 

@@ -223,16 +223,16 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     }
     return *reconcilers.front();
   };
-  auto snapshots = [&] {
+  auto snapshots = [&](bool withHistory) {
     std::vector<reconcile::ServiceSnapshot> all;
     for (const auto& r : reconcilers) {
-      auto part = r->snapshot();
+      auto part = r->snapshot(withHistory);
       all.insert(all.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
     }
     return all;
   };
 
-  metricsPtr = std::make_unique<Metrics>(snapshots);
+  metricsPtr = std::make_unique<Metrics>([&] { return snapshots(false); });
   Metrics& metrics = *metricsPtr;
   auto cachesReady = [&] {
     for (const auto& i : serviceInformers)
@@ -248,7 +248,7 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
                                                                  metrics.setModelBytes(bytes);
                                                                  return metrics.serialize();
                                                                },
-                                                               cachesReady, [&] { return servicesJson(snapshots()); },
+                                                               cachesReady, [&] { return servicesJson(snapshots(true)); },
                                                                [] { return std::string(dashboardPage()); }});
   if (!server) {
     spdlog::error("{}", server.error().message);

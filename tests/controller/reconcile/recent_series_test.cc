@@ -30,6 +30,21 @@ TEST(RecentSeriesTest, AsksOnlyForNewSteps) {
   EXPECT_EQ(far->start, 99'990 - 9 * 30);
 }
 
+TEST(RecentSeriesTest, HoldsAfterTellsWhetherAConsumerLostSamples) {
+  RecentSeries s(10, 4);
+  EXPECT_TRUE(s.holdsAfter(0)) << "nothing held, nothing lost";
+  for (int t = 100; t <= 130; t += 10) s.add(t, 1);  // holds 100..130
+  EXPECT_TRUE(s.holdsAfter(90)) << "the next step, 100, is the oldest held";
+  EXPECT_TRUE(s.holdsAfter(120));
+  EXPECT_FALSE(s.holdsAfter(80)) << "90 was never held";
+  s.add(200, 1);  // a jump past the window: holds 200 alone
+  EXPECT_FALSE(s.holdsAfter(130)) << "140..190 are not held";
+  EXPECT_TRUE(s.holdsAfter(190));
+  for (int t = 170; t <= 190; t += 10) s.add(t, 1);  // the rest of the window, fetched late
+  EXPECT_TRUE(s.holdsAfter(160)) << "holds 170..200";
+  EXPECT_FALSE(s.holdsAfter(150)) << "160 fell out of the window";
+}
+
 TEST(RecentSeriesTest, KeepsTheNewestCapacitySamplesWithGapsMissing) {
   RecentSeries s(10, 4);
   s.add(100, 1);
