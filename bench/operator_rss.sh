@@ -6,7 +6,8 @@
 # /metrics all along (every second, TSO_PROM_SCRAPE_INTERVAL), as a production Prometheus would:
 # a scrape's own memory is part of the figure, and the end prints how many per-service series
 # Prometheus ingested. Needs the local cluster and Prometheus (e2e/cluster/up.sh,
-# e2e/prometheus/up.sh). Prints figures; asserts nothing.
+# e2e/prometheus/up.sh). Last, one /api/services request (what the dashboard polls) and the RSS
+# after it. Prints figures; asserts nothing.
 # Usage: bench/operator_rss.sh BINARY [N]
 set -euo pipefail
 bin=${1:?usage: bench/operator_rss.sh BINARY [N]}
@@ -67,3 +68,11 @@ for q in "up{job=\"$ns\"}" "count(tso_replicas{namespace=\"$ns\"})" "scrape_dura
   echo "$q = $(curl -s --get "$TSO_PROMETHEUS_URL/api/v1/query" --data-urlencode "query=$q" |
     python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")')"
 done
+# The built-in dashboard polls /api/services (every service with its chart history) every 5 s:
+# what one such request costs the process.
+echo "== one dashboard request (/api/services)"
+start_ms=$(date +%s%3N)
+bytes=$(curl -s "127.0.0.1:$port/api/services" | wc -c)
+echo "/api/services: $bytes bytes in $(($(date +%s%3N) - start_ms)) ms"
+sleep 2
+grep -E 'VmRSS|VmHWM' "/proc/$op/status"

@@ -21,51 +21,12 @@
 #include "controller/runtime/dashboard.h"
 #include "controller/runtime/http_server.h"
 #include "controller/runtime/metrics.h"
+#include "controller/runtime/services_json.h"
 #include "controller/watch/informer.h"
 
 namespace tso::runtime {
 
 namespace {
-
-std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
-  nlohmann::json out = nlohmann::json::array();
-  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-  for (const auto& s : snaps) {
-    nlohmann::json actual = nlohmann::json::array();
-    nlohmann::json predicted = nlohmann::json::array();
-    nlohmann::json desired = nlohmann::json::array();
-    nlohmann::json times = nlohmann::json::array();
-    if (const auto& h = s.history) {
-      for (std::size_t i = 0; i < h->actual.size(); ++i) {
-        times.push_back(h->start + static_cast<std::int64_t>(i) * s.step);
-        actual.push_back(num(h->actual[i]));
-        predicted.push_back(num(h->forecastForTime[i]));
-        desired.push_back(h->desired[i] < 0 ? nlohmann::json(nullptr) : nlohmann::json(h->desired[i]));
-      }
-    }
-    out.push_back(
-        {{"namespace", s.ns},
-         {"name", s.name},
-         {"mode", s.mode},
-         {"valid", s.valid},
-         {"demand", s.hasDemand ? nlohmann::json(s.demand) : nlohmann::json(nullptr)},
-         {"predictedDemand", s.predictedDemand},
-         {"replicas",
-          {{"reactive", s.reactive},
-           {"predicted", s.predicted},
-           {"scheduled", s.scheduled},
-           {"final", s.desired},
-           {"current", s.current},
-           {"winner", s.winner}}},
-         {"leadTimeSeconds", s.leadSeconds},
-         {"accuracy", {{"wape", s.wape}, {"coverage", s.coverage}, {"scored", s.scored}}},
-         {"fallback", s.fallback},
-         {"model", s.model},
-         {"step", s.step},
-         {"history", {{"times", times}, {"actual", actual}, {"predicted", predicted}, {"desired", desired}}}});
-  }
-  return out.dump();
-}
 
 // Events carrying a ThroughputService key straight into the queue.
 void enqueueOn(watch::Informer& informer, queue::WorkQueue& q) {
