@@ -4,6 +4,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,5 +53,10 @@ QueryResult<Sample> parseInstant(int httpStatus, std::string_view body);
 // Decodes a range query answer (matrix) that must hold exactly one series; an empty matrix
 // is an empty series (no samples in the range is normal while a service is new).
 QueryResult<RangeSeries> parseRange(int httpStatus, std::string_view body);
+
+// parseRange()'s first try on a 2xx answer: a successful matrix of at most one series read
+// as a stream, straight into samples (no JSON tree); nullopt for anything else, which
+// parseRange() then decodes as a tree to name the problem.
+std::optional<RangeSeries> readMatrix(std::string_view body);
 
 }  // namespace tso::prom

@@ -112,5 +112,81 @@ TEST(ParseRangeTest, TwoSeriesAndVectorsAreRejected) {
   EXPECT_EQ(vec.error().problem, Problem::kBadResponse);
 }
 
+TEST(ParseRangeTest, ExtraKeysAnyOrderAndNumberFormsAreRead) {
+  // Prometheus adds warnings/infos, labels and stats; key order is not fixed; times come as
+  // integers or with decimals.
+  auto r = parseRange(200, R"({"data":{"result":[{"values":[[1700000000,"1e3"],[1700000060.5,"-0.25"]],
+    "metric":{"job":"web","nested":{"x":[1,2,{"y":null}]}},"histograms":[[1,{"count":"2"}]]}],
+    "resultType":"matrix","stats":{"timings":{"evalTotalTime":0.1}}},"warnings":["w"],"infos":[],"status":"success"})");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->samples.size(), 2U);
+  EXPECT_DOUBLE_EQ(r->samples[0].time, 1700000000);
+  EXPECT_DOUBLE_EQ(r->samples[0].value, 1000);
+  EXPECT_DOUBLE_EQ(r->samples[1].time, 1700000060.5);
+  EXPECT_DOUBLE_EQ(r->samples[1].value, -0.25);
+  EXPECT_EQ(r->nonFinite, 0U);
+}
+
+TEST(ReadMatrixTest, StreamsTheCommonAnswerAndLeavesTheRestToTheTree) {
+  const auto ok = readMatrix(R"({"status":"success","data":{"resultType":"matrix","result":[
+    {"metric":{"a":{"b":[1]}},"values":[[10,"1"],[20.5,"NaN"],[30,"-Inf"],[40,"2.5"]]}]},"warnings":["w"]})");
+  ASSERT_TRUE(ok.has_value());
+  ASSERT_EQ(ok->samples.size(), 4U);
+  EXPECT_DOUBLE_EQ(ok->samples[1].time, 20.5);
+  EXPECT_TRUE(std::isnan(ok->samples[2].value));
+  EXPECT_DOUBLE_EQ(ok->samples[3].value, 2.5);
+  EXPECT_EQ(ok->nonFinite, 2U);
+  const auto empty = readMatrix(R"({"status":"success","data":{"resultType":"matrix","result":[]}})");
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(empty->samples.empty());
+  for (const char* body : {
+           R"({"status":"error","errorType":"bad_data","error":"x"})",
+           R"({"status":"success","data":{"resultType":"vector","result":[]}})",
+           R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[]},{"values":[]}]}})",
+           R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{}}]}})",
+           R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[[1,"2",3]]}]}})",
+           R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[[1,2]]}]}})",
+           R"({"status":"success","data":{"resultType":"matrix"}})",
+           R"([1,2])",
+           R"({"status":"success","data":{"resultType":"matrix","result":[]}} trailing)",
+       }) {
+    EXPECT_FALSE(readMatrix(body).has_value()) << body;
+  }
+}
+
+TEST(ParseRangeTest, MalformedMatricesAreBadResponsesNamingTheShape) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{}}]}})", "no values list"},
+      {R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":5}]}})",
+       "no values list"},
+      {R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[[1,"2",3]]}]}})",
+       "not [time, \"value\"]"},
+      {R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[["1","2"]]}]}})",
+       "not [time, \"value\"]"},
+      {R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[[1,"x2"]]}]}})",
+       "not [time, \"value\"]"},
+      {R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[[1,"2"]]}]})", "not JSON"},
+      {R"({"status":"success","data":{"resultType":"matrix"}})", "no data.result"},
+      {R"({"status":"success","data":{"resultType":"matrix","result":{"values":[]}}})", "not a list"},
+  };
+  for (const auto& [body, what] : cases) {
+    auto r = parseRange(200, body);
+    ASSERT_FALSE(r.has_value()) << body;
+    EXPECT_EQ(r.error().problem, Problem::kBadResponse) << body;
+    EXPECT_NE(r.error().message.find(what), std::string::npos) << body << " -> " << r.error().message;
+  }
+}
+
+TEST(ParseRangeTest, ErrorsAndHttpFailuresKeepTheirReasons) {
+  auto err = parseRange(422, R"({"status":"error","errorType":"execution","error":"too many samples"})");
+  ASSERT_FALSE(err.has_value());
+  EXPECT_EQ(err.error().problem, Problem::kQueryError);
+  EXPECT_EQ(err.error().message, "execution: too many samples");
+  // A well-formed matrix with a failing HTTP status is not taken as data.
+  auto http = parseRange(503, R"({"status":"success","data":{"resultType":"matrix","result":[]}})");
+  ASSERT_FALSE(http.has_value());
+  EXPECT_EQ(http.error().problem, Problem::kHttpError);
+}
+
 }  // namespace
 }  // namespace tso::prom
