@@ -3,6 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace tso::prom {
 namespace {
@@ -152,6 +159,72 @@ TEST(ReadMatrixTest, StreamsTheCommonAnswerAndLeavesTheRestToTheTree) {
        }) {
     EXPECT_FALSE(readMatrix(body).has_value()) << body;
   }
+}
+
+// The reference: what a JSON tree says the samples of a one-series matrix are (nullopt when
+// the body is not one).
+std::optional<std::vector<std::pair<double, std::string>>> treeSamples(const std::string& body) {
+  const auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || doc.value("status", "") != "success") return std::nullopt;
+  const auto data = doc.value("data", nlohmann::json::object());
+  if (!data.is_object() || data.value("resultType", "") != "matrix" || !data.contains("result")) return std::nullopt;
+  const auto& result = data["result"];
+  if (!result.is_array() || result.size() > 1) return std::nullopt;
+  std::vector<std::pair<double, std::string>> out;
+  if (result.empty()) return out;
+  if (!result[0].is_object() || !result[0].contains("values") || !result[0]["values"].is_array()) return std::nullopt;
+  for (const auto& p : result[0]["values"]) {
+    if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_string()) return std::nullopt;
+    out.emplace_back(p[0].get<double>(), p[1].get<std::string>());
+  }
+  return out;
+}
+
+TEST(ReadMatrixTest, MutatedBodiesNeverCrashAndAgreeWithTheTreeWhenRead) {
+  const std::string valid =
+      R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"a"},)"
+      R"("values":[[1700000000,"1.5"],[1700000060,"NaN"],[1700000120.25,"30"]]}]}})";
+  const std::string alphabet = R"({}[]",:0123456789.-+eE aNInfstuvlr)";
+  std::mt19937 rng(12345);  // fixed: the same 3,000 bodies every run
+  std::size_t read = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string body = valid;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !body.empty(); ++e) {
+      const std::size_t at = rng() % body.size();
+      switch (rng() % 3) {
+        case 0:
+          body.erase(at, 1 + rng() % 4);
+          break;
+        case 1:
+          body.insert(at, 1, alphabet[rng() % alphabet.size()]);
+          break;
+        default:
+          body[at] = alphabet[rng() % alphabet.size()];
+      }
+    }
+    const auto fast = readMatrix(body);
+    if (!fast) continue;  // parseRange() decodes it as a tree
+    ++read;
+    const auto tree = treeSamples(body);
+    ASSERT_TRUE(tree.has_value()) << "read a body the tree rejects: " << body;
+    ASSERT_EQ(fast->samples.size(), tree->size()) << body;
+    for (std::size_t k = 0; k < tree->size(); ++k) {
+      EXPECT_EQ(fast->samples[k].time, (*tree)[k].first) << body;
+      const auto& text = (*tree)[k].second;
+      const double v = text == "NaN" || text == "+Inf" || text == "-Inf" || text == "Inf"
+                           ? std::nan("")
+                           : std::strtod(text.c_str(), nullptr);
+      if (std::isfinite(v)) {
+        EXPECT_EQ(fast->samples[k].value, v) << body;
+      } else {
+        EXPECT_TRUE(std::isnan(fast->samples[k].value)) << "non-finite values are masked as NaN: " << body;
+      }
+    }
+  }
+  // Most single edits break the JSON, but some keep a readable matrix: both kinds were tried.
+  EXPECT_GT(read, 50U);
+  EXPECT_LT(read, 3000U);
 }
 
 TEST(ParseRangeTest, MalformedMatricesAreBadResponsesNamingTheShape) {
