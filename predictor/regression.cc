@@ -347,7 +347,7 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   std::vector<double> T;   // [row][anchor]: log change to the target
   std::vector<double> Pc;  // [row][anchor]: profile change from now to the target
   std::vector<double> W0;  // [row]: level + 1, so the loss is absolute error in requests
-  {  // the rows are known: no reallocation and copy while the replay appends them
+  {                        // the rows are known: no reallocation and copy while the replay appends them
     const std::size_t expected = first < end ? (end - first + stride - 1) / stride : 0;
     X.reserve(expected * S);
     T.reserve(expected * A);

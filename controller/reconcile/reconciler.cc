@@ -83,7 +83,7 @@ struct Reconciler::State {
   // chartMu, read under it by the dashboard's history (the worker reads them without it).
   mutable std::mutex chartMu;
   // Vectors, not deques: a deque allocates ~600 bytes even when empty, at 2,000 services.
-  std::vector<std::tuple<std::int64_t, float, float>> pending;        // time, point, upper
+  std::vector<std::tuple<std::int64_t, float, float>> pending;  // time, point, upper
   // time (unix seconds, as 32 bits: 16 bytes an entry, ~2 KB a full window), actual, point, upper
   std::vector<std::tuple<std::uint32_t, float, float, float>> scored;
   // The desired replicas over the chart window as a step function: (time, value) when it
@@ -167,7 +167,8 @@ std::shared_ptr<const ServiceHistory> Reconciler::historyOf(const State& st, std
     h->forecastForTime.push_back(scoredIdx < forecastAt.size() && forecastAt[scoredIdx].first == t
                                      ? forecastAt[scoredIdx].second
                                      : std::numeric_limits<float>::quiet_NaN());
-    while (di < st.desiredHistory.size() && st.desiredHistory[di].first <= t) lastDesired = st.desiredHistory[di++].second;
+    while (di < st.desiredHistory.size() && st.desiredHistory[di].first <= t)
+      lastDesired = st.desiredHistory[di++].second;
     h->desired.push_back(lastDesired);
   }
   return h;

@@ -31,7 +31,7 @@ struct ReconcilerOptions {
   // from Prometheus, not by this buffer (each step kept costs 8 KB at 2,000 services).
   std::size_t recentSteps = 240;
   std::size_t dashboardSteps = 240;  // of recentSteps, what the dashboards show
-  std::size_t accuracyWindow = 120;      // forecasts scored for status.accuracy
+  std::size_t accuracyWindow = 120;  // forecasts scored for status.accuracy
   // Reads the target's replicas and selector from a cache (the workload informers); empty
   // when the cache does not have it, and the reconciler asks the API's /scale instead.
   std::function<std::optional<Executor::TargetState>(const std::string& ns, const TargetRef& target)> targetLookup;

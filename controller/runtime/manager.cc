@@ -200,17 +200,16 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
       if (!i->store().ready()) return false;
     return true;
   };
-  auto server =
-      HttpServer::start(options.metricsBindAddress, HttpRoutes{[&] {
-                                                                 metrics.setQueueDepth(workQueue.len());
-                                                                 std::size_t bytes = 0;
-                                                                 for (const auto& r : reconcilers)
-                                                                   bytes += r->modelBytes();
-                                                                 metrics.setModelBytes(bytes);
-                                                                 return metrics.serialize();
-                                                               },
-                                                               cachesReady, [&] { return servicesJson(snapshots(true)); },
-                                                               [] { return std::string(dashboardPage()); }});
+  auto server = HttpServer::start(options.metricsBindAddress,
+                                  HttpRoutes{[&] {
+                                               metrics.setQueueDepth(workQueue.len());
+                                               std::size_t bytes = 0;
+                                               for (const auto& r : reconcilers) bytes += r->modelBytes();
+                                               metrics.setModelBytes(bytes);
+                                               return metrics.serialize();
+                                             },
+                                             cachesReady, [&] { return servicesJson(snapshots(true)); },
+                                             [] { return std::string(dashboardPage()); }});
   if (!server) {
     spdlog::error("{}", server.error().message);
     return 2;

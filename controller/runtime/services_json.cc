@@ -129,9 +129,11 @@ std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
     out += ',';
     appendKey(out, "replicas");
     out += '{';
-    const std::array<std::pair<const char*, int>, 5> replicas = {
-        {{"reactive", s.reactive}, {"predicted", s.predicted}, {"scheduled", s.scheduled}, {"final", s.desired},
-         {"current", s.current}}};
+    const std::array<std::pair<const char*, int>, 5> replicas = {{{"reactive", s.reactive},
+                                                                  {"predicted", s.predicted},
+                                                                  {"scheduled", s.scheduled},
+                                                                  {"final", s.desired},
+                                                                  {"current", s.current}}};
     for (const auto& [key, value] : replicas) {
       appendKey(out, key);
       appendNumber(out, value);

@@ -181,9 +181,8 @@ std::optional<std::vector<std::pair<double, std::string>>> treeSamples(const std
 }
 
 TEST(ReadMatrixTest, MutatedBodiesNeverCrashAndAgreeWithTheTreeWhenRead) {
-  const std::string valid =
-      R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"a"},)"
-      R"("values":[[1700000000,"1.5"],[1700000060,"NaN"],[1700000120.25,"30"]]}]}})";
+  const std::string valid = R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"a"},)"
+                            R"("values":[[1700000000,"1.5"],[1700000060,"NaN"],[1700000120.25,"30"]]}]}})";
   const std::string alphabet = R"({}[]",:0123456789.-+eE aNInfstuvlr)";
   std::mt19937 rng(12345);  // fixed: the same 3,000 bodies every run
   std::size_t read = 0;
@@ -230,8 +229,7 @@ TEST(ReadMatrixTest, MutatedBodiesNeverCrashAndAgreeWithTheTreeWhenRead) {
 TEST(ParseRangeTest, MalformedMatricesAreBadResponsesNamingTheShape) {
   const std::pair<const char*, const char*> cases[] = {
       {R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{}}]}})", "no values list"},
-      {R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":5}]}})",
-       "no values list"},
+      {R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":5}]}})", "no values list"},
       {R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[[1,"2",3]]}]}})",
        "not [time, \"value\"]"},
       {R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[["1","2"]]}]}})",

@@ -54,12 +54,10 @@ TEST(ServicesJsonTest, ParsesBackToWhatTheDashboardReads) {
   EXPECT_EQ(s["valid"], true);
   EXPECT_EQ(s["demand"], 1234.5);
   EXPECT_EQ(s["predictedDemand"], 1500.25);
-  EXPECT_EQ(s["replicas"], (nlohmann::json{{"reactive", 3},
-                                           {"predicted", 5},
-                                           {"scheduled", 0},
-                                           {"final", 5},
-                                           {"current", 4},
-                                           {"winner", "forecast"}}));
+  EXPECT_EQ(
+      s["replicas"],
+      (nlohmann::json{
+          {"reactive", 3}, {"predicted", 5}, {"scheduled", 0}, {"final", 5}, {"current", 4}, {"winner", "forecast"}}));
   EXPECT_EQ(s["leadTimeSeconds"], 90);
   EXPECT_EQ(s["accuracy"], (nlohmann::json{{"wape", 0.125}, {"coverage", 0.9}, {"scored", 10}}));
   EXPECT_EQ(s["fallback"], false);
