@@ -43,12 +43,35 @@ void appendString(std::string& out, const std::string& v) {
   out += '"';
 }
 
-// "key":
-void appendKey(std::string& out, const char* key) {
-  out += '"';
-  out += key;
-  out += "\":";
-}
+// One JSON object being written: fields are separated as they come, the brace closes with
+// the writer's scope.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  ~ObjectWriter() { out_ += '}'; }
+  ObjectWriter(const ObjectWriter&) = delete;
+  ObjectWriter& operator=(const ObjectWriter&) = delete;
+
+  // Writes `"key":` and returns the text for the value to be appended to.
+  std::string& key(const char* k) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += k;
+    out_ += "\":";
+    return out_;
+  }
+  void string(const char* k, const std::string& v) { appendString(key(k), v); }
+  template <typename Number>
+  void number(const char* k, Number v) {
+    appendNumber(key(k), v);
+  }
+  void boolean(const char* k, bool v) { key(k) += v ? "true" : "false"; }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
 
 template <typename Values, typename Write>
 void appendArray(std::string& out, const Values& values, Write write) {
@@ -67,30 +90,24 @@ void appendHistory(std::string& out, const reconcile::ServiceSnapshot& s) {
   static const std::vector<std::int32_t> kNoDesired;
   const auto& h = s.history;
   const auto& actual = h ? h->actual : kNone;
-  out += '{';
-  appendKey(out, "times");
-  out += '[';
+  ObjectWriter o(out);
+  std::string& times = o.key("times");
+  times += '[';
   for (std::size_t i = 0; i < actual.size(); ++i) {
-    if (i > 0) out += ',';
-    appendNumber(out, h->start + static_cast<std::int64_t>(i) * s.step);
+    if (i > 0) times += ',';
+    appendNumber(times, h->start + static_cast<std::int64_t>(i) * s.step);
   }
-  out += "],";
-  appendKey(out, "actual");
-  appendArray(out, actual, [&](float v) { appendNumber(out, v); });
-  out += ',';
-  appendKey(out, "predicted");
-  appendArray(out, h ? h->forecastForTime : kNone, [&](float v) { appendNumber(out, v); });
-  out += ',';
-  appendKey(out, "desired");
+  times += ']';
+  appendArray(o.key("actual"), actual, [&](float v) { appendNumber(out, v); });
+  appendArray(o.key("predicted"), h ? h->forecastForTime : kNone, [&](float v) { appendNumber(out, v); });
   // Negative: before this operator's first decision.
-  appendArray(out, h ? h->desired : kNoDesired, [&](std::int32_t v) {
+  appendArray(o.key("desired"), h ? h->desired : kNoDesired, [&](std::int32_t v) {
     if (v < 0) {
       out += "null";
     } else {
       appendNumber(out, v);
     }
   });
-  out += '}';
 }
 
 }  // namespace
@@ -104,70 +121,37 @@ std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
   for (std::size_t i = 0; i < snaps.size(); ++i) {
     const auto& s = snaps[i];
     if (i > 0) out += ',';
-    out += '{';
-    appendKey(out, "namespace");
-    appendString(out, s.ns);
-    out += ',';
-    appendKey(out, "name");
-    appendString(out, s.name);
-    out += ',';
-    appendKey(out, "mode");
-    appendString(out, s.mode);
-    out += ',';
-    appendKey(out, "valid");
-    out += s.valid ? "true" : "false";
-    out += ',';
-    appendKey(out, "demand");
+    ObjectWriter o(out);
+    o.string("namespace", s.ns);
+    o.string("name", s.name);
+    o.string("mode", s.mode);
+    o.boolean("valid", s.valid);
     if (s.hasDemand) {
-      appendNumber(out, s.demand);
+      o.number("demand", s.demand);
     } else {
-      out += "null";
+      o.key("demand") += "null";
     }
-    out += ',';
-    appendKey(out, "predictedDemand");
-    appendNumber(out, s.predictedDemand);
-    out += ',';
-    appendKey(out, "replicas");
-    out += '{';
-    const std::array<std::pair<const char*, int>, 5> replicas = {{{"reactive", s.reactive},
-                                                                  {"predicted", s.predicted},
-                                                                  {"scheduled", s.scheduled},
-                                                                  {"final", s.desired},
-                                                                  {"current", s.current}}};
-    for (const auto& [key, value] : replicas) {
-      appendKey(out, key);
-      appendNumber(out, value);
-      out += ',';
+    o.number("predictedDemand", s.predictedDemand);
+    {
+      ObjectWriter r(o.key("replicas"));
+      r.number("reactive", s.reactive);
+      r.number("predicted", s.predicted);
+      r.number("scheduled", s.scheduled);
+      r.number("final", s.desired);
+      r.number("current", s.current);
+      r.string("winner", s.winner);
     }
-    appendKey(out, "winner");
-    appendString(out, s.winner);
-    out += "},";
-    appendKey(out, "leadTimeSeconds");
-    appendNumber(out, s.leadSeconds);
-    out += ',';
-    appendKey(out, "accuracy");
-    out += '{';
-    appendKey(out, "wape");
-    appendNumber(out, s.wape);
-    out += ',';
-    appendKey(out, "coverage");
-    appendNumber(out, s.coverage);
-    out += ',';
-    appendKey(out, "scored");
-    appendNumber(out, s.scored);
-    out += "},";
-    appendKey(out, "fallback");
-    out += s.fallback ? "true" : "false";
-    out += ',';
-    appendKey(out, "model");
-    appendString(out, s.model);
-    out += ',';
-    appendKey(out, "step");
-    appendNumber(out, s.step);
-    out += ',';
-    appendKey(out, "history");
-    appendHistory(out, s);
-    out += '}';
+    o.number("leadTimeSeconds", s.leadSeconds);
+    {
+      ObjectWriter a(o.key("accuracy"));
+      a.number("wape", s.wape);
+      a.number("coverage", s.coverage);
+      a.number("scored", s.scored);
+    }
+    o.boolean("fallback", s.fallback);
+    o.string("model", s.model);
+    o.number("step", s.step);
+    appendHistory(o.key("history"), s);
   }
   out += ']';
   return out;
