@@ -6,8 +6,8 @@
 # /metrics all along (every second, TSO_PROM_SCRAPE_INTERVAL), as a production Prometheus would:
 # a scrape's own memory is part of the figure, and the end prints how many per-service series
 # Prometheus ingested. Needs the local cluster and Prometheus (e2e/cluster/up.sh,
-# e2e/prometheus/up.sh). Last, one /api/services request (what the dashboard polls) and the RSS
-# after it. Prints figures; asserts nothing.
+# e2e/prometheus/up.sh). Last, what one dashboard refresh and one request for every history
+# cost (/api/services), with the RSS after each. Prints figures; asserts nothing.
 # Usage: bench/operator_rss.sh BINARY [N]
 set -euo pipefail
 bin=${1:?usage: bench/operator_rss.sh BINARY [N]}
@@ -68,11 +68,23 @@ for q in "up{job=\"$ns\"}" "count(tso_replicas{namespace=\"$ns\"})" "scrape_dura
   echo "$q = $(curl -s --get "$TSO_PROMETHEUS_URL/api/v1/query" --data-urlencode "query=$q" |
     python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")')"
 done
-# The built-in dashboard polls /api/services (every service with its chart history) every 5 s:
-# what one such request costs the process.
-echo "== one dashboard request (/api/services)"
-start_ms=$(date +%s%3N)
-bytes=$(curl -s "127.0.0.1:$port/api/services" | wc -c)
-echo "/api/services: $bytes bytes in $(($(date +%s%3N) - start_ms)) ms"
+# The built-in dashboard polls, every 5 s, the summary list (?history=none) and the chart
+# history of the 10 services it draws (?service=...): what one refresh costs the process. Then
+# one request for every service with its history (the API's default), the largest answer.
+get() {
+  local start_ms bytes
+  start_ms=$(date +%s%3N)
+  bytes=$(curl -s "127.0.0.1:$port/api/services$1" | wc -c)
+  echo "/api/services$2: $bytes bytes in $(($(date +%s%3N) - start_ms)) ms"
+}
+echo "== one dashboard refresh"
+get "?history=none" "?history=none"
+charts=""
+for i in $(seq 0 9); do charts+="${charts:+&}service=$ns%2Fsvc-$i"; done
+get "?$charts" "?service=... (10 services)"
+sleep 2
+grep -E 'VmRSS|VmHWM' "/proc/$op/status"
+echo "== every service with its history (/api/services)"
+get "" ""
 sleep 2
 grep -E 'VmRSS|VmHWM' "/proc/$op/status"

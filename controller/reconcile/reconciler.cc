@@ -124,16 +124,28 @@ std::expected<std::shared_ptr<prom::Client>, prom::QueryError> Reconciler::promF
   return slot;
 }
 
-std::vector<ServiceSnapshot> Reconciler::snapshot(bool withHistory) const {
+std::vector<ServiceSnapshot> Reconciler::snapshot(const SnapshotFilter& filter) const {
   std::lock_guard lock(mu_);
   std::vector<ServiceSnapshot> out;
-  out.reserve(states_.size());
-  for (const auto& [key, state] : states_) {
+  auto add = [&](const State& state) {
     {
-      std::lock_guard snapLock(state->snapMu);
-      out.push_back(state->snap);
+      std::lock_guard snapLock(state.snapMu);
+      out.push_back(state.snap);
     }
-    if (withHistory && out.back().valid && out.back().step > 0) out.back().history = historyOf(*state, out.back().step);
+    if (filter.history && out.back().valid && out.back().step > 0)
+      out.back().history = historyOf(state, out.back().step);
+  };
+  if (filter.keys.empty()) {
+    out.reserve(states_.size());
+    for (const auto& [key, state] : states_) add(*state);
+    return out;
+  }
+  // A few named services (the dashboard's visible charts): looked up, not scanned for.
+  std::vector<std::string> keys = filter.keys;
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (const auto& key : keys) {
+    if (auto it = states_.find(key); it != states_.end()) add(*it->second);
   }
   return out;
 }

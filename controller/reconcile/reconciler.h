@@ -83,10 +83,16 @@ struct ServiceSnapshot {
   std::string model;
   std::int64_t step = 0;
   std::size_t modelBytes = 0;  // recent-demand buffer + forecaster state
-  // Recent past for charts: only in snapshot(true), built at that call from the service's
+  // Recent past for charts: only in a snapshot with history, built at that call from the service's
   // recent demand, scored forecasts and desired-replica changes (null before the first sample).
   // Keeping it built between requests cost ~3 KB a service.
   std::shared_ptr<const ServiceHistory> history;
+};
+
+// Which services a snapshot covers, and whether it builds their chart history.
+struct SnapshotFilter {
+  bool history = false;
+  std::vector<std::string> keys;  // "namespace/name"; empty = every service
 };
 
 class Reconciler {
@@ -97,8 +103,9 @@ class Reconciler {
 
   Outcome reconcile(const std::string& key);
 
-  // What metrics and dashboards show of every service; withHistory adds the charts' recent past.
-  [[nodiscard]] std::vector<ServiceSnapshot> snapshot(bool withHistory = false) const;
+  // What metrics and dashboards show of the services the filter names (every one by default),
+  // in key order; filter.history adds the charts' recent past. Unknown keys are left out.
+  [[nodiscard]] std::vector<ServiceSnapshot> snapshot(const SnapshotFilter& filter = {}) const;
   [[nodiscard]] std::size_t modelBytes() const;
 
  private:

@@ -3,8 +3,9 @@
 namespace tso::runtime {
 
 // Plain JS and inline SVG so the page needs no assets and works offline. Hooks the browser test
-// (tests/browser) relies on: div.svc[data-name][data-points], svg.demand / svg.replicas with
-// path.series[data-name], text.axis-title, g.legend-item, and body[data-loaded] after a render.
+// (tests/browser) relies on: table.summary tr[data-name], input#filter, div.svc[data-name]
+// [data-points], svg.demand / svg.replicas with path.series[data-name], text.axis-title,
+// g.legend-item, and body[data-loaded] after a render.
 const char* dashboardPage() {
   return R"HTML(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>throughput-operator</title>
@@ -18,12 +19,18 @@ h1{font-size:1.3rem;margin-bottom:.3rem} .svc{background:#fff;border:1px solid #
 .stats b{font-weight:600} svg{display:block;width:100%;height:240px;margin-top:.6rem}
 svg text{font-size:11px;fill:#444} svg .axis-title{font-size:12px;fill:#222}
 .bad{color:#b00020;font-weight:600}
+table.summary{border-collapse:collapse;font-size:.85rem;background:#fff;margin:.5rem 0}
+.summary th,.summary td{border:1px solid #ddd;padding:.2rem .5rem;text-align:left} .summary tbody tr{cursor:pointer} .summary tbody tr:hover{background:#eef4fb}
 </style></head><body>
 <h1>throughput-operator: predicted vs actual demand</h1>
-<div class="bar">Window <select id="window"><option value="300">5 min</option><option value="600" selected>10 min</option>
+<div class="bar">Filter <input id="filter" type="search" placeholder="namespace/name" size="28">
+&middot; sort <select id="sort"><option value="name">by name</option><option value="wape">worst WAPE first</option>
+<option value="replicas">most replicas first</option><option value="fallback">fallbacks first</option></select>
+&middot; chart window <select id="window"><option value="300">5 min</option><option value="600" selected>10 min</option>
 <option value="1800">30 min</option><option value="0">all</option></select>
-&middot; times in UTC &middot; refreshed every 5 s from <a href="api/services">/api/services</a> &middot; <a href="metrics">/metrics</a></div>
+&middot; times in UTC &middot; refreshed every 5 s from <a href="api/services?history=none">/api/services</a> &middot; <a href="metrics">/metrics</a></div>
 <div id="empty" class="meta">Loading /api/services ...</div>
+<div id="summary"></div>
 <div id="services"></div>
 <script>
 const NS='http://www.w3.org/2000/svg';
@@ -63,13 +70,43 @@ function windowed(h){
   const times=h.times||[],w=Number(document.getElementById('window').value);
   let i0=0;if(w>0&&times.length){const end=times[times.length-1];while(i0<times.length&&times[i0]<end-w)i0++}
   const cut=a=>(a||[]).slice(i0);return {times:times.slice(i0),actual:cut(h.actual),predicted:cut(h.predicted),desired:cut(h.desired)}}
-let last=[];
-function render(data){
-  document.getElementById('empty').textContent=data.length?'':'No ThroughputServices yet: kubectl apply one.';
+// At thousands of services the page must not fetch or draw every chart: the summary list
+// (?history=none, ~0.5 KB a service) covers every service, and only the first CHARTS services
+// of the filtered, sorted list fetch their history (?service=ns/name...) and get charts.
+const CHARTS=10,ROWS=200;
+let summaries=[],charted=[];
+const keyOf=s=>s.namespace+'/'+s.name;
+function visible(){
+  const f=document.getElementById('filter').value.trim().toLowerCase(),by=document.getElementById('sort').value;
+  const list=summaries.filter(s=>!f||keyOf(s).toLowerCase().includes(f));
+  const cmp={name:(a,b)=>keyOf(a)<keyOf(b)?-1:1,
+    wape:(a,b)=>((b.accuracy||{}).wape||0)-((a.accuracy||{}).wape||0),
+    replicas:(a,b)=>((b.replicas||{}).final||0)-((a.replicas||{}).final||0),
+    fallback:(a,b)=>(b.fallback-a.fallback)||(b.valid===false)-(a.valid===false)}[by];
+  return list.sort((a,b)=>cmp(a,b)||(keyOf(a)<keyOf(b)?-1:1));
+}
+const num=v=>v===null||v===undefined?'-':(+v).toFixed(1);
+function renderSummary(list){
+  const n=summaries.length,f=document.getElementById('filter').value.trim();
+  document.getElementById('empty').textContent=!n?'No ThroughputServices yet: kubectl apply one.':
+    !list.length?`No service matches "${f}" (${n} in all).`:'';
+  const root=document.getElementById('summary');
+  if(!list.length){root.innerHTML='';return}
+  let t=`<div class="meta">${n} service${n===1?'':'s'}${f?`, ${list.length} matching`:''}; charts for the first ${Math.min(CHARTS,list.length)}${list.length>CHARTS?' (filter or sort to see others)':''}; click a row to chart it alone.</div>
+<table class="summary"><thead><tr><th>service</th><th>mode</th><th>model</th><th>demand</th><th>forecast peak</th><th>replicas now / desired</th><th>winner</th><th>WAPE</th><th>coverage</th><th>status</th></tr></thead><tbody>`;
+  for(const s of list.slice(0,ROWS)){const r=s.replicas||{},a=s.accuracy||{};
+    const status=s.valid===false?'<span class="bad">invalid</span>':s.fallback?'<span class="bad">fallback</span>':'ok';
+    t+=`<tr data-name="${esc(keyOf(s))}"><td>${esc(keyOf(s))}</td><td>${esc(s.mode)}</td><td>${esc(s.model||'-')}</td><td>${num(s.demand)}</td><td>${num(s.predictedDemand)}</td><td>${r.current??'-'} / ${r.final??'-'}</td><td>${esc(r.winner||'-')}</td><td>${(100*(a.wape||0)).toFixed(1)}%</td><td>${(100*(a.coverage||0)).toFixed(0)}%</td><td>${status}</td></tr>`}
+  t+='</tbody></table>';
+  if(list.length>ROWS)t+=`<div class="meta">${list.length-ROWS} more not listed: narrow the filter.</div>`;
+  root.innerHTML=t;
+  for(const tr of root.querySelectorAll('tr[data-name]'))tr.onclick=()=>{document.getElementById('filter').value=tr.dataset.name;refresh()};
+}
+function renderCharts(){
   const root=document.getElementById('services');root.innerHTML='';
-  for(const s of data){
-    const div=document.createElement('div');div.className='svc';div.dataset.name=s.namespace+'/'+s.name;
-    const r=s.replicas||{},acc=s.accuracy||{},num=v=>v===null||v===undefined?'-':(+v).toFixed(1);
+  for(const s of charted){
+    const div=document.createElement('div');div.className='svc';div.dataset.name=keyOf(s);
+    const r=s.replicas||{},acc=s.accuracy||{};
     div.innerHTML=`<b>${esc(s.namespace)}/${esc(s.name)}</b> <span class="meta">mode ${esc(s.mode)} &middot; model ${esc(s.model||'-')} &middot; step ${esc(s.step)}s</span>
       <div class="stats"><span>demand now <b>${num(s.demand)}</b></span><span>forecast peak over lead time <b>${num(s.predictedDemand)}</b></span>
       <span>lead time <b>${s.leadTimeSeconds}s</b></span>
@@ -85,14 +122,24 @@ function render(data){
     div.appendChild(s1);div.appendChild(s2);root.appendChild(div);
     const n1=chart(s1,h.times,dem,'demand (query units)'),n2=chart(s2,h.times,rep,'replicas');div.dataset.points=n1+n2;
   }
-  document.body.dataset.loaded='true';
 }
+let busy=false,again=false;
 async function refresh(){
-  try{last=await (await fetch('api/services')).json()}catch(e){document.getElementById('empty').textContent='cannot reach the operator: '+e;return}
-  render(last);
+  if(busy){again=true;return}busy=true;
+  try{
+    summaries=await (await fetch('api/services?history=none')).json();
+    const list=visible();renderSummary(list);
+    const keys=list.filter(s=>s.valid!==false).slice(0,CHARTS).map(keyOf);
+    charted=keys.length?await (await fetch('api/services?'+keys.map(k=>'service='+encodeURIComponent(k)).join('&'))).json():[];
+    renderCharts();
+    document.body.dataset.loaded='true';
+  }catch(e){document.getElementById('empty').textContent='cannot reach the operator: '+e}
+  finally{busy=false;if(again){again=false;refresh()}}
 }
-document.getElementById('window').addEventListener('change',()=>render(last));
-window.addEventListener('resize',()=>render(last));
+document.getElementById('window').addEventListener('change',renderCharts);
+document.getElementById('filter').addEventListener('input',refresh);
+document.getElementById('sort').addEventListener('change',refresh);
+window.addEventListener('resize',renderCharts);
 refresh();setInterval(refresh,5000);
 </script></body></html>
 )HTML";

@@ -9,7 +9,10 @@ namespace tso::runtime {
 namespace {
 
 void reply(mg_connection* conn, int status, const char* contentType, const std::string& body) {
-  const char* text = status == 200 ? "OK" : status == 404 ? "Not Found" : "Service Unavailable";
+  const char* text = status == 200   ? "OK"
+                     : status == 400 ? "Bad Request"
+                     : status == 404 ? "Not Found"
+                                     : "Service Unavailable";
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n"
             "Connection: close\r\n\r\n",
@@ -79,7 +82,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& bindAdd
     reply(c, ok ? 200 : 503, "text/plain", ok ? "ok\n" : "caches not synced yet\n");
   });
   add("/api/services$", [raw](mg_connection* c) {
-    reply(c, 200, "application/json", raw->routes.servicesJson ? raw->routes.servicesJson() : "[]");
+    if (!raw->routes.servicesJson) {
+      reply(c, 200, "application/json", "[]");
+      return;
+    }
+    const char* query = mg_get_request_info(c)->query_string;
+    auto body = raw->routes.servicesJson(query != nullptr ? std::string_view(query) : std::string_view());
+    if (body) {
+      reply(c, 200, "application/json", *body);
+    } else {
+      reply(c, 400, "text/plain", "/api/services: " + body.error() + "\n");
+    }
   });
   add("/$", [raw](mg_connection* c) {
     reply(c, 200, "text/html; charset=utf-8", raw->routes.page ? raw->routes.page() : "");

@@ -3,19 +3,22 @@
 // built-in dashboard) and / (the dashboard page). The one file that includes civetweb.
 #pragma once
 
+#include <expected>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "controller/common/result.h"
 
 namespace tso::runtime {
 
 struct HttpRoutes {
-  std::function<std::string()> metrics;       // text exposition
-  std::function<bool()> ready;                // /readyz: 200 when true, 503 otherwise
-  std::function<std::string()> servicesJson;  // /api/services
-  std::function<std::string()> page;          // / (text/html)
+  std::function<std::string()> metrics;  // text exposition
+  std::function<bool()> ready;           // /readyz: 200 when true, 503 otherwise
+  // /api/services: JSON for the request's query string, or an error message (400).
+  std::function<std::expected<std::string, std::string>(std::string_view query)> servicesJson;
+  std::function<std::string()> page;  // / (text/html)
 };
 
 class HttpServer {

@@ -184,16 +184,16 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
     }
     return *reconcilers.front();
   };
-  auto snapshots = [&](bool withHistory) {
+  auto snapshots = [&](const reconcile::SnapshotFilter& filter) {
     std::vector<reconcile::ServiceSnapshot> all;
     for (const auto& r : reconcilers) {
-      auto part = r->snapshot(withHistory);
+      auto part = r->snapshot(filter);
       all.insert(all.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
     }
     return all;
   };
 
-  metricsPtr = std::make_unique<Metrics>([&] { return snapshots(false); });
+  metricsPtr = std::make_unique<Metrics>([&] { return snapshots({}); });
   Metrics& metrics = *metricsPtr;
   auto cachesReady = [&] {
     for (const auto& i : serviceInformers)
@@ -208,7 +208,12 @@ int runManager(const ManagerOptions& options, std::atomic<bool>* externalStop) {
                                                metrics.setModelBytes(bytes);
                                                return metrics.serialize();
                                              },
-                                             cachesReady, [&] { return servicesJson(snapshots(true)); },
+                                             cachesReady,
+                                             [&](std::string_view query) -> std::expected<std::string, std::string> {
+                                               auto q = parseServicesQuery(query);
+                                               if (!q) return std::unexpected(q.error());
+                                               return servicesJson(snapshots({q->history, q->services}), q->history);
+                                             },
                                              [] { return std::string(dashboardPage()); }});
   if (!server) {
     spdlog::error("{}", server.error().message);

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <type_traits>
 
 namespace tso::runtime {
@@ -110,9 +111,64 @@ void appendHistory(std::string& out, const reconcile::ServiceSnapshot& s) {
   });
 }
 
+// %XX and '+' decoded; nullopt on a broken escape.
+std::optional<std::string> urlDecode(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      const int hi = hex(s[i + 1]);
+      const int lo = hex(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
+std::expected<ServicesQuery, std::string> parseServicesQuery(std::string_view query) {
+  ServicesQuery q;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    const auto name = urlDecode(pair.substr(0, eq));
+    const auto value = urlDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!name || !value) return std::unexpected("bad %-escape in \"" + std::string(pair) + "\"");
+    if (*name == "history") {
+      if (*value != "all" && *value != "none")
+        return std::unexpected("history=\"" + *value + "\": expected all or none");
+      q.history = *value == "all";
+    } else if (*name == "service") {
+      const auto slash = value->find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == value->size() ||
+          value->find('/', slash + 1) != std::string::npos)
+        return std::unexpected("service=\"" + *value + "\": expected namespace/name");
+      q.services.push_back(*value);
+    } else {
+      return std::unexpected("unknown parameter \"" + *name + "\" (expected history or service)");
+    }
+  }
+  return q;
+}
+
+std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps, bool withHistory) {
   std::string out;
   std::size_t steps = 0;
   for (const auto& s : snaps) steps += s.history ? s.history->actual.size() : 0;
@@ -151,7 +207,7 @@ std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps) {
     o.boolean("fallback", s.fallback);
     o.string("model", s.model);
     o.number("step", s.step);
-    appendHistory(o.key("history"), s);
+    if (withHistory) appendHistory(o.key("history"), s);
   }
   out += ']';
   return out;

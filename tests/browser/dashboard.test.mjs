@@ -1,6 +1,7 @@
 // Opens the operator's built-in dashboard page (controller/runtime/dashboard.cc) in Debian's
-// headless Chromium and checks every service's charts render with data: points plotted, each
-// series a path with more than one point, axis labels and a legend. Saves a full-page screenshot.
+// headless Chromium and checks every charted service's charts render with data: points plotted,
+// each series a path with more than one point, axis labels and a legend; then that the summary
+// table lists the service and the filter narrows table and charts. Saves a full-page screenshot.
 // Env: TSO_DASHBOARD_URL (the operator's HTTP root), TSO_SCREENSHOT (PNG path),
 //      TSO_EXPECT_SERVICE (namespace/name that must be on the page), CHROMIUM (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
@@ -77,6 +78,25 @@ try {
       check(`${label}: tick labels`, c.texts.length >= 8, `${c.texts.length} text elements`);
     }
   }
+  // The summary table lists the service, and the filter narrows both the table and the charts.
+  const rows = await page.$$eval('table.summary tbody tr', (trs) => trs.map((tr) => tr.dataset.name));
+  check(`summary table lists ${expected}`, rows.includes(expected), JSON.stringify(rows));
+  await page.fill('#filter', 'no-such-service-xyz');
+  await page.waitForFunction(() => document.querySelectorAll('div.svc').length === 0, null, { timeout: 10000 })
+    .catch(() => {});
+  const afterMiss = await page.evaluate(() => ({
+    charts: document.querySelectorAll('div.svc').length,
+    rows: document.querySelectorAll('table.summary tbody tr').length,
+    message: document.getElementById('empty').textContent,
+  }));
+  check('a filter that matches nothing leaves no charts and no rows', afterMiss.charts === 0 && afterMiss.rows === 0,
+    JSON.stringify(afterMiss));
+  check('and says so', afterMiss.message.includes('No service matches'), JSON.stringify(afterMiss.message));
+  await page.fill('#filter', expected);
+  await page.waitForSelector(sel, { timeout: 10000 }).catch(() => {});
+  const afterHit = await page.$$eval('div.svc', (divs) => divs.map((d) => d.dataset.name));
+  check(`filtering on ${expected} charts it alone`, afterHit.length === 1 && afterHit[0] === expected,
+    JSON.stringify(afterHit));
   check('no script errors on the page', errors.length === 0, errors.join(' | '));
   mkdirSync(dirname(shot), { recursive: true });
   await page.screenshot({ path: shot, fullPage: true });

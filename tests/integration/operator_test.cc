@@ -374,6 +374,29 @@ TEST_F(OperatorTest, MetricsExportWhatTheChartAndDashboardsQuery) {
   ASSERT_EQ(history["desired"].size(), steps);
   // The chart's desired replicas end at the decision the metrics report.
   EXPECT_EQ(history["desired"].back(), 4) << history.dump();
+
+  // The dashboard's summary list has no histories; its charts ask for named services only.
+  const std::string base = "curl -s -w '\\n%{http_code}' 'http://127.0.0.1:" + std::to_string(metricsPort_);
+  auto get = [&](const std::string& query) {
+    const auto out = runCommand(base + "/api/services" + query + "'").output;
+    const auto nl = out.rfind('\n');
+    return std::pair{out.substr(0, nl), out.substr(nl + 1)};
+  };
+  const auto [summaryText, summaryCode] = get("?history=none");
+  ASSERT_EQ(summaryCode, "200") << summaryText;
+  const auto summary = nlohmann::json::parse(summaryText, nullptr, false);
+  ASSERT_TRUE(summary.is_array()) << summaryText;
+  ASSERT_EQ(summary.size(), services.size()) << summaryText;
+  for (const auto& s : summary) EXPECT_FALSE(s.contains("history")) << s.dump();
+  const auto [oneText, oneCode] = get("?service=" + ns() + "%2Fm&service=" + ns() + "/no-such-service");
+  ASSERT_EQ(oneCode, "200") << oneText;
+  const auto one = nlohmann::json::parse(oneText, nullptr, false);
+  ASSERT_TRUE(one.is_array() && one.size() == 1) << oneText;
+  EXPECT_EQ(one[0]["name"], "m");
+  EXPECT_EQ(one[0]["history"]["desired"].back(), 4) << oneText;
+  const auto [badText, badCode] = get("?histroy=none");
+  EXPECT_EQ(badCode, "400");
+  EXPECT_NE(badText.find("unknown parameter \"histroy\""), std::string::npos) << badText;
 }
 
 TEST_F(OperatorTest, OnlyTheLeaseHolderReconcilesAndSigtermHandsOver) {
