@@ -90,9 +90,12 @@ class Forecaster {
   void forecastCandidate(std::size_t i, Forecast& out) const;
 
   [[nodiscard]] std::size_t stateBytes() const;
-  // Cache hints for a tick over many series (tickFleet), issued a few series ahead:
-  // prefetchHead() the per-horizon choices and the models' first lines, then, once those have
-  // arrived, prefetchModels() what each model's update() and forecast() read beyond them.
+  // Cache hints for a tick over many series (tickFleet), each stage issued once the previous
+  // one's lines have arrived, so no stage waits on memory: prefetchObject() the forecaster's
+  // own hot lines (no load), prefetchHead() the per-horizon choices and the models' objects
+  // (reads the pointers), prefetchModels() what each model's update() and forecast() read
+  // beyond its object (reads the model's fields: profile cursor, coefficient rows).
+  void prefetchObject() const;
   void prefetchHead() const;
   void prefetchModels() const;
 
@@ -136,10 +139,12 @@ class Forecaster {
 // waiting for those loads one after the other (predictor/README.md, speed).
 template <typename Sink>
 void tickFleet(std::span<Forecaster> fleet, std::span<const double> samples, Forecast& out, Sink&& sink) {
-  constexpr std::size_t kHeadAhead = 12;   // far enough for a few memory latencies
-  constexpr std::size_t kModelsAhead = 4;  // after the head's lines have arrived
+  constexpr std::size_t kObjectAhead = 24;  // far enough for a memory latency
+  constexpr std::size_t kHeadAhead = 12;    // after the object's lines have arrived
+  constexpr std::size_t kModelsAhead = 4;   // after the head's lines have arrived
   const std::size_t n = std::min(fleet.size(), samples.size());
   for (std::size_t i = 0; i < n; ++i) {
+    if (i + kObjectAhead < n) fleet[i + kObjectAhead].prefetchObject();
     if (i + kHeadAhead < n) fleet[i + kHeadAhead].prefetchHead();
     if (i + kModelsAhead < n) fleet[i + kModelsAhead].prefetchModels();
     fleet[i].update(samples[i]);

@@ -228,7 +228,6 @@ double LogRegressionModel::profileValue(std::size_t bucket, double last) const {
 }
 
 void LogRegressionModel::prefetch() const {
-  prefetchBytes(this, sizeof(*this));
   prefetchBytes(coef_.data(), coef_.size() * sizeof(float));
   if (nb_ > 0)
     prefetchBytes(profile_.data() + pendingBucket_, std::min<std::size_t>(16, nb_ - pendingBucket_) * sizeof(float));

@@ -131,7 +131,6 @@ class SmoothingModel final : public Model {
   void absorbJump(double y) override;
   [[nodiscard]] double next() const override { return std::max(0.0, oneStep()); }
   void prefetch() const override {
-    prefetchBytes(this, reinterpret_cast<const char*>(&spec_) - reinterpret_cast<const char*>(this));
     p1_.prefetch(c1_, 32);
     p2_.prefetch(c2_, 32);
   }
