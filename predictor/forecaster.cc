@@ -55,6 +55,7 @@ Forecaster::Forecaster(const Forecaster& other)
       lastPoint1_(other.lastPoint1_),
       hasLast_(other.hasLast_),
       used_(other.used_),
+      steps_(other.steps_),
       candidateTables_(other.candidateTables_),
       config_(other.config_),
       report_(other.report_) {
@@ -358,6 +359,13 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   }
   refreshHot();
   used_ = usedMask(choice_);
+  steps_.fill(0);
+  for (std::size_t h = 0; h < choice_.size(); ++h) {
+    for (std::size_t j = 0; j < choice_[h].count; ++j) {
+      if (choice_[h].idx[j] < kHot)
+        steps_[choice_[h].idx[j]] = static_cast<std::uint16_t>(std::min<std::size_t>(h + 1, 0xFFFF));
+    }
+  }
   if (no == 0)
     report_.notes.push_back("too little history to validate (" + std::to_string(n) +
                             " samples): first candidate used, quantiles collapse to the point");
@@ -461,9 +469,13 @@ void Forecaster::forecast(Forecast& out) const {
   }
   const std::size_t nc = models_.size();
   out.scratch.resize(nc * H);
-  // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too).
+  // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too), and
+  // only up to the last step that uses them.
   for (std::size_t c = 0; c < nc; ++c) {
-    if ((used_ >> c) & 1U) model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, H));
+    if ((used_ >> c) & 1U) {
+      const std::size_t steps = c < kHot ? std::min<std::size_t>(H, steps_[c]) : H;
+      model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, steps));
+    }
   }
   for (std::size_t h = 0; h < H; ++h) {
     const Choice& ch = choice_[h];

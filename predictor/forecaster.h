@@ -127,6 +127,9 @@ class Forecaster {
   double lastPoint1_ = 0;                       // combined one-step forecast made before the newest sample
   bool hasLast_ = false;
   std::uint64_t used_ = 0;  // bit c: some horizon's choice uses candidate c (at most 64 candidates)
+  // Model c < kHot is read up to step steps_[c] (a model chosen only for the first steps is
+  // not forecast further; every model forecasts each step as it would in a longer forecast).
+  std::array<std::uint16_t, kHot> steps_{};
   std::vector<std::vector<float>> candidateTables_;  // per candidate, for per-model reports
   ForecasterConfig config_;
   FitReport report_;

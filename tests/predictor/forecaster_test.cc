@@ -4,9 +4,13 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <utility>
 #include <vector>
 
+#include "predictor/regression.h"
+#include "predictor/simple_models.h"
+#include "predictor/smoothing.h"
 #include "predictor/synthetic.h"
 
 namespace tso::predictor {
@@ -216,6 +220,38 @@ TEST(ForecasterTest, TickFleetForecastsEachSeriesAsItsOwnLoopWould) {
   std::size_t calls = 0;
   tickFleet(fleet, std::span<const double>(samples).first(3), a, [&](std::size_t, const Forecast&) { ++calls; });
   EXPECT_EQ(calls, 3u);
+}
+
+TEST(ForecasterTest, EveryModelsShorterForecastIsThePrefixOfItsLongerOne) {
+  // The forecaster forecasts a model only up to the last step some horizon takes from it, so
+  // forecast(k steps) must equal the first k steps of forecast(30 steps) for every model.
+  const Series data = minuteDays(8, 2);
+  const std::span<const double> history = std::span<const double>(data.values).first(7 * 1440 + 123);
+  std::vector<std::unique_ptr<Model>> models;
+  models.push_back(std::make_unique<NaiveModel>());
+  models.push_back(std::make_unique<EwmaModel>());
+  models.push_back(std::make_unique<LinearTrendModel>());
+  models.push_back(std::make_unique<SeasonalNaiveModel>(1440, "seasonal_naive_day"));
+  models.push_back(std::make_unique<LogRegressionModel>(1440, 30));
+  models.push_back(std::make_unique<SmoothingModel>(SmoothingSpec{"hw", SeasonalForm::kAdditive, true, 1440, 0}));
+  models.push_back(
+      std::make_unique<SmoothingModel>(SmoothingSpec{"hw_mult", SeasonalForm::kMultiplicative, true, 1440, 0}));
+  models.push_back(std::make_unique<SmoothingModel>(
+      SmoothingSpec{"double_seasonal", SeasonalForm::kMultiplicative, true, 1440, 10080}));
+  FitOptions options;
+  options.horizons = {1, 15, 30};
+  for (auto& m : models) {
+    m->fit(history, options);
+    std::vector<double> full(30);
+    m->forecast(full);
+    ASSERT_GT(full[29], 0.0) << m->name();
+    for (std::size_t k = 1; k < full.size(); ++k) {
+      std::vector<double> part(k);
+      m->forecast(part);
+      ASSERT_EQ(part, std::vector<double>(full.begin(), full.begin() + static_cast<long>(k)))
+          << m->name() << ", " << k << " steps";
+    }
+  }
 }
 
 }  // namespace
