@@ -78,7 +78,9 @@ let summaries=[],charted=[];
 const keyOf=s=>s.namespace+'/'+s.name;
 function visible(){
   const f=document.getElementById('filter').value.trim().toLowerCase(),by=document.getElementById('sort').value;
-  const list=summaries.filter(s=>!f||keyOf(s).toLowerCase().includes(f));
+  // A filter that names a service exactly (a clicked row) shows that one; otherwise substrings.
+  const exact=summaries.filter(s=>keyOf(s).toLowerCase()===f);
+  const list=exact.length?exact:summaries.filter(s=>!f||keyOf(s).toLowerCase().includes(f));
   const cmp={name:(a,b)=>keyOf(a)<keyOf(b)?-1:1,
     wape:(a,b)=>((b.accuracy||{}).wape||0)-((a.accuracy||{}).wape||0),
     replicas:(a,b)=>((b.replicas||{}).final||0)-((a.replicas||{}).final||0),
@@ -100,7 +102,7 @@ function renderSummary(list){
   t+='</tbody></table>';
   if(list.length>ROWS)t+=`<div class="meta">${list.length-ROWS} more not listed: narrow the filter.</div>`;
   root.innerHTML=t;
-  for(const tr of root.querySelectorAll('tr[data-name]'))tr.onclick=()=>{document.getElementById('filter').value=tr.dataset.name;refresh()};
+  for(const tr of root.querySelectorAll('tr[data-name]'))tr.onclick=()=>{document.getElementById('filter').value=tr.dataset.name;refresh(false)};
 }
 function renderCharts(){
   const root=document.getElementById('services');root.innerHTML='';
@@ -123,24 +125,25 @@ function renderCharts(){
     const n1=chart(s1,h.times,dem,'demand (query units)'),n2=chart(s2,h.times,rep,'replicas');div.dataset.points=n1+n2;
   }
 }
-let busy=false,again=false;
-async function refresh(){
-  if(busy){again=true;return}busy=true;
+// refresh(true) re-reads the summary list; a filter or sort change re-reads only the charts.
+let busy=false,again=null;
+async function refresh(withSummary){
+  if(busy){again=again||withSummary;return}busy=true;
   try{
-    summaries=await (await fetch('api/services?history=none')).json();
+    if(withSummary||!summaries.length)summaries=await (await fetch('api/services?history=none')).json();
     const list=visible();renderSummary(list);
     const keys=list.filter(s=>s.valid!==false).slice(0,CHARTS).map(keyOf);
     charted=keys.length?await (await fetch('api/services?'+keys.map(k=>'service='+encodeURIComponent(k)).join('&'))).json():[];
     renderCharts();
     document.body.dataset.loaded='true';
   }catch(e){document.getElementById('empty').textContent='cannot reach the operator: '+e}
-  finally{busy=false;if(again){again=false;refresh()}}
+  finally{busy=false;if(again!==null){const w=again;again=null;refresh(w)}}
 }
 document.getElementById('window').addEventListener('change',renderCharts);
-document.getElementById('filter').addEventListener('input',refresh);
-document.getElementById('sort').addEventListener('change',refresh);
+document.getElementById('filter').addEventListener('input',()=>refresh(false));
+document.getElementById('sort').addEventListener('change',()=>refresh(false));
 window.addEventListener('resize',renderCharts);
-refresh();setInterval(refresh,5000);
+refresh(true);setInterval(()=>refresh(true),5000);
 </script></body></html>
 )HTML";
 }

@@ -3,7 +3,8 @@
 // each series a path with more than one point, axis labels and a legend; then that the summary
 // table lists the service and the filter narrows table and charts. Saves a full-page screenshot.
 // Env: TSO_DASHBOARD_URL (the operator's HTTP root), TSO_SCREENSHOT (PNG path),
-//      TSO_EXPECT_SERVICE (namespace/name that must be on the page), CHROMIUM (default /usr/bin/chromium).
+//      TSO_EXPECT_SERVICE (namespace/name that must be on the page), TSO_EXPECT_COUNT (how many
+//      services the operator has, optional), CHROMIUM (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { dirname, join } from 'node:path';
 const url = process.env.TSO_DASHBOARD_URL;
 const shot = process.env.TSO_SCREENSHOT;
 const expected = process.env.TSO_EXPECT_SERVICE;
+const expectedCount = Number(process.env.TSO_EXPECT_COUNT || 0);  // services on the page, when known
 if (!url || !shot || !expected) {
   console.error('FAIL setup: TSO_DASHBOARD_URL, TSO_SCREENSHOT and TSO_EXPECT_SERVICE are required');
   process.exit(1);
@@ -78,9 +80,17 @@ try {
       check(`${label}: tick labels`, c.texts.length >= 8, `${c.texts.length} text elements`);
     }
   }
-  // The summary table lists the service, and the filter narrows both the table and the charts.
+  // The summary table lists every service; only the first 10 by name get charts.
   const rows = await page.$$eval('table.summary tbody tr', (trs) => trs.map((tr) => tr.dataset.name));
   check(`summary table lists ${expected}`, rows.includes(expected), JSON.stringify(rows));
+  if (expectedCount > 0) {
+    check(`summary table lists all ${expectedCount} services`, rows.length === expectedCount, `${rows.length} rows`);
+    const charted = services.map((s) => s.name);
+    const firstTen = [...rows].sort().slice(0, 10);
+    check('charts for the first 10 services by name, no more', JSON.stringify(charted) === JSON.stringify(firstTen),
+      `charted ${JSON.stringify(charted)}, first ten ${JSON.stringify(firstTen)}`);
+  }
+  // The filter narrows both the table and the charts.
   await page.fill('#filter', 'no-such-service-xyz');
   await page.waitForFunction(() => document.querySelectorAll('div.svc').length === 0, null, { timeout: 10000 })
     .catch(() => {});
@@ -92,10 +102,18 @@ try {
   check('a filter that matches nothing leaves no charts and no rows', afterMiss.charts === 0 && afterMiss.rows === 0,
     JSON.stringify(afterMiss));
   check('and says so', afterMiss.message.includes('No service matches'), JSON.stringify(afterMiss.message));
-  await page.fill('#filter', expected);
-  await page.waitForSelector(sel, { timeout: 10000 }).catch(() => {});
+  // A click on a row charts that service alone, though its name is a prefix of others (web,
+  // web-01, ...).
+  await page.fill('#filter', '');
+  const row = `table.summary tr[data-name="${expected}"]`;
+  await page.waitForSelector(row, { timeout: 10000 }).catch(() => {});
+  await page.click(row, { timeout: 10000 }).catch((e) => check(`click on the row of ${expected}`, false, String(e)));
+  await page.waitForFunction(() => document.querySelectorAll('div.svc').length === 1, null, { timeout: 10000 })
+    .catch(() => {});
+  const filterValue = await page.inputValue('#filter');
+  check('a click on a row puts its name in the filter', filterValue === expected, JSON.stringify(filterValue));
   const afterHit = await page.$$eval('div.svc', (divs) => divs.map((d) => d.dataset.name));
-  check(`filtering on ${expected} charts it alone`, afterHit.length === 1 && afterHit[0] === expected,
+  check(`then ${expected} alone is charted`, afterHit.length === 1 && afterHit[0] === expected,
     JSON.stringify(afterHit));
   check('no script errors on the page', errors.length === 0, errors.join(' | '));
   mkdirSync(dirname(shot), { recursive: true });
