@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The Grafana dashboard(s) in charts/throughput-operator/dashboards/ query only metrics the
 # operator exports (dashboard_check.py does the PromQL parsing).
-#   unit:                     valid JSON, the templated variables, ${datasource} everywhere, every
-#                             tso_ name defined in controller/runtime/metrics.cc, and the checker
-#                             itself rejects an unknown name
+#   unit:                     valid JSON, the templated variables, no panel repeated over All, fleet
+#                             panels not limited to the charted services, ${datasource} everywhere,
+#                             every tso_ name defined in controller/runtime/metrics.cc, and the
+#                             checker itself rejects an unknown name
 #   integration OPERATOR_BIN: the operator runs against the cluster in $KUBECONFIG with one
 #                             ThroughputService (so per-service series exist); every queried
-#                             metric is in its real /metrics, with the labels the queries use
+#                             metric is in its real /metrics, with the labels the queries use,
+#                             and the local Prometheus accepts every panel query
 # Exit 77 = no cluster/Prometheus (integration only): skipped, except with CI=true.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +32,18 @@ if [[ $mode == unit ]]; then
     vars=$(jq -r '[.templating.list[].name] | sort | join(",")' "$d")
     [[ $vars == *datasource* && $vars == *namespace* && $vars == *name* ]]
     check "$n has the datasource, namespace and name variables" $? "variables: $vars"
+    # At thousands of services a repeated panel over "All" would draw thousands of panels:
+    # every variable a panel repeats over defaults to one value and offers no All.
+    bad=$(jq -r '[.templating.list[] as $v | .panels[] | select(.repeat == $v.name)
+                  | select($v.includeAll == true or ($v.current.value // "" | tostring | test("__all")))
+                  | .title] | join(", ")' "$d")
+    [[ -z $bad ]]
+    check "$n repeats no panel over an All value" $? "repeated over All: $bad"
+    # The fleet overview covers every service in the namespaces, not only the charted ones.
+    jq -e '[.panels[] | select(.type == "table" or .type == "stat" or .type == "bargauge") | .targets[].expr
+            | select(test("name=~") | not)] | length >= 3' "$d" >/dev/null
+    check "$n has fleet panels (table, counts, worst WAPE) not limited by the name variable" $? \
+      "$(jq -c '[.panels[] | select(.type == "table" or .type == "stat" or .type == "bargauge") | .targets[].expr]' "$d")"
     bad=$(jq -r '[.. | objects | select(has("datasource") and (.datasource | type) == "object")
                   | select(.datasource.type != "grafana" and .datasource.uid != "${datasource}")] | length' "$d")
     [[ $bad == 0 ]]
@@ -89,5 +103,17 @@ for d in "${dashboards[@]}"; do
   rc=$?
   printf "  %s\n" "${out//$'\n'/$'\n  '}"
   check "$(basename "$d") queries only metrics the running operator exports" $rc "$(grep FAIL <<<"$out")"
+  # Every panel's query, with the variables as Grafana fills them, is one the real Prometheus
+  # accepts (PromQL syntax and types, e.g. `or vector(0)` and topk()).
+  rejected=()
+  while IFS= read -r expr; do
+    q=${expr//\$__rate_interval/1m}
+    q=${q//\$namespace/$ns}
+    q=${q//\$name/web}
+    status=$(curl -s --get "$TSO_PROMETHEUS_URL/api/v1/query" --data-urlencode "query=$q" | jq -r '.status' 2>/dev/null)
+    [[ $status == success ]] || rejected+=("$expr")
+  done < <(jq -r '.. | objects | select(has("expr")) | .expr' "$d")
+  [[ ${#rejected[@]} == 0 ]]
+  check "$(basename "$d"): the local Prometheus accepts every panel query" $? "rejected: ${rejected[*]}"
 done
 summary
