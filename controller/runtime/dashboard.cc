@@ -143,7 +143,10 @@ document.getElementById('window').addEventListener('change',renderCharts);
 document.getElementById('filter').addEventListener('input',()=>refresh(false));
 document.getElementById('sort').addEventListener('change',()=>refresh(false));
 window.addEventListener('resize',renderCharts);
-refresh(true);setInterval(()=>refresh(true),5000);
+// A hidden tab (another tab in front, a minimised window) does not poll the operator; it
+// refreshes at once when shown again.
+refresh(true);setInterval(()=>{if(!document.hidden)refresh(true)},5000);
+document.addEventListener('visibilitychange',()=>{if(!document.hidden)refresh(true)});
 </script></body></html>
 )HTML";
 }

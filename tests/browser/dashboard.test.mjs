@@ -115,6 +115,23 @@ try {
   const afterHit = await page.$$eval('div.svc', (divs) => divs.map((d) => d.dataset.name));
   check(`then ${expected} alone is charted`, afterHit.length === 1 && afterHit[0] === expected,
     JSON.stringify(afterHit));
+  // A hidden tab stops polling (every 5 s otherwise) and refreshes as soon as it is shown.
+  let apiRequests = 0;
+  page.on('request', (r) => { if (r.url().includes('/api/services')) apiRequests++; });
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await page.waitForTimeout(500);  // a refresh already in flight finishes
+  apiRequests = 0;
+  await page.waitForTimeout(11000);
+  check('a hidden page does not poll /api/services', apiRequests === 0, `${apiRequests} requests in 11 s`);
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await page.waitForTimeout(1000);
+  check('shown again, it refreshes at once', apiRequests >= 1, `${apiRequests} requests in 1 s`);
   check('no script errors on the page', errors.length === 0, errors.join(' | '));
   mkdirSync(dirname(shot), { recursive: true });
   await page.screenshot({ path: shot, fullPage: true });
