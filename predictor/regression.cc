@@ -113,13 +113,15 @@ std::vector<float> interpolated(const std::vector<float>& coef, const std::vecto
   if (coef.empty() || h < 1) return {};
   const auto hi = static_cast<std::size_t>(std::lower_bound(anchors.begin(), anchors.end(), h) - anchors.begin());
   if (hi == anchors.size()) return {};
+  const std::size_t nA = anchors.size();  // coef is feature-major: coef[j * nA + anchor]
+  std::vector<float> c(F);
   if (anchors[hi] == h || hi == 0) {
-    return {coef.begin() + static_cast<long>(hi * F), coef.begin() + static_cast<long>((hi + 1) * F)};
+    for (std::size_t j = 0; j < F; ++j) c[j] = coef[j * nA + hi];
+    return c;
   }
   const std::size_t lo = hi - 1;
   const double f = static_cast<double>(h - anchors[lo]) / static_cast<double>(anchors[hi] - anchors[lo]);
-  std::vector<float> c(F);
-  for (std::size_t j = 0; j < F; ++j) c[j] = static_cast<float>((1.0 - f) * coef[lo * F + j] + f * coef[hi * F + j]);
+  for (std::size_t j = 0; j < F; ++j) c[j] = static_cast<float>((1.0 - f) * coef[j * nA + lo] + f * coef[j * nA + hi]);
   return c;
 }
 
@@ -253,22 +255,25 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   // interpolating the coefficients, without a coefficient row per step to read.
   std::array<double, kMaxFeatures> x{};
   sharedFeatures(x.data());
-  const std::size_t F = features();
   const std::size_t S = shared();
   // Only the fitted horizons up to the first at or beyond H are used (next(): just the first).
   std::size_t A = 0;
   while (A < anchors_.size() && (A == 0 || static_cast<std::size_t>(anchors_[A - 1]) < H)) ++A;
   // Feature-major over the fitted horizons: A independent sums in flight instead of one
   // dependent chain at a time (each sum keeps its own order, so the result is the same).
+  // coef_ is feature-major, so each feature's coefficients for the fitted horizons are
+  // contiguous and this loop vectorises across them.
+  const std::size_t nA = anchors_.size();
   std::array<double, kMaxAnchors> base{};
   for (std::size_t j = 0; j < S; ++j) {
     const double xj = x[j];
-    for (std::size_t a = 0; a < A; ++a) base[a] += coef_[a * F + j] * xj;
+    const float* cj = &coef_[j * nA];
+    for (std::size_t a = 0; a < A; ++a) base[a] += cj[a] * xj;
   }
   // Each fitted horizon's profile coefficient, so the step loop reads no coefficient row.
   std::array<double, kMaxAnchors> pc{};
   if (nb_ > 0) {
-    for (std::size_t a = 0; a < A; ++a) pc[a] = coef_[a * F + S];
+    for (std::size_t a = 0; a < A; ++a) pc[a] = coef_[S * nA + a];
   }
   // out[h - 1] first holds the profile's change from now to step h: the phase walks one
   // bucket at a time (a run of steps shares a bucket), without a division per step.
@@ -491,8 +496,11 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   reweight(1);
   iterate(1, kWarmIrlsIterations);
 
-  // Only the fitted horizons are kept: the others interpolate (see forecastFirst()).
-  coef_.assign(beta.begin(), beta.end());
+  // Only the fitted horizons are kept (the others interpolate, see forecastFirst()), feature-major.
+  coef_.resize(A * F);
+  for (std::size_t a = 0; a < A; ++a) {
+    for (std::size_t j = 0; j < F; ++j) coef_[j * A + a] = static_cast<float>(beta[a * F + j]);
+  }
   anchors_.assign(anchors.begin(), anchors.end());
 }
 

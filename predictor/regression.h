@@ -91,7 +91,7 @@ class LogRegressionModel final : public Model {
   std::array<float, kRing> ring_{};  // log1p of the newest samples
   std::array<double, kAlphas.size()> level_{};
   std::vector<float> profile_;          // log-domain daily profile; NaN = not seen yet
-  std::vector<float> coef_;             // [fitted horizon][feature]
+  std::vector<float> coef_;             // [feature][fitted horizon]
   std::vector<std::uint16_t> anchors_;  // the fitted horizons, ascending; the last is horizon_
   double pendingSum_ = 0;               // the current bucket visit, committed when it ends
   std::uint32_t pendingCount_ = 0;
