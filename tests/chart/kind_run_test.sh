@@ -23,7 +23,9 @@ fake() { # fake DIR NAME BODY: a stub that logs "NAME ARGS" and then runs BODY
   chmod +x "$1/$2"
 }
 fake "$work/path" docker 'if [[ $1 == info ]]; then [[ ${FAKE_ENGINE:-1} == 1 ]] || { echo "Cannot connect to the Docker daemon" >&2; exit 1; }; fi; exit 0'
-fake "$work/path" curl 'exit 0'
+# Prometheus answers only once the port-forward runs (as for real): without that, a loaded
+# machine could reach the teardown before the fake port-forward had even started.
+fake "$work/path" curl 'if [[ $* == */-/ready* ]]; then [[ -f "'"$work"'/port-forward.pid" ]] || exit 7; fi; exit 0'
 fake "$work/cache/bin" kind 'if [[ $1 == get ]]; then [[ ${FAKE_EXISTING:-0} == 1 ]] && echo tso-e2e; fi; exit 0'
 fake "$work/cache/bin" helm 'exit 0'
 fake "$work/cache/bin" kubectl 'if [[ $* == *port-forward* ]]; then echo $$ >"'"$work"'/port-forward.pid"; exec sleep 30; fi; exit 0'
@@ -57,8 +59,11 @@ grep -q -- '--set image.pullPolicy=Never' "$calls" && grep -q -- 'kind load dock
 check "the chart runs the loaded image, never pulling it" $? "$(grep -E 'helm|load' "$calls")"
 grep -q 'scenario env: KUBECONFIG=set TSO_PROMETHEUS_URL=http://127.0.0.1:29090 TSO_OPERATOR=in-cluster TSO_OPERATOR_NAMESPACE=throughput-system' "$calls"
 check "the scenario runner gets KUBECONFIG, the Prometheus URL and TSO_OPERATOR=in-cluster" $? "$(grep scenario "$calls")"
-sleep 0.2
 pf=$(cat "$work/port-forward.pid" 2>/dev/null)
+for _ in $(seq 50); do
+  if [[ -z $pf ]] || ! kill -0 "$pf" 2>/dev/null; then break; fi
+  sleep 0.1
+done
 [[ -n $pf ]] && ! kill -0 "$pf" 2>/dev/null
 check "the Prometheus port-forward is started and stopped" $? "pid '$pf' still running or never started"
 stop_fake_forward
