@@ -11,6 +11,14 @@ namespace {
 constexpr int kMaxProfileBuckets = 288;  // 5-minute buckets on minute data
 constexpr double kProfileGamma = 0.3;    // weight of a new day's value in its bucket
 constexpr double kMaxLogChange = 3.0;    // a forecast never leaves [y / 20, y * 20]
+// The profile's offset (today against the past days) follows the samples at this rate (a
+// time constant of ~10 samples), each sample moving it by at most kOffsetStep logs: a lasting
+// shift of level is taken up within an hour (log 5 = 1.6 in ~40 samples), a spike of a
+// few samples moves it little. Without it a fit on steady days learns that the profile is
+// what the series returns to, and after a lasting 5x shift log_regression forecast the old
+// level all day (a synthetic week: 15x the naive forecast's error on the day of the shift).
+constexpr double kOffsetAlpha = 0.1;
+constexpr double kOffsetStep = 0.5;
 constexpr int kIrlsIterations = 8;       // from least squares (most on a quarter of the rows)
 constexpr int kWarmIrlsIterations = 2;   // from the previous fit's coefficients
 constexpr std::size_t kColdRowStep = 4;  // a cold start's first iterations use every 4th row
@@ -155,6 +163,7 @@ void LogRegressionModel::reset(std::span<const double> history) {
   pendingSum_ = 0;
   pendingCount_ = 0;
   pendingBucket_ = 0;
+  offset_ = 0;
   nextPhase_ = {0, 0, nb_ > 0 ? firstPhaseOf(1) : 0};
   t_ = 0;
   next_ = forecastFirst(nullptr);
@@ -179,6 +188,8 @@ void LogRegressionModel::updateLog(double ly) {
     // past, not with itself.
     if (nextPhase_.bucket != pendingBucket_ && pendingCount_ > 0) commitPending();
     pendingBucket_ = nextPhase_.bucket;
+    if (const float p = profile_[pendingBucket_]; !std::isnan(p))
+      offset_ += kOffsetAlpha * std::clamp(ly - p - offset_, -kOffsetStep, kOffsetStep);
     advance(nextPhase_);
     pendingSum_ += ly;
     ++pendingCount_;
@@ -200,7 +211,10 @@ void LogRegressionModel::sharedFeatures(double* x) const {
   x[j++] = 1.0;
   for (int k : kLags) x[j++] = last - lag(k);
   for (double l : level_) x[j++] = l - last;
-  if (nb_ > 0) x[j++] = profileValue(pendingBucket_, last) - last;
+  if (nb_ > 0) {
+    const float p = profile_[pendingBucket_];
+    x[j++] = std::isnan(p) ? 0.0 : static_cast<double>(p) + offset_ - last;
+  }
 }
 
 std::size_t LogRegressionModel::firstPhaseOf(std::size_t bucket) const {

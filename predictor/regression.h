@@ -1,10 +1,12 @@
 // Direct multi-horizon regression in the log domain: for every horizon h, the change
 // log(1 + y(t+h)) - log(1 + y(t)) is a linear function of recent log changes (lags), the gaps
 // between the newest value and log-domain EWMA levels, and the daily profile's change over
-// the same span. Coefficients are fitted per horizon on the last week of history, robustly
-// (least absolute deviation by iteratively reweighted least squares, one weight per row shared
-// by every horizon, so all horizons share one Gram matrix), with each row weighted by the
-// level so the fit minimises absolute error in requests, not in logs.
+// the same span. The profile is read shifted by how far today runs above or below it, so a
+// lasting change of level is not forecast to revert. Coefficients are fitted per horizon on
+// the last week of history, robustly (least absolute deviation by iteratively reweighted
+// least squares, one weight per row shared by every horizon, so all horizons share one Gram
+// matrix), with each row weighted by the level so the fit minimises absolute error in
+// requests, not in logs.
 //
 // Why logs: request rates swing over orders of magnitude within a day (WorldCup98: 10 to
 // 100,000 per minute), and their dynamics are proportional: a rise of 20 % in ten minutes
@@ -90,6 +92,9 @@ class LogRegressionModel final : public Model {
   double gamma_ = 0.3;               // weight of a visit's mean in its bucket
   std::array<float, kRing> ring_{};  // log1p of the newest samples
   std::array<double, kAlphas.size()> level_{};
+  // How far today runs above (+) or below (-) the profile, in logs: an EWMA of each sample's
+  // gap to its bucket. The profile features read the profile shifted by it.
+  double offset_ = 0;
   std::vector<float> profile_;          // log-domain daily profile; NaN = not seen yet
   std::vector<float> coef_;             // [feature][fitted horizon]
   std::vector<std::uint16_t> anchors_;  // the fitted horizons, ascending; the last is horizon_

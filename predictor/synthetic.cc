@@ -58,6 +58,10 @@ Series synthesize(const SyntheticSpec& spec) {
         mean *= 1.0 + (spec.flashMagnitude - 1.0) * frac;
       }
     }
+    const auto day = static_cast<std::int64_t>(i) * s.step / kSecondsPerDay;
+    if (spec.shiftDay >= 0 && day >= spec.shiftDay && (spec.shiftDays <= 0 || day < spec.shiftDay + spec.shiftDays)) {
+      mean *= std::max(0.0, spec.shiftFactor);
+    }
     double v = mean * (1.0 + spec.noise * rng.normal());
     if (spec.poisson) v += std::sqrt(std::max(0.0, v)) * rng.normal();
     s.values[i] = std::max(0.0, std::round(v));

@@ -1,6 +1,7 @@
-// Seeded synthetic demand (diurnal + weekly + trend + noise + flash crowds) so tests, the
-// benchmarks and the demo run on a fresh clone without the real traces. Deterministic for a
-// given spec on every platform: it uses its own generator, not std:: distributions.
+// Seeded synthetic demand (diurnal + weekly + trend + noise + flash crowds + shifts of level)
+// so tests, the benchmarks and the demo run on a fresh clone without the real traces.
+// Deterministic for a given spec on every platform: it uses its own generator, not std::
+// distributions.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,11 @@ struct SyntheticSpec {
   int flashCrowds = 0;          // number of flash crowds, placed at random
   double flashMagnitude = 3.0;  // peak multiplier of a flash crowd
   int flashMinutes = 60;        // duration; it rises in one step and decays linearly
+  // A change of level: demand x shiftFactor from the start of day shiftDay (0-based) for
+  // shiftDays days (0 = for good). shiftFactor 0 for a day is an outage.
+  int shiftDay = -1;  // -1 = none
+  int shiftDays = 0;
+  double shiftFactor = 1.0;
 };
 
 Series synthesize(const SyntheticSpec& spec);

@@ -72,6 +72,29 @@ TEST(LogRegressionTest, FollowsTheDailyShapeFarBetterThanNaive) {
   EXPECT_FALSE(m.coefficients(8).empty());
 }
 
+TEST(LogRegressionTest, ALastingShiftOfLevelIsNotForecastToRevert) {
+  // Steady days teach the fit that each sample returns to the daily profile. Then demand
+  // moves to 5x for good (traffic moved here from another region): once the model has seen
+  // an hour of it, every step of the forecast must be at the new level, not at the old one.
+  const int day = 1440;
+  std::vector<double> y = multiplicativeDays(15, 0.05, 11, day);
+  const std::size_t train = 14 * day;
+  for (std::size_t i = train; i < y.size(); ++i) y[i] *= 5.0;
+  LogRegressionModel m(day, 30);
+  FitOptions fo;
+  fo.horizons = {1, 15, 30};
+  m.fit(std::span<const double>(y).first(train), fo);
+  const std::size_t shifted = 60;  // an hour of minute samples
+  for (std::size_t i = train; i < train + shifted; ++i) m.update(y[i]);
+  std::vector<double> out(30);
+  m.forecast(out);
+  for (std::size_t h = 0; h < out.size(); ++h) {
+    const std::size_t t = train + shifted + h;  // the noise-free demand, 5x
+    const double expected = 5.0 * std::exp(std::log(1000.0) + std::sin(2 * std::numbers::pi * (t % day) / day));
+    EXPECT_NEAR(out[h], expected, 0.2 * expected) << "h=" << h + 1;
+  }
+}
+
 TEST(LogRegressionTest, ProfileBucketsOfAFractionalWidthAreWalkedConsistently) {
   // 45-second steps: 1,920 samples a day in 288 buckets of 6.67 samples. The forecast walks
   // the buckets step by step; a walk that disagreed with the fit's bucket of a phase would

@@ -18,6 +18,31 @@ TEST(SyntheticTest, SameSeedSameSeries) {
   EXPECT_NE(synthesize(spec).values, synthesize(other).values);
 }
 
+TEST(SyntheticTest, AShiftScalesOnlyTheDaysItCovers) {
+  SyntheticSpec spec;
+  spec.days = 4;
+  spec.step = 600;  // 144 samples a day
+  const Series plain = synthesize(spec);
+  spec.shiftDay = 1;
+  spec.shiftDays = 1;
+  spec.shiftFactor = 0.0;  // an outage on day 1
+  const Series outage = synthesize(spec);
+  ASSERT_EQ(outage.size(), plain.size());
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    const bool inOutage = i >= 144 && i < 288;
+    EXPECT_EQ(outage.values[i], inOutage ? 0.0 : plain.values[i]) << i;  // the same draws elsewhere
+  }
+  spec.shiftDays = 0;  // for good, from day 1
+  spec.shiftFactor = 5.0;
+  spec.noise = 0;
+  spec.poisson = false;
+  const Series shifted = synthesize(spec);
+  spec.shiftDay = -1;
+  const Series smooth = synthesize(spec);
+  EXPECT_EQ(shifted.values[100], smooth.values[100]);
+  for (std::size_t i : {144u, 300u, 575u}) EXPECT_NEAR(shifted.values[i], 5.0 * smooth.values[i], 2.5) << i;
+}
+
 TEST(SyntheticTest, WeekendIsLowerAndCrowdsRaiseThePeak) {
   SyntheticSpec spec;
   spec.days = 7;
