@@ -25,6 +25,13 @@ double nextScale(double scale, double absStep) {
   return scale + kScaleAlpha * (std::min(absStep, cap) - scale);
 }
 constexpr std::size_t kMaxValidationOrigins = 720;
+// A kept model is set aside when its recent one-step error, over the naive forecast's, grows
+// to kAsideRatio times what validation measured (a ratio below kMinRatio counts as kMinRatio,
+// so a model is never set aside while it beats the naive forecast), and taken back within
+// kBackRatio times.
+constexpr double kAsideRatio = 2.0;
+constexpr double kBackRatio = 1.5;
+constexpr double kMinRatio = 0.5;
 
 // Bit c set: some horizon's choice uses candidate c.
 template <typename Choices>
@@ -54,8 +61,11 @@ Forecaster::Forecaster(const Forecaster& other)
       last_(other.last_),
       lastPoint1_(other.lastPoint1_),
       hasLast_(other.hasLast_),
-      used_(other.used_),
       steps_(other.steps_),
+      used_(other.used_),
+      aside_(other.aside_),
+      guard_(other.guard_),
+      naiveErr_(other.naiveErr_),
       candidateTables_(other.candidateTables_),
       config_(other.config_),
       report_(other.report_) {
@@ -172,6 +182,8 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   hot_.fill(nullptr);
   candidateTables_.clear();
   choice_.clear();
+  guard_.clear();
+  aside_ = 0;
   const auto H = static_cast<std::size_t>(config_.horizon);
   const Seasonality season = seasonalityFor(config_.step);
   const std::size_t maxHistory =
@@ -262,6 +274,26 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     }
   }
 
+  // Each candidate's one-step error over the naive forecast's (y(t-1)) in validation: the
+  // level the guard in update() compares the candidate's recent one-step error with.
+  std::vector<double> ratio(nc, 1.0);
+  {
+    double naive = 0;
+    std::size_t cnt = 0;
+    for (std::size_t o = 0; o < no; ++o) {
+      if (const double* y = actual(o, 0)) {
+        naive += std::abs(*y - history[origins[o] - 1]);
+        ++cnt;
+      }
+    }
+    if (cnt > 0 && naive > 0) {
+      naive /= static_cast<double>(cnt);
+      for (std::size_t c = 0; c < nc; ++c) {
+        if (std::isfinite(mae[c * H])) ratio[c] = mae[c * H] / naive;
+      }
+    }
+  }
+
   // Per-horizon choice: the best candidate or the mean of the best two or three, ranked on
   // the MAE averaged over neighbouring horizons (one horizon alone is a noisy ranking).
   choice_.assign(H, Choice{});
@@ -336,6 +368,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   }
   for (std::size_t h = 0; h < H; ++h)
     std::copy_n(combTable.begin() + static_cast<long>(h * kNq), kNq, choice_[h].q.begin());
+  std::vector<double> keptRatio = ratio;
   if (config_.keepAllCandidates) {
     candidateTables_.resize(nc);
     for (std::size_t c = 0; c < nc; ++c) {
@@ -351,6 +384,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
         if (r < 0) {
           r = static_cast<int>(kept.size());
           kept.push_back(std::move(models_[ch.idx[j]]));
+          keptRatio[static_cast<std::size_t>(r)] = ratio[ch.idx[j]];
         }
         ch.idx[j] = static_cast<std::uint8_t>(r);
       }
@@ -387,6 +421,13 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   report_.selection = sel;
 
   scale_ = scale;
+  aside_ = 0;
+  naiveErr_ = static_cast<float>(scale);
+  guard_.resize(models_.size());
+  for (std::size_t c = 0; c < models_.size(); ++c) {
+    guard_[c].validRatio = static_cast<float>(keptRatio[c]);
+    guard_[c].err = static_cast<float>(keptRatio[c] * scale);
+  }
   hasLast_ = n > 0;
   last_ = n > 0 ? history[n - 1] : 0.0;
   Forecast f;
@@ -398,13 +439,27 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
 std::string Forecaster::selectedModel(int h) const {
   if (h < 1 || static_cast<std::size_t>(h) > choice_.size()) return "";
   const Choice& ch = choice_[static_cast<std::size_t>(h - 1)];
-  if (ch.count == 1) return models_[ch.idx[0]]->name();
-  std::string s = "mean(";
-  for (std::size_t j = 0; j < ch.count; ++j) {
-    if (j) s += ",";
-    s += models_[ch.idx[j]]->name();
+  std::string s = ch.count == 1 ? models_[ch.idx[0]]->name() : "mean(";
+  if (ch.count > 1) {
+    for (std::size_t j = 0; j < ch.count; ++j) {
+      if (j) s += ",";
+      s += models_[ch.idx[j]]->name();
+    }
+    s += ")";
   }
-  return s + ")";
+  // Between fits a choice may do without models set aside (always none right after fit()).
+  std::string aside;
+  for (std::size_t j = 0; j < ch.count; ++j) {
+    if (isAside(ch.idx[j])) aside.append(aside.empty() ? "" : ",").append(models_[ch.idx[j]]->name());
+  }
+  if (aside.empty()) return s;
+  bool any = false;
+  for (std::size_t j = 0; j < ch.count; ++j) any = any || !isAside(ch.idx[j]);
+  if (!any) {  // e.g. "naive (holt_winters set aside)"
+    const int in = standIn();
+    return (in >= 0 ? models_[static_cast<std::size_t>(in)]->name() : std::string("naive")) + " (" + s + " set aside)";
+  }
+  return s + " without " + aside + " (set aside)";  // e.g. "mean(a,b) without a (set aside)"
 }
 
 std::string Forecaster::candidateName(std::size_t i) const { return models_.at(i)->name(); }
@@ -415,25 +470,106 @@ void Forecaster::update(double y) {
   // be brought back when the spike ends, even if the model chosen for the next step (the
   // combined forecast) expected the fall. Testing only the combined forecast left EWMA
   // decaying from a one-minute spike of 10x for an hour on WorldCup98 (day 4 of the backtest).
-  if (hasLast_ && config_.jumpThreshold > 0) {
-    const double limit = config_.jumpThreshold * scaleNow();
+  const std::size_t nm = std::min({models_.size(), guard_.size(), std::size_t{64}});
+  if (hasLast_) {
+    // The one-step errors are clipped as the noise unit's steps are (a spike counts at most
+    // kScaleClip units), so one spike does not set a model aside.
+    const double cap = scale_ > 0 ? kScaleClip * scale_ : std::numeric_limits<double>::infinity();
+    naiveErr_ += static_cast<float>(kScaleAlpha * (std::min(std::abs(y - last_), cap) - naiveErr_));
+    const double limit =
+        config_.jumpThreshold > 0 ? config_.jumpThreshold * scaleNow() : std::numeric_limits<double>::infinity();
     for (std::size_t c = 0; c < models_.size(); ++c) {
       Model* m = model(c);
-      if (std::abs(y - m->next()) > limit) m->absorbJump(y);
+      const double e = std::abs(y - m->next());
+      if (e > limit) m->absorbJump(y);
+      if (c < nm) guard_[c].err += static_cast<float>(kScaleAlpha * (std::min(e, cap) - guard_[c].err));
     }
   }
   for (std::size_t c = 0; c < models_.size(); ++c) model(c)->update(y);
-  if (hasLast_) scale_ = nextScale(scale_, std::abs(y - last_));
+  if (hasLast_) {
+    scale_ = nextScale(scale_, std::abs(y - last_));
+    const double unit = std::max<double>(naiveErr_, 1e-3 * std::abs(last_) + 1e-9);
+    for (std::size_t c = 0; c < nm; ++c) {
+      const double r = guard_[c].err / unit;
+      const double valid = std::max<double>(guard_[c].validRatio, kMinRatio);
+      const std::uint64_t bit = std::uint64_t{1} << c;
+      if (aside_ & bit) {
+        if (r <= kBackRatio * valid) aside_ &= ~bit;
+      } else if (r > kAsideRatio * valid) {
+        aside_ |= bit;
+      }
+    }
+  }
   last_ = y;
   hasLast_ = true;
   // The combined one-step forecast: what a missing sample is replaced by.
   if (!choice_.empty()) {
     const Choice& ch = choice_[0];
     double f = 0;
-    for (std::size_t j = 0; j < ch.count; ++j) f += model(ch.idx[j])->next();
-    lastPoint1_ = f / ch.count;
+    std::size_t k = 0;
+    for (std::size_t j = 0; j < ch.count; ++j) {
+      if (!isAside(ch.idx[j])) {
+        f += model(ch.idx[j])->next();
+        ++k;
+      }
+    }
+    if (k > 0) {
+      lastPoint1_ = f / static_cast<double>(k);
+    } else {
+      const int s = standIn();
+      lastPoint1_ = s >= 0 ? model(static_cast<std::size_t>(s))->next() : y;
+    }
   } else {
     lastPoint1_ = y;
+  }
+}
+
+int Forecaster::standIn() const {
+  int best = -1;
+  float bestErr = naiveErr_;
+  for (std::size_t c = 0; c < std::min(models_.size(), guard_.size()); ++c) {
+    if (c < 64 && ((used_ >> c) & 1U) && !isAside(c) && guard_[c].err < bestErr) {
+      best = static_cast<int>(c);
+      bestErr = guard_[c].err;
+    }
+  }
+  return best;
+}
+
+std::vector<std::string> Forecaster::modelsSetAside() const {
+  std::vector<std::string> names;
+  for (std::size_t c = 0; c < models_.size(); ++c) {
+    if (isAside(c)) names.push_back(models_[c]->name());
+  }
+  return names;
+}
+
+void Forecaster::forecastWithoutAside(Forecast& out) const {
+  const auto H = static_cast<std::size_t>(config_.horizon);
+  const std::size_t nc = models_.size();
+  const int s = standIn();
+  for (std::size_t c = 0; c < nc; ++c) {
+    if (isAside(c)) continue;
+    if (static_cast<int>(c) == s) {
+      model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, H));
+    } else if ((used_ >> c) & 1U) {
+      const std::size_t steps = c < kHot ? std::min<std::size_t>(H, steps_[c]) : H;
+      model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, steps));
+    }
+  }
+  for (std::size_t h = 0; h < H; ++h) {
+    const Choice& ch = choice_[h];
+    double f = 0;
+    std::size_t k = 0;
+    for (std::size_t j = 0; j < ch.count; ++j) {
+      if (!isAside(ch.idx[j])) {
+        f += out.scratch[ch.idx[j] * H + h];
+        ++k;
+      }
+    }
+    out.point[h] = k > 0    ? f / static_cast<double>(k)
+                   : s >= 0 ? out.scratch[static_cast<std::size_t>(s) * H + h]
+                            : last_;
   }
 }
 
@@ -469,19 +605,23 @@ void Forecaster::forecast(Forecast& out) const {
   }
   const std::size_t nc = models_.size();
   out.scratch.resize(nc * H);
-  // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too), and
-  // only up to the last step that uses them.
-  for (std::size_t c = 0; c < nc; ++c) {
-    if ((used_ >> c) & 1U) {
-      const std::size_t steps = c < kHot ? std::min<std::size_t>(H, steps_[c]) : H;
-      model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, steps));
+  if (aside_ != 0) {
+    forecastWithoutAside(out);
+  } else {
+    // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too),
+    // and only up to the last step that uses them.
+    for (std::size_t c = 0; c < nc; ++c) {
+      if ((used_ >> c) & 1U) {
+        const std::size_t steps = c < kHot ? std::min<std::size_t>(H, steps_[c]) : H;
+        model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, steps));
+      }
     }
-  }
-  for (std::size_t h = 0; h < H; ++h) {
-    const Choice& ch = choice_[h];
-    double f = 0;
-    for (std::size_t j = 0; j < ch.count; ++j) f += out.scratch[ch.idx[j] * H + h];
-    out.point[h] = f / ch.count;
+    for (std::size_t h = 0; h < H; ++h) {
+      const Choice& ch = choice_[h];
+      double f = 0;
+      for (std::size_t j = 0; j < ch.count; ++j) f += out.scratch[ch.idx[j] * H + h];
+      out.point[h] = f / ch.count;
+    }
   }
   finishQuantiles(out, choice_.size(), [&](std::size_t h) { return choice_[h].q.data(); });
 }
@@ -497,7 +637,7 @@ void Forecaster::forecastCandidate(std::size_t i, Forecast& out) const {
 }
 
 std::size_t Forecaster::stateBytes() const {
-  std::size_t b = sizeof(*this) + choice_.capacity() * sizeof(Choice);
+  std::size_t b = sizeof(*this) + choice_.capacity() * sizeof(Choice) + guard_.capacity() * sizeof(Guard);
   b += models_.capacity() * sizeof(models_[0]);
   for (const auto& m : models_) b += m->stateBytes();
   for (const auto& t : candidateTables_) b += sizeof(std::vector<float>) + t.capacity() * sizeof(float);
@@ -520,6 +660,7 @@ void Forecaster::prefetchHead() const {
     if (m != nullptr) prefetchBytes(m, kModelLines * 64);
   }
   if (models_.size() > kHot) prefetchBytes(models_.data(), models_.size() * sizeof(models_[0]));
+  prefetchBytes(guard_.data(), guard_.size() * sizeof(Guard));
 }
 
 void Forecaster::prefetchModels() const {

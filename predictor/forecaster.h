@@ -83,6 +83,9 @@ class Forecaster {
   [[nodiscard]] int horizon() const { return config_.horizon; }
   [[nodiscard]] std::string selectedModel(int h) const;  // name of the choice at horizon h
   [[nodiscard]] const FitReport& lastFit() const { return report_; }
+  // Kept models set aside since the last fit because their recent one-step error grew to
+  // twice the best one's (see aside_): the forecast does without them.
+  [[nodiscard]] std::vector<std::string> modelsSetAside() const;
 
   // Per-candidate access (all candidates with keepAllCandidates, else the kept ones).
   [[nodiscard]] std::size_t candidateCount() const { return models_.size(); }
@@ -113,6 +116,13 @@ class Forecaster {
   template <typename Row>
   void finishQuantiles(Forecast& out, std::size_t rows, Row row) const;
   [[nodiscard]] double scaleNow() const;
+  // What stands in for a choice whose every model is set aside: of the models in use and not
+  // set aside, and the naive forecast (the newest sample, -1), the one with the smallest
+  // recent one-step error.
+  [[nodiscard]] int standIn() const;
+  [[nodiscard]] bool isAside(std::size_t c) const { return c < 64 && ((aside_ >> c) & 1U); }
+  // forecast() when some model is set aside.
+  void forecastWithoutAside(Forecast& out) const;
 
   // Hot state first: every update() and forecast() of every service reads these, so they
   // share the object's first cache lines; the configuration and the report follow.
@@ -126,10 +136,24 @@ class Forecaster {
   double last_ = 0;                             // previous sample
   double lastPoint1_ = 0;                       // combined one-step forecast made before the newest sample
   bool hasLast_ = false;
-  std::uint64_t used_ = 0;  // bit c: some horizon's choice uses candidate c (at most 64 candidates)
   // Model c < kHot is read up to step steps_[c] (a model chosen only for the first steps is
   // not forecast further; every model forecasts each step as it would in a longer forecast).
   std::array<std::uint16_t, kHot> steps_{};
+  std::uint64_t used_ = 0;   // bit c: some horizon's choice uses candidate c (at most 64 candidates)
+  std::uint64_t aside_ = 0;  // bit c: candidate c is set aside (see guard_)
+  // Per model c, guard_[c] = {recent one-step error, validated ratio}: an EW mean of |y - the
+  // model's one-step forecast| (clipped as scale_ is, at its rate) and what validation
+  // measured of that error over the naive forecast's (y(t-1)), whose recent error is
+  // naiveErr_. A model whose ratio grows to kAsideRatio times its validated one (and past the
+  // naive forecast's) is set aside until it is back within kBackRatio or the next fit: a
+  // model the last fit chose can break between fits, as an additive season does when demand
+  // moves to 5x for good. The choices do without it; see standIn().
+  struct Guard {
+    float err = 0;
+    float validRatio = 1;
+  };
+  std::vector<Guard> guard_;
+  float naiveErr_ = 0;
   std::vector<std::vector<float>> candidateTables_;  // per candidate, for per-model reports
   ForecasterConfig config_;
   FitReport report_;

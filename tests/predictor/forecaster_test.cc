@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -124,6 +125,47 @@ TEST(ForecasterTest, MissingSampleAdvancesOnItsOwnForecast) {
   f.forecast(out);
   for (double v : out.point) EXPECT_TRUE(std::isfinite(v));
   EXPECT_LT(out.point[0], 10 * before + 100);
+}
+
+TEST(ForecasterTest, AModelThatBreaksBetweenFitsIsSetAsideUntilTheNextFit) {
+  // Additive Holt-Winters alone, fitted on steady days; then demand moves to 5x for good. Its
+  // level follows at once (the jump test) but its daily swing stays at the old size, so it
+  // now misses far more than it did in validation: the forecaster sets it aside and the
+  // newest sample stands in, until the next fit, which forgets the guard's state.
+  SyntheticSpec spec;
+  spec.days = 10;
+  spec.base = 200;
+  spec.weekendFactor = 1.0;
+  spec.shiftDay = 8;
+  spec.shiftFactor = 5.0;
+  const Series s = synthesize(spec);
+  ForecasterConfig c = minuteConfig();
+  c.onlyModels = {"holt_winters"};
+  c.keepAllCandidates = true;  // forecastCandidate(0) is the model's own forecast
+  Forecaster f(c);
+  const std::size_t shift = 8 * 1440;
+  f.fit(std::span<const double>(s.values).first(shift - 1440));
+  ASSERT_EQ(f.selectedModel(1), "holt_winters");
+  for (std::size_t t = shift - 1440; t < shift; ++t) {  // a steady day: never set aside
+    f.update(s.values[t]);
+    ASSERT_TRUE(f.modelsSetAside().empty()) << "t=" << t;
+  }
+  double guarded = 0, alone = 0;
+  Forecast out, own;
+  for (std::size_t t = shift; t < shift + 360; ++t) {
+    f.update(s.values[t]);
+    if (t < shift + 120) continue;  // the guard's error needs ~20 samples; then score 4 hours
+    f.forecast(out);
+    f.forecastCandidate(0, own);
+    guarded += std::abs(s.values[t + 15] - out.point[14]);
+    alone += std::abs(s.values[t + 15] - own.point[14]);
+  }
+  EXPECT_EQ(f.modelsSetAside(), std::vector<std::string>{"holt_winters"});
+  EXPECT_EQ(f.selectedModel(1), "naive (holt_winters set aside)");
+  EXPECT_LT(guarded, 0.6 * alone) << guarded / alone;
+  f.fit(std::span<const double>(s.values).first(shift + 360));
+  EXPECT_TRUE(f.modelsSetAside().empty());
+  EXPECT_EQ(f.selectedModel(1), "holt_winters");
 }
 
 TEST(ForecasterTest, StateStaysWithinTheMemoryBudget) {
