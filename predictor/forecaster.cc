@@ -425,8 +425,9 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   naiveErr_ = static_cast<float>(scale);
   guard_.resize(models_.size());
   for (std::size_t c = 0; c < models_.size(); ++c) {
-    guard_[c].validRatio = static_cast<float>(keptRatio[c]);
-    guard_[c].err = static_cast<float>(keptRatio[c] * scale);
+    const double valid = std::max(keptRatio[c], kMinRatio);
+    guard_[c] = {static_cast<float>(keptRatio[c] * scale), static_cast<float>(kAsideRatio * valid),
+                 static_cast<float>(kBackRatio * valid)};
   }
   hasLast_ = n > 0;
   last_ = n > 0 ? history[n - 1] : 0.0;
@@ -476,30 +477,27 @@ void Forecaster::update(double y) {
     // kScaleClip units), so one spike does not set a model aside.
     const double cap = scale_ > 0 ? kScaleClip * scale_ : std::numeric_limits<double>::infinity();
     naiveErr_ += static_cast<float>(kScaleAlpha * (std::min(std::abs(y - last_), cap) - naiveErr_));
+    const double unit = std::max<double>(naiveErr_, 1e-3 * std::abs(last_) + 1e-9);
     const double limit =
         config_.jumpThreshold > 0 ? config_.jumpThreshold * scaleNow() : std::numeric_limits<double>::infinity();
     for (std::size_t c = 0; c < models_.size(); ++c) {
       Model* m = model(c);
       const double e = std::abs(y - m->next());
       if (e > limit) m->absorbJump(y);
-      if (c < nm) guard_[c].err += static_cast<float>(kScaleAlpha * (std::min(e, cap) - guard_[c].err));
-    }
-  }
-  for (std::size_t c = 0; c < models_.size(); ++c) model(c)->update(y);
-  if (hasLast_) {
-    scale_ = nextScale(scale_, std::abs(y - last_));
-    const double unit = std::max<double>(naiveErr_, 1e-3 * std::abs(last_) + 1e-9);
-    for (std::size_t c = 0; c < nm; ++c) {
-      const double r = guard_[c].err / unit;
-      const double valid = std::max<double>(guard_[c].validRatio, kMinRatio);
-      const std::uint64_t bit = std::uint64_t{1} << c;
-      if (aside_ & bit) {
-        if (r <= kBackRatio * valid) aside_ &= ~bit;
-      } else if (r > kAsideRatio * valid) {
-        aside_ |= bit;
+      if (c < nm) {
+        Guard& g = guard_[c];
+        g.err += static_cast<float>(kScaleAlpha * (std::min(e, cap) - g.err));
+        const std::uint64_t bit = std::uint64_t{1} << c;
+        if (aside_ & bit) {
+          if (g.err <= g.backAt * unit) aside_ &= ~bit;
+        } else if (g.err > g.asideAt * unit) {
+          aside_ |= bit;
+        }
       }
     }
+    scale_ = nextScale(scale_, std::abs(y - last_));
   }
+  for (std::size_t c = 0; c < models_.size(); ++c) model(c)->update(y);
   last_ = y;
   hasLast_ = true;
   // The combined one-step forecast: what a missing sample is replaced by.

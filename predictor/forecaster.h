@@ -141,16 +141,17 @@ class Forecaster {
   std::array<std::uint16_t, kHot> steps_{};
   std::uint64_t used_ = 0;   // bit c: some horizon's choice uses candidate c (at most 64 candidates)
   std::uint64_t aside_ = 0;  // bit c: candidate c is set aside (see guard_)
-  // Per model c, guard_[c] = {recent one-step error, validated ratio}: an EW mean of |y - the
-  // model's one-step forecast| (clipped as scale_ is, at its rate) and what validation
-  // measured of that error over the naive forecast's (y(t-1)), whose recent error is
-  // naiveErr_. A model whose ratio grows to kAsideRatio times its validated one (and past the
-  // naive forecast's) is set aside until it is back within kBackRatio or the next fit: a
-  // model the last fit chose can break between fits, as an additive season does when demand
-  // moves to 5x for good. The choices do without it; see standIn().
+  // Per model c, guard_[c].err is an EW mean of |y - the model's one-step forecast| (clipped
+  // as scale_ is, at its rate); naiveErr_ is the same for the naive forecast y(t-1).
+  // Validation measured each model's ratio of the two; a model whose ratio grows to
+  // kAsideRatio times that (asideAt, and past the naive forecast's) is set aside until it is
+  // back within kBackRatio times (backAt) or the next fit: a model the last fit chose can
+  // break between fits, as an additive season does when demand moves to 5x for good. The
+  // choices do without it; see standIn().
   struct Guard {
     float err = 0;
-    float validRatio = 1;
+    float asideAt = 2;
+    float backAt = 1.5;
   };
   std::vector<Guard> guard_;
   float naiveErr_ = 0;
