@@ -62,6 +62,8 @@ Forecaster::Forecaster(const Forecaster& other)
       lastPoint1_(other.lastPoint1_),
       hasLast_(other.hasLast_),
       steps_(other.steps_),
+      runEnd_(other.runEnd_),
+      runs_(other.runs_),
       used_(other.used_),
       aside_(other.aside_),
       guard_(other.guard_),
@@ -400,6 +402,19 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
         steps_[choice_[h].idx[j]] = static_cast<std::uint16_t>(std::min<std::size_t>(h + 1, 0xFFFF));
     }
   }
+  runs_ = 0;
+  for (std::size_t h = 0; h < choice_.size(); ++h) {
+    const Choice& ch = choice_[h];
+    const bool same = h > 0 && ch.count == choice_[h - 1].count && ch.idx == choice_[h - 1].idx;
+    if (same) {
+      runEnd_[runs_ - 1U] = static_cast<std::uint16_t>(h + 1);
+    } else if (runs_ < kRuns && h < 0xFFFF) {
+      runEnd_[runs_++] = static_cast<std::uint16_t>(h + 1);
+    } else {
+      runs_ = 0;  // too many runs: step by step
+      break;
+    }
+  }
   if (no == 0)
     report_.notes.push_back("too little history to validate (" + std::to_string(n) +
                             " samples): first candidate used, quantiles collapse to the point");
@@ -614,14 +629,51 @@ void Forecaster::forecast(Forecast& out) const {
         model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, steps));
       }
     }
-    for (std::size_t h = 0; h < H; ++h) {
-      const Choice& ch = choice_[h];
-      double f = 0;
-      for (std::size_t j = 0; j < ch.count; ++j) f += out.scratch[ch.idx[j] * H + h];
-      out.point[h] = f / ch.count;
+    if (runs_ > 0 && choice_.size() == H) {
+      // Run by run, the same sums in the same order as the step-by-step loop below.
+      double* point = out.point.data();
+      const double* sc = out.scratch.data();
+      for (std::size_t r = 0, h = 0; r < runs_; ++r) {
+        const Choice& ch = choice_[h];
+        const std::size_t end = runEnd_[r];
+        const double* s0 = sc + ch.idx[0] * H;
+        const double* s1 = sc + ch.idx[ch.count > 1 ? 1 : 0] * H;
+        const double* s2 = sc + ch.idx[ch.count > 2 ? 2 : 0] * H;
+        if (ch.count == 1) {
+          for (; h < end; ++h) point[h] = (0.0 + s0[h]) / 1.0;
+        } else if (ch.count == 2) {
+          for (; h < end; ++h) point[h] = ((0.0 + s0[h]) + s1[h]) / 2.0;
+        } else {
+          for (; h < end; ++h) point[h] = (((0.0 + s0[h]) + s1[h]) + s2[h]) / 3.0;
+        }
+      }
+    } else {
+      for (std::size_t h = 0; h < H; ++h) {
+        const Choice& ch = choice_[h];
+        double f = 0;
+        for (std::size_t j = 0; j < ch.count; ++j) f += out.scratch[ch.idx[j] * H + h];
+        out.point[h] = f / ch.count;
+      }
     }
   }
-  finishQuantiles(out, choice_.size(), [&](std::size_t h) { return choice_[h].q.data(); });
+  if (choice_.size() == H) {
+    choiceQuantiles(choice_.data(), H, scaleNow(), config_.medianPoint, out.point.data(), out.quantiles.data());
+  } else {
+    finishQuantiles(out, choice_.size(), [&](std::size_t h) { return choice_[h].q.data(); });
+  }
+}
+
+// The same arithmetic as finishQuantiles() for rows covering every step. Without FMA in the
+// AVX2 clone each product and sum rounds as in the default one: forecasts do not depend on
+// the machine.
+__attribute__((target_clones("avx2", "default"))) void Forecaster::choiceQuantiles(const Choice* rows, std::size_t n,
+                                                                                   double scale, bool median,
+                                                                                   double* point, Quantiles* q) {
+  for (std::size_t h = 0; h < n; ++h) {
+    const double p = point[h];
+    for (std::size_t k = 0; k < kNq; ++k) q[h][k] = std::max(0.0, p + scale * rows[h].q[k]);
+    if (median) point[h] = q[h][kP50];
+  }
 }
 
 void Forecaster::forecastCandidate(std::size_t i, Forecast& out) const {
