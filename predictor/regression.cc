@@ -24,6 +24,7 @@ constexpr int kWarmIrlsIterations = 2;   // from the previous fit's coefficients
 constexpr std::size_t kColdRowStep = 4;  // a cold start's first iterations use every 4th row
 constexpr std::size_t kMaxRows = 4000;   // training rows, shared by all horizons (strided beyond that)
 constexpr std::size_t kMinRows = 200;
+constexpr std::size_t kAnchorLanes = 8;  // fitted horizons the forecast's dot products take at once
 
 double logOf(double y) { return std::log1p(std::max(y, 0.0)); }
 
@@ -65,6 +66,19 @@ inline double expMinus1(double x) {
 // AVX2 clone rounds exactly as the SSE2 one, so forecasts do not depend on the machine.
 __attribute__((target_clones("avx2", "default"))) void expMinus1All(double* v, std::size_t n) {
   for (std::size_t k = 0; k < n; ++k) v[k] = expMinus1(v[k]);
+}
+
+// base[a] += coef[j * stride + a] * x[j] over the features j < S, for kAnchorLanes fitted
+// horizons a at once (those past the real ones read the next row or the padding and are never
+// used). A fixed lane count vectorises; the AVX2 clone has no FMA, so each product and sum
+// rounds as in the default one and the forecast does not depend on the machine.
+__attribute__((target_clones("avx2", "default"))) void dotAnchorLanes(const float* coef, std::size_t stride,
+                                                                      const double* x, std::size_t S, double* base) {
+  for (std::size_t j = 0; j < S; ++j) {
+    const double xj = x[j];
+    const float* cj = coef + j * stride;
+    for (std::size_t a = 0; a < kAnchorLanes; ++a) base[a] += cj[a] * xj;
+  }
 }
 
 // The horizons fitted directly; the others interpolate their coefficients (they change
@@ -279,10 +293,14 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   // contiguous and this loop vectorises across them.
   const std::size_t nA = anchors_.size();
   std::array<double, kMaxAnchors> base{};
-  for (std::size_t j = 0; j < S; ++j) {
-    const double xj = x[j];
-    const float* cj = &coef_[j * nA];
-    for (std::size_t a = 0; a < A; ++a) base[a] += cj[a] * xj;
+  if (nA <= kAnchorLanes) {
+    dotAnchorLanes(coef_.data(), nA, x.data(), S, base.data());  // lanes past A are not read
+  } else {
+    for (std::size_t j = 0; j < S; ++j) {
+      const double xj = x[j];
+      const float* cj = &coef_[j * nA];
+      for (std::size_t a = 0; a < A; ++a) base[a] += cj[a] * xj;
+    }
   }
   // Each fitted horizon's profile coefficient, so the step loop reads no coefficient row.
   std::array<double, kMaxAnchors> pc{};
@@ -510,8 +528,9 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   reweight(1);
   iterate(1, kWarmIrlsIterations);
 
-  // Only the fitted horizons are kept (the others interpolate, see forecastFirst()), feature-major.
-  coef_.resize(A * F);
+  // Only the fitted horizons are kept (the others interpolate, see forecastFirst()), feature-major,
+  // with kAnchorLanes zeros after them so the forecast may read a whole lane group past any row.
+  coef_.assign(A * F + kAnchorLanes, 0.0F);
   for (std::size_t a = 0; a < A; ++a) {
     for (std::size_t j = 0; j < F; ++j) coef_[j * A + a] = static_cast<float>(beta[a * F + j]);
   }
