@@ -1,0 +1,67 @@
+// The predictor's tick as a fixed amount of work, for counting instructions instead of timing
+// them (this VM's neighbours move timings by up to 1.5x; instruction counts do not move):
+// the 16 fitted forecasters of predictor_bench's tick, each ticked 500 times through update()
+// + forecast(). Natively it prints the wall time per series tick; under callgrind, count only
+// the ticks (one command line):
+//   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*tickAll*'
+//            build-perf/bench/predictor_tick_count
+// and divide the instructions ("Collected") by 8,000 series ticks (callgrind_annotate shows
+// where they go). Prints a checksum of the forecasts, so two builds that should forecast the
+// same can be compared.
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "predictor/forecaster.h"
+#include "predictor/synthetic.h"
+
+namespace tso::predictor {
+namespace {
+
+constexpr int kDistinct = 16;
+constexpr int kTicks = 500;
+
+// Not inlined, so callgrind's --toggle-collect can name it.
+__attribute__((noinline)) double tickAll(std::vector<Forecaster>& fleet, const std::vector<Series>& data) {
+  Forecast out;
+  double checksum = 0;
+  for (int t = 0; t < kTicks; ++t) {
+    for (std::size_t i = 0; i < fleet.size(); ++i) {
+      const auto& y = data[i].values;
+      fleet[i].update(y[(7 * 1440 + static_cast<std::size_t>(t)) % y.size()]);
+      fleet[i].forecast(out);
+      checksum += out.quantiles.back()[kP95];
+    }
+  }
+  return checksum;
+}
+
+}  // namespace
+}  // namespace tso::predictor
+
+int main() {
+  using namespace tso::predictor;
+  std::vector<Series> data;
+  std::vector<Forecaster> fleet;
+  for (int i = 0; i < kDistinct; ++i) {  // as predictor_bench's tick: the same series and config
+    SyntheticSpec spec;
+    spec.seed = static_cast<std::uint64_t>(i) + 1;
+    spec.days = 8;
+    spec.base = 50.0 + static_cast<double>(spec.seed % 7) * 100.0;
+    spec.flashCrowds = 1;
+    data.push_back(synthesize(spec));
+    ForecasterConfig c;
+    c.step = 60;
+    c.horizon = 30;
+    c.focusHorizons = {1, 2, 3, 5};
+    Forecaster f(c);
+    f.fit(std::span<const double>(data.back().values).first(7 * 1440));
+    fleet.push_back(std::move(f));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const double checksum = tickAll(fleet, data);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%d series ticks: %.0f ns each (wall), checksum %.6f\n", kDistinct * kTicks,
+              1e9 * seconds / (kDistinct * kTicks), checksum);
+  return 0;
+}
