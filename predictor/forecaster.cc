@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -43,6 +45,22 @@ std::uint64_t usedMask(const Choices& choices) {
   return used;
 }
 constexpr std::size_t kNq = kQuantileLevels.size();
+
+// Forecaster::finishQuantiles() for table rows covering every step, the rows being kNq floats
+// `stride` bytes apart from `rows` on (the quantile rows inside the Choice array): the tick's
+// quantiles. Cloned for AVX2, as log_regression's exponential is: without FMA in the clone each
+// product and sum rounds as in the default one, so forecasts do not depend on the machine.
+__attribute__((target_clones("avx2", "default"))) void quantileRows(const unsigned char* rows, std::size_t stride,
+                                                                    std::size_t n, double scale, bool median,
+                                                                    double* point, Quantiles* q) {
+  for (std::size_t h = 0; h < n; ++h) {
+    std::array<float, kNq> t{};
+    std::memcpy(t.data(), rows + h * stride, sizeof(t));
+    const double p = point[h];
+    for (std::size_t k = 0; k < kNq; ++k) q[h][k] = std::max(0.0, p + scale * t[k]);
+    if (median) point[h] = q[h][kP50];
+  }
+}
 
 }  // namespace
 
@@ -657,22 +675,10 @@ void Forecaster::forecast(Forecast& out) const {
     }
   }
   if (choice_.size() == H) {
-    choiceQuantiles(choice_.data(), H, scaleNow(), config_.medianPoint, out.point.data(), out.quantiles.data());
+    quantileRows(reinterpret_cast<const unsigned char*>(choice_.data()) + offsetof(Choice, q), sizeof(Choice), H,
+                 scaleNow(), config_.medianPoint, out.point.data(), out.quantiles.data());
   } else {
     finishQuantiles(out, choice_.size(), [&](std::size_t h) { return choice_[h].q.data(); });
-  }
-}
-
-// The same arithmetic as finishQuantiles() for rows covering every step. Without FMA in the
-// AVX2 clone each product and sum rounds as in the default one: forecasts do not depend on
-// the machine.
-__attribute__((target_clones("avx2", "default"))) void Forecaster::choiceQuantiles(const Choice* rows, std::size_t n,
-                                                                                   double scale, bool median,
-                                                                                   double* point, Quantiles* q) {
-  for (std::size_t h = 0; h < n; ++h) {
-    const double p = point[h];
-    for (std::size_t k = 0; k < kNq; ++k) q[h][k] = std::max(0.0, p + scale * rows[h].q[k]);
-    if (median) point[h] = q[h][kP50];
   }
 }
 

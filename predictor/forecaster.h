@@ -115,10 +115,7 @@ class Forecaster {
   [[nodiscard]] Model* model(std::size_t c) const { return c < kHot ? hot_[c] : models_[c].get(); }
   template <typename Row>
   void finishQuantiles(Forecast& out, std::size_t rows, Row row) const;
-  // finishQuantiles() over choice_'s rows (n = every step), cloned for AVX2: the tick's
-  // quantiles, 4 levels a step, in one instruction each instead of two.
-  static void choiceQuantiles(const Choice* rows, std::size_t n, double scale, bool median, double* point,
-                              Quantiles* q);
+
   [[nodiscard]] double scaleNow() const;
   // What stands in for a choice whose every model is set aside: of the models in use and not
   // set aside, and the naive forecast (the newest sample, -1), the one with the smallest
