@@ -701,8 +701,9 @@ std::size_t Forecaster::stateBytes() const {
 }
 
 void Forecaster::prefetchObject() const {
-  // The members every tick reads come first in the object (hot_ .. used_).
-  prefetchBytes(this, reinterpret_cast<const char*>(&used_) + sizeof(used_) - reinterpret_cast<const char*>(this));
+  // The members every tick reads come first in the object (hot_ .. naiveErr_).
+  prefetchBytes(this,
+                reinterpret_cast<const char*>(&naiveErr_) + sizeof(naiveErr_) - reinterpret_cast<const char*>(this));
 }
 
 void Forecaster::prefetchHead() const {

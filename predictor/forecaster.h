@@ -83,8 +83,9 @@ class Forecaster {
   [[nodiscard]] int horizon() const { return config_.horizon; }
   [[nodiscard]] std::string selectedModel(int h) const;  // name of the choice at horizon h
   [[nodiscard]] const FitReport& lastFit() const { return report_; }
-  // Kept models set aside since the last fit because their recent one-step error grew to
-  // twice the best one's (see aside_): the forecast does without them.
+  // Kept models set aside since the last fit because their recent one-step error, over the
+  // naive forecast's, grew to twice what validation measured (see guard_): the forecast does
+  // without them until they recover or the next fit.
   [[nodiscard]] std::vector<std::string> modelsSetAside() const;
 
   // Per-candidate access (all candidates with keepAllCandidates, else the kept ones).
@@ -115,7 +116,6 @@ class Forecaster {
   [[nodiscard]] Model* model(std::size_t c) const { return c < kHot ? hot_[c] : models_[c].get(); }
   template <typename Row>
   void finishQuantiles(Forecast& out, std::size_t rows, Row row) const;
-
   [[nodiscard]] double scaleNow() const;
   // What stands in for a choice whose every model is set aside: of the models in use and not
   // set aside, and the naive forecast (the newest sample, -1), the one with the smallest
@@ -141,7 +141,7 @@ class Forecaster {
   // not forecast further; every model forecasts each step as it would in a longer forecast).
   std::array<std::uint16_t, kHot> steps_{};
   // Runs of steps with the same combination (the quantile rows differ): run r ends before
-  // step runEnd_[r]. A forecast combines a run with fixed model rows, which vectorises, instead
+  // step index runEnd_[r] (0-based). A forecast combines a run with fixed model rows, which vectorises, instead
   // of looking up each step's models. runs_ == 0: more than kRuns runs, combined step by step.
   static constexpr std::size_t kRuns = 12;
   std::array<std::uint16_t, kRuns> runEnd_{};
