@@ -575,35 +575,6 @@ std::vector<std::string> Forecaster::modelsSetAside() const {
   return names;
 }
 
-void Forecaster::forecastWithoutAside(Forecast& out) const {
-  const auto H = static_cast<std::size_t>(config_.horizon);
-  const std::size_t nc = models_.size();
-  const int s = standIn();
-  for (std::size_t c = 0; c < nc; ++c) {
-    if (isAside(c)) continue;
-    if (static_cast<int>(c) == s) {
-      model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, H));
-    } else if ((used_ >> c) & 1U) {
-      const std::size_t steps = c < kHot ? std::min<std::size_t>(H, steps_[c]) : H;
-      model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, steps));
-    }
-  }
-  for (std::size_t h = 0; h < H; ++h) {
-    const Choice& ch = choice_[h];
-    double f = 0;
-    std::size_t k = 0;
-    for (std::size_t j = 0; j < ch.count; ++j) {
-      if (!isAside(ch.idx[j])) {
-        f += out.scratch[ch.idx[j] * H + h];
-        ++k;
-      }
-    }
-    out.point[h] = k > 0    ? f / static_cast<double>(k)
-                   : s >= 0 ? out.scratch[static_cast<std::size_t>(s) * H + h]
-                            : last_;
-  }
-}
-
 template <typename Row>
 void Forecaster::finishQuantiles(Forecast& out, std::size_t tableRows, Row row) const {
   const std::size_t H = out.point.size();
@@ -636,42 +607,52 @@ void Forecaster::forecast(Forecast& out) const {
   }
   const std::size_t nc = models_.size();
   out.scratch.resize(nc * H);
-  if (aside_ != 0) {
-    forecastWithoutAside(out);
-  } else {
-    // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too),
-    // and only up to the last step that uses them.
-    for (std::size_t c = 0; c < nc; ++c) {
-      if ((used_ >> c) & 1U) {
-        const std::size_t steps = c < kHot ? std::min<std::size_t>(H, steps_[c]) : H;
-        model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, steps));
+  // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too), and
+  // only up to the last step that uses them; none set aside, and the one standing in for them
+  // (if any) over every step.
+  const int in = aside_ != 0 ? standIn() : -1;
+  for (std::size_t c = 0; c < nc; ++c) {
+    if (isAside(c)) continue;
+    std::size_t steps = 0;
+    if (static_cast<int>(c) == in) {
+      steps = H;
+    } else if ((used_ >> c) & 1U) {
+      steps = c < kHot ? std::min<std::size_t>(H, steps_[c]) : H;
+    }
+    if (steps > 0) model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, steps));
+  }
+  if (aside_ == 0 && runs_ > 0 && choice_.size() == H) {
+    // Run by run, the same sums in the same order as the step-by-step loop below.
+    double* point = out.point.data();
+    const double* sc = out.scratch.data();
+    for (std::size_t r = 0, h = 0; r < runs_; ++r) {
+      const Choice& ch = choice_[h];
+      const std::size_t end = runEnd_[r];
+      const double* s0 = sc + ch.idx[0] * H;
+      const double* s1 = sc + ch.idx[ch.count > 1 ? 1 : 0] * H;
+      const double* s2 = sc + ch.idx[ch.count > 2 ? 2 : 0] * H;
+      if (ch.count == 1) {
+        for (; h < end; ++h) point[h] = (0.0 + s0[h]) / 1.0;
+      } else if (ch.count == 2) {
+        for (; h < end; ++h) point[h] = ((0.0 + s0[h]) + s1[h]) / 2.0;
+      } else {
+        for (; h < end; ++h) point[h] = (((0.0 + s0[h]) + s1[h]) + s2[h]) / 3.0;
       }
     }
-    if (runs_ > 0 && choice_.size() == H) {
-      // Run by run, the same sums in the same order as the step-by-step loop below.
-      double* point = out.point.data();
-      const double* sc = out.scratch.data();
-      for (std::size_t r = 0, h = 0; r < runs_; ++r) {
-        const Choice& ch = choice_[h];
-        const std::size_t end = runEnd_[r];
-        const double* s0 = sc + ch.idx[0] * H;
-        const double* s1 = sc + ch.idx[ch.count > 1 ? 1 : 0] * H;
-        const double* s2 = sc + ch.idx[ch.count > 2 ? 2 : 0] * H;
-        if (ch.count == 1) {
-          for (; h < end; ++h) point[h] = (0.0 + s0[h]) / 1.0;
-        } else if (ch.count == 2) {
-          for (; h < end; ++h) point[h] = ((0.0 + s0[h]) + s1[h]) / 2.0;
-        } else {
-          for (; h < end; ++h) point[h] = (((0.0 + s0[h]) + s1[h]) + s2[h]) / 3.0;
+  } else {
+    for (std::size_t h = 0; h < H; ++h) {
+      const Choice& ch = choice_[h];
+      double f = 0;
+      std::size_t k = 0;
+      for (std::size_t j = 0; j < ch.count; ++j) {
+        if (!isAside(ch.idx[j])) {
+          f += out.scratch[ch.idx[j] * H + h];
+          ++k;
         }
       }
-    } else {
-      for (std::size_t h = 0; h < H; ++h) {
-        const Choice& ch = choice_[h];
-        double f = 0;
-        for (std::size_t j = 0; j < ch.count; ++j) f += out.scratch[ch.idx[j] * H + h];
-        out.point[h] = f / ch.count;
-      }
+      out.point[h] = k > 0     ? f / static_cast<double>(k)
+                     : in >= 0 ? out.scratch[static_cast<std::size_t>(in) * H + h]
+                               : last_;
     }
   }
   if (choice_.size() == H) {

@@ -122,8 +122,6 @@ class Forecaster {
   // recent one-step error.
   [[nodiscard]] int standIn() const;
   [[nodiscard]] bool isAside(std::size_t c) const { return c < 64 && ((aside_ >> c) & 1U); }
-  // forecast() when some model is set aside.
-  void forecastWithoutAside(Forecast& out) const;
 
   // Hot state first: every update() and forecast() of every service reads these, so they
   // share the object's first cache lines; the configuration and the report follow.
@@ -143,7 +141,7 @@ class Forecaster {
   // Runs of steps with the same combination (the quantile rows differ): run r ends before
   // step index runEnd_[r] (0-based). A forecast combines a run with fixed model rows, which vectorises, instead
   // of looking up each step's models. runs_ == 0: more than kRuns runs, combined step by step.
-  static constexpr std::size_t kRuns = 12;
+  static constexpr std::size_t kRuns = 16;
   std::array<std::uint16_t, kRuns> runEnd_{};
   std::uint8_t runs_ = 0;
   std::uint64_t used_ = 0;   // bit c: some horizon's choice uses candidate c (at most 64 candidates)
