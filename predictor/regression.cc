@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace tso::predictor {
 namespace {
@@ -78,6 +79,131 @@ __attribute__((target_clones("avx2", "default"))) void dotAnchorLanes(const floa
     const double xj = x[j];
     const float* cj = coef + j * stride;
     for (std::size_t a = 0; a < kAnchorLanes; ++a) base[a] += cj[a] * xj;
+  }
+}
+
+// The IRLS rows of a log_regression fit: shared features X [row][kFeatureStride] (zeros past
+// S); per fitted horizon, padded to L lanes with zeros, the targets T [row][L] and the
+// profile's change Pc [row][L] (null without a profile).
+constexpr std::size_t kFeatureStride = 16;
+static_assert(kFeatureStride >= LogRegressionModel::kMaxFeatures && kFeatureStride % 4 == 0);
+struct IrlsRows {
+  const double* X;
+  const double* T;
+  const double* Pc;
+  std::size_t rows;
+  std::size_t S;
+  std::size_t L;
+};
+
+// The weighted sums of an IRLS step's normal equations: the shared Gram matrix G
+// [S][kFeatureStride] (lower triangle; entries past it are not read), and per lane a, sum w x t
+// (rhsX [S][L]), sum w x p (crossP [S][L]), sum w p p and sum w p t.
+struct IrlsSums {
+  IrlsSums(std::size_t S, std::size_t L) : G(S * kFeatureStride), rhsX(S * L), crossP(S * L), pp(L), rhsP(L) {}
+  std::vector<double> G, rhsX, crossP, pp, rhsP;
+};
+
+// Four doubles as one value: an AVX2 register in the clones below, two SSE2 ones in the
+// default. Written out because g++ vectorised the plain loops across features, with shuffles.
+// Read and written in place through the arrays of doubles (aligned(8), may_alias); no function
+// takes or returns one, as that would depend on the clone's ABI.
+using V4 = double __attribute__((vector_size(32), aligned(8), may_alias));
+template <typename P>
+[[gnu::always_inline]] inline auto& v4(P* p) {
+  if constexpr (std::is_const_v<P>) {
+    return *reinterpret_cast<const V4*>(p);
+  } else {
+    return *reinterpret_cast<V4*>(p);
+  }
+}
+
+// |T - z| for every row r (every step-th) and lane, z = sum_j B[j][a] x[j] (+ B[S][a] Pc) summed
+// in feature order, each lane as a loop over one horizon at a time would sum it.
+template <std::size_t L>
+[[gnu::always_inline]] inline void residualsOver(const IrlsRows& d, std::size_t step, const double* B, double* res) {
+  constexpr std::size_t kV = L / 4;
+  const std::size_t S = d.S;
+  for (std::size_t r = 0; r < d.rows; r += step) {
+    const double* xr = d.X + r * kFeatureStride;
+    V4 z[kV] = {};  // NOLINT(modernize-avoid-c-arrays): std::array drops V4's attributes
+    for (std::size_t j = 0; j < S; ++j) {
+      const double x = xr[j];
+      const V4 xj = {x, x, x, x};
+      for (std::size_t k = 0; k < kV; ++k) z[k] += v4(B + j * L + 4 * k) * xj;
+    }
+    if (d.Pc != nullptr) {
+      for (std::size_t k = 0; k < kV; ++k) z[k] += v4(B + S * L + 4 * k) * v4(d.Pc + r * L + 4 * k);
+    }
+    for (std::size_t k = 0; k < kV; ++k) {
+      const V4 e = v4(d.T + r * L + 4 * k) - z[k];
+      v4(res + r * L + 4 * k) = e < 0 ? -e : e;
+    }
+  }
+}
+
+// The normal equations' sums over every step-th row with weights w, each sum accumulated over
+// the rows in order (so each equals what a loop over one horizon at a time sums).
+template <std::size_t L>
+[[gnu::always_inline]] inline void sumsOver(const IrlsRows& d, std::size_t step, const double* w, IrlsSums& s) {
+  constexpr std::size_t kV = L / 4;
+  const std::size_t S = d.S;
+  double* G = s.G.data();
+  double* rhsX = s.rhsX.data();
+  double* crossP = s.crossP.data();
+  for (std::size_t r = 0; r < d.rows; r += step) {
+    const double* xr = d.X + r * kFeatureStride;
+    const double wr = w[r];
+    const double* t = d.T + r * L;
+    const double* p = d.Pc != nullptr ? d.Pc + r * L : nullptr;
+    for (std::size_t i = 0; i < S; ++i) {
+      const double wxi = wr * xr[i];
+      const V4 wv = {wxi, wxi, wxi, wxi};
+      // Row i of the lower triangle, four columns at a time (the row's padding absorbs the last
+      // group's columns past i).
+      double* gi = G + i * kFeatureStride;
+      for (std::size_t j = 0; j <= i; j += 4) v4(gi + j) += wv * v4(xr + j);
+      double* rx = rhsX + i * L;
+      for (std::size_t k = 0; k < kV; ++k) v4(rx + 4 * k) += wv * v4(t + 4 * k);
+      if (p != nullptr) {
+        double* cp = crossP + i * L;
+        for (std::size_t k = 0; k < kV; ++k) v4(cp + 4 * k) += wv * v4(p + 4 * k);
+      }
+    }
+    if (p != nullptr) {
+      const V4 wrv = {wr, wr, wr, wr};
+      for (std::size_t k = 0; k < kV; ++k) {
+        const V4 wp = wrv * v4(p + 4 * k);
+        v4(s.pp.data() + 4 * k) += wp * v4(p + 4 * k);
+        v4(s.rhsP.data() + 4 * k) += wp * v4(t + 4 * k);
+      }
+    }
+  }
+}
+
+// Both cloned for AVX2 without FMA (as the forecast's loops are), so a product and a sum round
+// as in the default clone and fits do not depend on the machine; L is kAnchorLanes or twice it.
+static_assert(2 * kAnchorLanes == LogRegressionModel::kMaxAnchors && kAnchorLanes % 4 == 0);
+__attribute__((target_clones("avx2", "default"))) void irlsResiduals(const IrlsRows& d, std::size_t step,
+                                                                     const double* B, double* res) {
+  if (d.L == kAnchorLanes) {
+    residualsOver<kAnchorLanes>(d, step, B, res);
+  } else {
+    residualsOver<2 * kAnchorLanes>(d, step, B, res);
+  }
+}
+
+__attribute__((target_clones("avx2", "default"))) void irlsSums(const IrlsRows& d, std::size_t step, const double* w,
+                                                                IrlsSums& s) {
+  std::fill(s.G.begin(), s.G.end(), 0.0);
+  std::fill(s.rhsX.begin(), s.rhsX.end(), 0.0);
+  std::fill(s.crossP.begin(), s.crossP.end(), 0.0);
+  std::fill(s.pp.begin(), s.pp.end(), 0.0);
+  std::fill(s.rhsP.begin(), s.rhsP.end(), 0.0);
+  if (d.L == kAnchorLanes) {
+    sumsOver<kAnchorLanes>(d, step, w, s);
+  } else {
+    sumsOver<2 * kAnchorLanes>(d, step, w, s);
   }
 }
 
@@ -378,16 +504,18 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   const std::size_t stride = first < end ? std::max<std::size_t>(1, (end - first + kMaxRows - 1) / kMaxRows) : 1;
 
   // One replay records, per origin i (state after history[0, i)), the shared features, the
-  // level weight and, per fitted horizon, the target and the profile's change to it.
-  std::vector<double> X;   // [row][S]
-  std::vector<double> T;   // [row][anchor]: log change to the target
-  std::vector<double> Pc;  // [row][anchor]: profile change from now to the target
+  // level weight and, per fitted horizon, the target and the profile's change to it. The
+  // per-horizon rows are padded to L lanes (zeros), so the IRLS sums run over whole lanes.
+  const std::size_t L = (A + kAnchorLanes - 1) / kAnchorLanes * kAnchorLanes;
+  std::vector<double> X;   // [row][kFeatureStride]
+  std::vector<double> T;   // [row][L]: log change to the target
+  std::vector<double> Pc;  // [row][L]: profile change from now to the target
   std::vector<double> W0;  // [row]: level + 1, so the loss is absolute error in requests
   {                        // the rows are known: no reallocation and copy while the replay appends them
     const std::size_t expected = first < end ? (end - first + stride - 1) / stride : 0;
-    X.reserve(expected * S);
-    T.reserve(expected * A);
-    if (profiled) Pc.reserve(expected * A);
+    X.reserve(expected * kFeatureStride);
+    T.reserve(expected * L);
+    if (profiled) Pc.reserve(expected * L);
     W0.reserve(expected);
   }
   std::array<double, kMaxFeatures> x{};
@@ -408,16 +536,21 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
       next += stride;
       sharedFeatures(x.data());
       X.insert(X.end(), x.begin(), x.begin() + static_cast<long>(S));
+      X.resize(X.size() + kFeatureStride - S, 0.0);
       const double last = lag(0);
       W0.push_back(std::max(history[i - 1], 0.0) + 1.0);
       const double now = profiled ? profileValue(pendingBucket_, last) : 0.0;
       const std::size_t newest = nextPhase_.phase == 0 ? day - 1 : nextPhase_.phase - 1;  // sample i - 1's
-      for (std::size_t a = 0; a < A; ++a) {
-        T.push_back(logs[i - 1 + static_cast<std::size_t>(anchors[a])] - last);
+      for (std::size_t a = 0; a < L; ++a) {
+        T.push_back(a < A ? logs[i - 1 + static_cast<std::size_t>(anchors[a])] - last : 0.0);
         if (profiled) {
-          std::size_t phase = newest + ahead[a];
-          if (phase >= day) phase -= day;
-          Pc.push_back(profileValue(bucketOf[phase], last) - now);
+          double pc = 0;
+          if (a < A) {
+            std::size_t phase = newest + ahead[a];
+            if (phase >= day) phase -= day;
+            pc = profileValue(bucketOf[phase], last) - now;
+          }
+          Pc.push_back(pc);
         }
       }
     }
@@ -431,76 +564,45 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   // horizon's residuals in units of its mean). Shared weights let every horizon's normal
   // equations share the Gram matrix of the shared features, so an iteration costs one
   // S x S accumulation plus a few products per horizon, instead of one F x F per horizon.
-  std::vector<double> beta(A * F, 0.0);
+  const IrlsRows data{X.data(), T.data(), profiled ? Pc.data() : nullptr, rows, S, L};
+  std::vector<double> beta(A * F, 0.0);         // [anchor][feature]
+  std::vector<double> betaT((S + 1) * L, 0.0);  // the same [feature][lane], for the residuals
   std::vector<double> w = W0;
-  std::vector<double> G(S * S);
-  std::vector<double> crossP(A * S);  // sum w x p
-  std::vector<double> rhsX(A * S);    // sum w x t
-  std::vector<double> pp(A);          // sum w p p
-  std::vector<double> rhsP(A);        // sum w p t
+  IrlsSums sums(S, L);
   std::vector<double> M(F * F);
   std::vector<double> b(F);
-  std::vector<double> res(rows * A);
+  std::vector<double> res(rows * L);
   std::vector<double> meanRes(A);
-  auto residual = [&](std::size_t r, std::size_t a) {
-    const double* xr = &X[r * S];
-    const double* c = &beta[a * F];
-    double z = 0;
-    for (std::size_t j = 0; j < S; ++j) z += c[j] * xr[j];
-    if (profiled) z += c[S] * Pc[r * A + a];
-    return std::abs(T[r * A + a] - z);
-  };
   auto reweight = [&](std::size_t step) {
+    for (std::size_t a = 0; a < A; ++a) {
+      for (std::size_t j = 0; j < F; ++j) betaT[j * L + a] = beta[a * F + j];
+    }
+    irlsResiduals(data, step, betaT.data(), res.data());
     std::fill(meanRes.begin(), meanRes.end(), 0.0);
     std::size_t used = 0;
     for (std::size_t r = 0; r < rows; r += step) {
-      for (std::size_t a = 0; a < A; ++a) meanRes[a] += res[r * A + a] = residual(r, a);
+      for (std::size_t a = 0; a < A; ++a) meanRes[a] += res[r * L + a];
       ++used;
     }
     for (double& m : meanRes) m = m / static_cast<double>(used) + 1e-12;
     for (std::size_t r = 0; r < rows; r += step) {
       double d = 0;
-      for (std::size_t a = 0; a < A; ++a) d += res[r * A + a] / meanRes[a];
+      for (std::size_t a = 0; a < A; ++a) d += res[r * L + a] / meanRes[a];
       w[r] = W0[r] / std::max(d / static_cast<double>(A), 1e-3);
     }
   };
   auto solve = [&](std::size_t step) -> bool {
-    std::fill(G.begin(), G.end(), 0.0);
-    std::fill(crossP.begin(), crossP.end(), 0.0);
-    std::fill(rhsX.begin(), rhsX.end(), 0.0);
-    std::fill(pp.begin(), pp.end(), 0.0);
-    std::fill(rhsP.begin(), rhsP.end(), 0.0);
-    std::array<double, kMaxFeatures> wx{};
-    for (std::size_t r = 0; r < rows; r += step) {
-      const double* xr = &X[r * S];
-      const double wr = w[r];
-      for (std::size_t i = 0; i < S; ++i) wx[i] = wr * xr[i];
-      for (std::size_t i = 0; i < S; ++i) {
-        for (std::size_t j = 0; j <= i; ++j) G[i * S + j] += wx[i] * xr[j];
-      }
-      for (std::size_t a = 0; a < A; ++a) {
-        const double t = T[r * A + a];
-        double* rx = &rhsX[a * S];
-        for (std::size_t i = 0; i < S; ++i) rx[i] += wx[i] * t;
-        if (profiled) {
-          const double p = Pc[r * A + a];
-          double* cp = &crossP[a * S];
-          for (std::size_t i = 0; i < S; ++i) cp[i] += wx[i] * p;
-          pp[a] += wr * p * p;
-          rhsP[a] += wr * p * t;
-        }
-      }
-    }
+    irlsSums(data, step, w.data(), sums);
     bool all = true;
     for (std::size_t a = 0; a < A; ++a) {
       for (std::size_t i = 0; i < S; ++i) {
-        for (std::size_t j = 0; j <= i; ++j) M[i * F + j] = M[j * F + i] = G[i * S + j];
-        b[i] = rhsX[a * S + i];
+        for (std::size_t j = 0; j <= i; ++j) M[i * F + j] = M[j * F + i] = sums.G[i * kFeatureStride + j];
+        b[i] = sums.rhsX[i * L + a];
       }
       if (profiled) {
-        for (std::size_t i = 0; i < S; ++i) M[S * F + i] = M[i * F + S] = crossP[a * S + i];
-        M[S * F + S] = pp[a];
-        b[S] = rhsP[a];
+        for (std::size_t i = 0; i < S; ++i) M[S * F + i] = M[i * F + S] = sums.crossP[i * L + a];
+        M[S * F + S] = sums.pp[a];
+        b[S] = sums.rhsP[a];
       }
       if (solveSymmetric(M, b, F)) {
         std::copy(b.begin(), b.begin() + static_cast<long>(F), beta.begin() + static_cast<long>(a * F));

@@ -24,17 +24,19 @@ std::vector<double> multiplicativeDays(int days, double noise, std::uint64_t see
 }
 
 // 3,000 samples growing 0.1 % per step, each multiplied by spike(t); fitted without a daily
-// profile, then the forecast must continue the growth within `tolerance` (relative).
-void expectGrowthContinues(double (*spike)(int), double tolerance) {
+// profile, then the forecast must continue the growth within `tolerance` (relative) at each
+// of `checked` (steps of a forecast of `horizon` steps, scored at `focus`).
+void expectGrowthContinues(double (*spike)(int), double tolerance, int horizon = 30,
+                           std::vector<int> focus = {1, 15, 30}, std::vector<int> checked = {1, 10, 30}) {
   std::vector<double> y;
   for (int t = 0; t < 3000; ++t) y.push_back(100.0 * std::pow(1.001, t) * spike(t));
-  LogRegressionModel m(0, 30);
+  LogRegressionModel m(0, horizon);
   FitOptions fo;
-  fo.horizons = {1, 15, 30};
+  fo.horizons = std::move(focus);
   m.fit(y, fo);
-  std::vector<double> out(30);
+  std::vector<double> out(static_cast<std::size_t>(horizon));
   m.forecast(out);
-  for (int h : {1, 10, 30}) {
+  for (int h : checked) {
     const double expected = 100.0 * std::pow(1.001, 2999 + h);
     EXPECT_NEAR(out[static_cast<std::size_t>(h - 1)], expected, tolerance * expected) << "h=" << h;
   }
@@ -50,6 +52,14 @@ TEST(LogRegressionTest, IsolatedSpikesDoNotBiasTheFit) {
   // every horizon's intercept by ~3 % (a log change of 3 in 1 row of 101); the robust fit
   // ignores the spikes. The last spike is 70 steps back.
   expectGrowthContinues([](int t) { return t % 101 == 0 ? 20.0 : 1.0; }, 0.005);
+}
+
+TEST(LogRegressionTest, MoreThanEightFittedHorizonsAreFittedAlike) {
+  // 15 fitted horizons (7 of its own up to 150 and 8 more the search scores): the fit's sums
+  // run over 16 lanes instead of 8, and every horizon, first lanes and last, must still learn
+  // the line.
+  expectGrowthContinues([](int) { return 1.0; }, 0.01, 150, {1, 2, 4, 6, 10, 20, 45, 90, 150},
+                        {1, 2, 45, 90, 140, 150});
 }
 
 TEST(LogRegressionTest, FollowsTheDailyShapeFarBetterThanNaive) {
