@@ -142,43 +142,80 @@ template <std::size_t L>
   }
 }
 
-// The normal equations' sums over every step-th row with weights w, each sum accumulated over
-// the rows in order (so each equals what a loop over one horizon at a time sums).
-template <std::size_t L>
-[[gnu::always_inline]] inline void sumsOver(const IrlsRows& d, std::size_t step, const double* w, IrlsSums& s) {
+// Adds rows r[0..kB) (in that order) with weights w to the normal equations' sums. Each sum is
+// loaded once, takes the block's rows one after the other and is stored once: the same order
+// of additions as one row at a time (so each equals what a loop over one horizon at a time
+// sums), with a quarter of the loads and stores.
+template <std::size_t L, std::size_t kB>
+[[gnu::always_inline]] inline void addRows(const IrlsRows& d, const std::size_t* r, const double* w, IrlsSums& s) {
   constexpr std::size_t kV = L / 4;
   const std::size_t S = d.S;
-  double* G = s.G.data();
-  double* rhsX = s.rhsX.data();
-  double* crossP = s.crossP.data();
-  for (std::size_t r = 0; r < d.rows; r += step) {
-    const double* xr = d.X + r * kFeatureStride;
-    const double wr = w[r];
-    const double* t = d.T + r * L;
-    const double* p = d.Pc != nullptr ? d.Pc + r * L : nullptr;
-    for (std::size_t i = 0; i < S; ++i) {
-      const double wxi = wr * xr[i];
-      const V4 wv = {wxi, wxi, wxi, wxi};
-      // Row i of the lower triangle, four columns at a time (the row's padding absorbs the last
-      // group's columns past i).
-      double* gi = G + i * kFeatureStride;
-      for (std::size_t j = 0; j <= i; j += 4) v4(gi + j) += wv * v4(xr + j);
-      double* rx = rhsX + i * L;
-      for (std::size_t k = 0; k < kV; ++k) v4(rx + 4 * k) += wv * v4(t + 4 * k);
-      if (p != nullptr) {
-        double* cp = crossP + i * L;
-        for (std::size_t k = 0; k < kV; ++k) v4(cp + 4 * k) += wv * v4(p + 4 * k);
-      }
+  // NOLINTBEGIN(modernize-avoid-c-arrays): std::array drops V4's attributes
+  const double* xr[kB] = {};
+  const double* t[kB] = {};
+  const double* p[kB] = {};
+  double wr[kB] = {};
+  V4 wv[kB] = {};
+  // NOLINTEND(modernize-avoid-c-arrays)
+  for (std::size_t q = 0; q < kB; ++q) {
+    xr[q] = d.X + r[q] * kFeatureStride;
+    t[q] = d.T + r[q] * L;
+    p[q] = d.Pc != nullptr ? d.Pc + r[q] * L : nullptr;
+    wr[q] = w[r[q]];
+  }
+  for (std::size_t i = 0; i < S; ++i) {
+    for (std::size_t q = 0; q < kB; ++q) {
+      const double wxi = wr[q] * xr[q][i];
+      wv[q] = V4{wxi, wxi, wxi, wxi};
     }
-    if (p != nullptr) {
-      const V4 wrv = {wr, wr, wr, wr};
+    // Row i of the lower triangle, four columns at a time (the row's padding absorbs the last
+    // group's columns past i).
+    double* gi = s.G.data() + i * kFeatureStride;
+    for (std::size_t j = 0; j <= i; j += 4) {
+      V4 acc = v4(gi + j);
+      for (std::size_t q = 0; q < kB; ++q) acc += wv[q] * v4(xr[q] + j);
+      v4(gi + j) = acc;
+    }
+    double* rx = s.rhsX.data() + i * L;
+    for (std::size_t k = 0; k < kV; ++k) {
+      V4 acc = v4(rx + 4 * k);
+      for (std::size_t q = 0; q < kB; ++q) acc += wv[q] * v4(t[q] + 4 * k);
+      v4(rx + 4 * k) = acc;
+    }
+    if (d.Pc != nullptr) {
+      double* cp = s.crossP.data() + i * L;
       for (std::size_t k = 0; k < kV; ++k) {
-        const V4 wp = wrv * v4(p + 4 * k);
-        v4(s.pp.data() + 4 * k) += wp * v4(p + 4 * k);
-        v4(s.rhsP.data() + 4 * k) += wp * v4(t + 4 * k);
+        V4 acc = v4(cp + 4 * k);
+        for (std::size_t q = 0; q < kB; ++q) acc += wv[q] * v4(p[q] + 4 * k);
+        v4(cp + 4 * k) = acc;
       }
     }
   }
+  if (d.Pc != nullptr) {
+    for (std::size_t k = 0; k < kV; ++k) {
+      V4 pp = v4(s.pp.data() + 4 * k);
+      V4 pt = v4(s.rhsP.data() + 4 * k);
+      for (std::size_t q = 0; q < kB; ++q) {
+        const V4 pk = v4(p[q] + 4 * k);
+        const V4 wp = V4{wr[q], wr[q], wr[q], wr[q]} * pk;
+        pp += wp * pk;
+        pt += wp * v4(t[q] + 4 * k);
+      }
+      v4(s.pp.data() + 4 * k) = pp;
+      v4(s.rhsP.data() + 4 * k) = pt;
+    }
+  }
+}
+
+// The normal equations' sums over every step-th row with weights w, in blocks of four rows.
+template <std::size_t L>
+[[gnu::always_inline]] inline void sumsOver(const IrlsRows& d, std::size_t step, const double* w, IrlsSums& s) {
+  std::size_t r = 0;
+  for (; r + 3 * step < d.rows; r += 4 * step) {
+    const std::array<std::size_t, 4> block = {r, r + step, r + 2 * step, r + 3 * step};
+    addRows<L, 4>(d, block.data(), w, s);
+  }
+  for (; r < d.rows; r += step) addRows<L, 1>(d, &r, w, s);
 }
 
 // Both cloned for AVX2 without FMA (as the forecast's loops are), so a product and a sum round
