@@ -163,33 +163,24 @@ template <std::size_t L, std::size_t kB>
     p[q] = d.Pc != nullptr ? d.Pc + r[q] * L : nullptr;
     wr[q] = w[r[q]];
   }
+  // dst[0, 4 * groups) += the block's wv[q] * src[q][0, 4 * groups), row after row.
+  auto accumulate = [&](double* dst, const double* const* src, std::size_t groups) {
+    for (std::size_t g = 0; g < groups; ++g) {
+      V4 acc = v4(dst + 4 * g);
+      for (std::size_t q = 0; q < kB; ++q) acc += wv[q] * v4(src[q] + 4 * g);
+      v4(dst + 4 * g) = acc;
+    }
+  };
   for (std::size_t i = 0; i < S; ++i) {
     for (std::size_t q = 0; q < kB; ++q) {
       const double wxi = wr[q] * xr[q][i];
       wv[q] = V4{wxi, wxi, wxi, wxi};
     }
     // Row i of the lower triangle, four columns at a time (the row's padding absorbs the last
-    // group's columns past i).
-    double* gi = s.G.data() + i * kFeatureStride;
-    for (std::size_t j = 0; j <= i; j += 4) {
-      V4 acc = v4(gi + j);
-      for (std::size_t q = 0; q < kB; ++q) acc += wv[q] * v4(xr[q] + j);
-      v4(gi + j) = acc;
-    }
-    double* rx = s.rhsX.data() + i * L;
-    for (std::size_t k = 0; k < kV; ++k) {
-      V4 acc = v4(rx + 4 * k);
-      for (std::size_t q = 0; q < kB; ++q) acc += wv[q] * v4(t[q] + 4 * k);
-      v4(rx + 4 * k) = acc;
-    }
-    if (d.Pc != nullptr) {
-      double* cp = s.crossP.data() + i * L;
-      for (std::size_t k = 0; k < kV; ++k) {
-        V4 acc = v4(cp + 4 * k);
-        for (std::size_t q = 0; q < kB; ++q) acc += wv[q] * v4(p[q] + 4 * k);
-        v4(cp + 4 * k) = acc;
-      }
-    }
+    // group's columns past i); then the right-hand sides and the profile's cross terms.
+    accumulate(s.G.data() + i * kFeatureStride, xr, i / 4 + 1);
+    accumulate(s.rhsX.data() + i * L, t, kV);
+    if (d.Pc != nullptr) accumulate(s.crossP.data() + i * L, p, kV);
   }
   if (d.Pc != nullptr) {
     for (std::size_t k = 0; k < kV; ++k) {
