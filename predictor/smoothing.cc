@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 
 namespace tso::predictor {
 namespace {
@@ -309,16 +310,32 @@ struct LaneInputs {
   std::span<const SmoothingParams> sets;
 };
 
+// Four lanes as one value: an AVX2 register in the AVX2 clone of the replay, two SSE2 ones in
+// the default. Read and written in place through the lane arrays (aligned to their element,
+// may_alias); no function takes or returns one, as that would depend on the clone's ABI.
+using V4 = double __attribute__((vector_size(32), aligned(8), may_alias));
+using F4 = float __attribute__((vector_size(16), aligned(4), may_alias));
+template <typename V, typename P>
+[[gnu::always_inline]] inline auto& vec(P* p) {
+  if constexpr (std::is_const_v<P>) {
+    return *reinterpret_cast<const V*>(p);
+  } else {
+    return *reinterpret_cast<V*>(p);
+  }
+}
+
 // The replay of SmoothingModel::update/forecast and scoreReplay() for every lane at once, with
 // the same arithmetic in the same order, so each lane's score equals a single trial's exactly.
+// The lanes are taken four at a time (in.sets.size() is a multiple of 4, see scoreSets()); each
+// std::min/std::max is written as the comparison it is, so NaNs and ties pick the same operand.
 template <bool kMult, bool kP1, bool kP2>
-void replayLanes(const LaneInputs& in, std::span<double> scores) {
+[[gnu::always_inline]] inline void replayLanesBody(const LaneInputs& in, std::span<double> scores) {
   const std::size_t K = in.sets.size();
   const std::size_t n = in.y.size();
   const auto& horizons = in.options->horizons;
   const std::size_t nh = horizons.size();
   std::vector<double> L(K, in.level), T(K, in.trend), alpha(K), beta(K), phi(K), g1(K, 0.0), g2(K, 0.0);
-  std::vector<double> damp(nh * K), sum(K, 0.0), out(K);
+  std::vector<double> damp(nh * K), sum(K, 0.0);
   for (std::size_t l = 0; l < K; ++l) {
     const SmoothingParams& p = in.sets[l];
     alpha[l] = p.alpha;
@@ -352,98 +369,123 @@ void replayLanes(const LaneInputs& in, std::span<double> scores) {
   Profile::Cursor c1 = in.c1, c2 = in.c2;
   std::vector<Segment> seg1(nh), seg2(nh);
 
+  const V4 zero = {0.0, 0.0, 0.0, 0.0};
+  const V4 one = {1.0, 1.0, 1.0, 1.0};
+  const V4 lo = {kMinFactor, kMinFactor, kMinFactor, kMinFactor};
+  const V4 hi = {kMaxFactor, kMaxFactor, kMaxFactor, kMaxFactor};
+  const V4 tiny = {kTiny, kTiny, kTiny, kTiny};
+  // TSO_WIDEN(f): four buckets' lanes as doubles (exact, as the scalar loop's promotion was).
+#define TSO_WIDEN(f) __builtin_convertvector(vec<F4>(f), V4)
+
   const ScoredOrigins origins = scoredOrigins(n, *in.options);
   std::size_t count = 0;
-  constexpr double lo = kMinFactor, hi = kMaxFactor;
   for (std::size_t i = 0; i < n; ++i) {
     if (origins.scores(i)) {
       for (std::size_t j = 0; j < nh; ++j) {
         const int h = horizons[j];
         if (h < 1 || i + static_cast<std::size_t>(h) - 1 >= n) continue;
         const auto k = static_cast<std::size_t>(h) - 1;
-        const double actual = in.y[i + k];
+        const double yk = in.y[i + k];
+        const V4 actual = {yk, yk, yk, yk};
         if (kP1) seg1[j] = segmentAt(c1, k, q1, in.p1->width());
         if (kP2) seg2[j] = segmentAt(c2, k, q2, in.p2->width());
         const float* a1 = kP1 ? q1.b.data() + seg1[j].b0 * K : nullptr;
         const float* z1 = kP1 ? q1.b.data() + seg1[j].b1 * K : nullptr;
         const float* a2 = kP2 ? q2.b.data() + seg2[j].b0 * K : nullptr;
         const float* z2 = kP2 ? q2.b.data() + seg2[j].b1 * K : nullptr;
-        const double r1 = kP1 ? seg1[j].r : 0.0;
-        const double r2 = kP2 ? seg2[j].r : 0.0;
+        const double r1s = kP1 ? seg1[j].r : 0.0;
+        const V4 r1 = {r1s, r1s, r1s, r1s};
+        const double r2s = kP2 ? seg2[j].r : 0.0;
+        const V4 r2 = {r2s, r2s, r2s, r2s};
+        const V4 inv1 = {q1.invDen, q1.invDen, q1.invDen, q1.invDen};
+        const V4 inv2 = {q2.invDen, q2.invDen, q2.invDen, q2.invDen};
         const double* dj = damp.data() + j * K;
-        // Simple loops over the lanes (each vectorises): trend, profiles, clamp and error.
-        for (std::size_t l = 0; l < K; ++l) out[l] = L[l] + dj[l] * T[l];
-        auto profile = [&](const float* lo0, const float* hi0, double r, double invDen) {
-          for (std::size_t l = 0; l < K; ++l) {
-            const double a = lo0[l];
-            const double v = a + r * ((hi0[l] - a) * invDen);
+        for (std::size_t l = 0; l < K; l += 4) {
+          V4 out = vec<V4>(&L[l]) + vec<V4>(dj + l) * vec<V4>(&T[l]);
+          auto profile = [&](const float* lo0, const float* hi0, const V4& r, const V4& invDen) {
+            const V4 av = TSO_WIDEN(lo0 + l);
+            const V4 v = av + r * ((TSO_WIDEN(hi0 + l) - av) * invDen);
             if constexpr (kMult) {
-              out[l] *= std::min(std::max(v, lo), hi);
+              const V4 atLeast = v < lo ? lo : v;  // std::max(v, lo)
+              out *= hi < atLeast ? hi : atLeast;  // std::min(.., hi)
             } else {
-              out[l] += v;
+              out += v;
             }
-          }
-        };
-        if constexpr (kP1) profile(a1, z1, r1, q1.invDen);
-        if constexpr (kP2) profile(a2, z2, r2, q2.invDen);
-        for (std::size_t l = 0; l < K; ++l) {
-          const double o = out[l];
-          sum[l] += std::abs(actual - std::max(0.0, o));
+          };
+          if constexpr (kP1) profile(a1, z1, r1, inv1);
+          if constexpr (kP2) profile(a2, z2, r2, inv2);
+          const V4 pos = zero < out ? out : zero;  // std::max(0.0, out)
+          const V4 e = actual - pos;
+          vec<V4>(&sum[l]) += e < zero ? -e : e;
         }
         ++count;
       }
     }
-    const double yi = in.y[i];
-    const double f1 = kP1 ? c1.r * q1.invDen : 0.0;
-    const double f2 = kP2 ? c2.r * q2.invDen : 0.0;
+    const double ys = in.y[i];
+    const V4 yi = {ys, ys, ys, ys};
+    const double f1s = kP1 ? c1.r * q1.invDen : 0.0;
+    const V4 f1 = {f1s, f1s, f1s, f1s};
+    const double f2s = kP2 ? c2.r * q2.invDen : 0.0;
+    const V4 f2 = {f2s, f2s, f2s, f2s};
     float* a1 = kP1 ? q1.b.data() + static_cast<std::size_t>(c1.b0) * K : nullptr;
     float* z1 = kP1 ? q1.b.data() + (c1.b0 + 1 == q1.nb ? 0 : c1.b0 + 1) * K : nullptr;
     float* a2 = kP2 ? q2.b.data() + static_cast<std::size_t>(c2.b0) * K : nullptr;
     float* z2 = kP2 ? q2.b.data() + (c2.b0 + 1 == q2.nb ? 0 : c2.b0 + 1) * K : nullptr;
     if (kP1 && in.p1->width() == 1) a1 = q1.b.data() + static_cast<std::size_t>(c1.phase) * K, z1 = a1;
     if (kP2 && in.p2->width() == 1) a2 = q2.b.data() + static_cast<std::size_t>(c2.phase) * K, z2 = a2;
-    // Branch-free so it vectorises: a lane with gamma = 0 adds a zero where a single trial
-    // skips the add, which leaves the bucket's value unchanged.
-    for (std::size_t l = 0; l < K; ++l) {
-      const double base = L[l] + phi[l] * T[l];
-      double s1 = kMult ? 1.0 : 0.0;
-      double s2 = kMult ? 1.0 : 0.0;
-      if constexpr (kP1) s1 = (1.0 - f1) * a1[l] + f1 * z1[l];
-      if constexpr (kP2) s2 = (1.0 - f2) * a2[l] + f2 * z2[l];
+    // Branch-free: a lane with gamma = 0 adds a zero where a single trial skips the add, which
+    // leaves the bucket's value unchanged. a1 and z1 may be the same bucket: each is read,
+    // added to and written in turn, as the scalar loop did.
+    for (std::size_t l = 0; l < K; l += 4) {
+      const V4 Tl = vec<V4>(&T[l]);
+      const V4 phil = vec<V4>(&phi[l]);
+      const V4 base = vec<V4>(&L[l]) + phil * Tl;
+      V4 s1 = kMult ? one : zero;
+      V4 s2 = kMult ? one : zero;
+      if constexpr (kP1) s1 = (one - f1) * TSO_WIDEN(a1 + l) + f1 * TSO_WIDEN(z1 + l);
+      if constexpr (kP2) s2 = (one - f2) * TSO_WIDEN(a2 + l) + f2 * TSO_WIDEN(z2 + l);
+      auto addTo = [&](float* bucket, const V4& part) { vec<F4>(bucket + l) += __builtin_convertvector(part, F4); };
       if constexpr (kMult) {
-        if constexpr (kP1) s1 = std::min(std::max(s1, kMinFactor), kMaxFactor);
-        if constexpr (kP2) s2 = std::min(std::max(s2, kMinFactor), kMaxFactor);
-        const double e = yi - base * s1 * s2;
-        const double s = s1 * s2;
-        L[l] = std::max(0.0, base + alpha[l] * e / s);
-        T[l] = phi[l] * T[l] + beta[l] * e / s;
-        const double b = std::max(base, kTiny);
         if constexpr (kP1) {
-          const double amount = g1[l] * e / (b * s2);
-          a1[l] += static_cast<float>((1.0 - f1) * amount);
-          z1[l] += static_cast<float>(f1 * amount);
+          const V4 m = s1 < lo ? lo : s1;
+          s1 = hi < m ? hi : m;
         }
         if constexpr (kP2) {
-          const double amount = g2[l] * e / (b * s1);
-          a2[l] += static_cast<float>((1.0 - f2) * amount);
-          z2[l] += static_cast<float>(f2 * amount);
+          const V4 m = s2 < lo ? lo : s2;
+          s2 = hi < m ? hi : m;
+        }
+        const V4 e = yi - base * s1 * s2;
+        const V4 sc = s1 * s2;
+        const V4 level = base + vec<V4>(&alpha[l]) * e / sc;
+        vec<V4>(&L[l]) = zero < level ? level : zero;  // std::max(0.0, level)
+        vec<V4>(&T[l]) = phil * Tl + vec<V4>(&beta[l]) * e / sc;
+        const V4 b = base < tiny ? tiny : base;  // std::max(base, kTiny)
+        if constexpr (kP1) {
+          const V4 amount = vec<V4>(&g1[l]) * e / (b * s2);
+          addTo(a1, (one - f1) * amount);
+          addTo(z1, f1 * amount);
+        }
+        if constexpr (kP2) {
+          const V4 amount = vec<V4>(&g2[l]) * e / (b * s1);
+          addTo(a2, (one - f2) * amount);
+          addTo(z2, f2 * amount);
         }
       } else {
-        double pred = base;
+        V4 pred = base;
         if constexpr (kP1) pred += s1;
         if constexpr (kP2) pred += s2;
-        const double e = yi - pred;
-        L[l] = base + alpha[l] * e;
-        T[l] = phi[l] * T[l] + beta[l] * e;
+        const V4 e = yi - pred;
+        vec<V4>(&L[l]) = base + vec<V4>(&alpha[l]) * e;
+        vec<V4>(&T[l]) = phil * Tl + vec<V4>(&beta[l]) * e;
         if constexpr (kP1) {
-          const double amount = g1[l] * e;
-          a1[l] += static_cast<float>((1.0 - f1) * amount);
-          z1[l] += static_cast<float>(f1 * amount);
+          const V4 amount = vec<V4>(&g1[l]) * e;
+          addTo(a1, (one - f1) * amount);
+          addTo(z1, f1 * amount);
         }
         if constexpr (kP2) {
-          const double amount = g2[l] * e;
-          a2[l] += static_cast<float>((1.0 - f2) * amount);
-          z2[l] += static_cast<float>(f2 * amount);
+          const V4 amount = vec<V4>(&g2[l]) * e;
+          addTo(a2, (one - f2) * amount);
+          addTo(z2, f2 * amount);
         }
       }
     }
@@ -454,35 +496,39 @@ void replayLanes(const LaneInputs& in, std::span<double> scores) {
     const double mae = count > 0 ? sum[l] / static_cast<double>(count) : std::numeric_limits<double>::infinity();
     scores[l] = std::isfinite(mae) ? mae : std::numeric_limits<double>::infinity();
   }
+#undef TSO_WIDEN
 }
 
-// (An AVX2 clone of this, picked at load time, measured ~8 % slower: 4-9 lanes leave
-// little for 4-wide vectors after their alias checks and epilogues.)
-void replayShape(const LaneInputs& in, int shape, std::span<double> scores) {
+// Cloned for AVX2 without FMA (a product and a sum round as in the default clone, so fits do
+// not depend on the machine). An AVX2 clone of the earlier plain loops over any lane count
+// measured ~8 % slower (alias checks and epilogues around 4-9 lanes); the lanes in fours
+// are what make it pay.
+__attribute__((target_clones("avx2", "default"))) void replayShape(const LaneInputs& in, int shape,
+                                                                   std::span<double> scores) {
   switch (shape) {
     case 0:
-      replayLanes<false, false, false>(in, scores);
+      replayLanesBody<false, false, false>(in, scores);
       break;
     case 1:
-      replayLanes<false, false, true>(in, scores);
+      replayLanesBody<false, false, true>(in, scores);
       break;
     case 2:
-      replayLanes<false, true, false>(in, scores);
+      replayLanesBody<false, true, false>(in, scores);
       break;
     case 3:
-      replayLanes<false, true, true>(in, scores);
+      replayLanesBody<false, true, true>(in, scores);
       break;
     case 4:
-      replayLanes<true, false, false>(in, scores);
+      replayLanesBody<true, false, false>(in, scores);
       break;
     case 5:
-      replayLanes<true, false, true>(in, scores);
+      replayLanesBody<true, false, true>(in, scores);
       break;
     case 6:
-      replayLanes<true, true, false>(in, scores);
+      replayLanesBody<true, true, false>(in, scores);
       break;
     default:
-      replayLanes<true, true, true>(in, scores);
+      replayLanesBody<true, true, true>(in, scores);
       break;
   }
 }
@@ -491,9 +537,16 @@ void replayShape(const LaneInputs& in, int shape, std::span<double> scores) {
 
 void SmoothingModel::scoreSets(std::span<const double> span, const FitOptions& options,
                                std::span<const SmoothingParams> sets, std::span<double> scores) const {
-  const LaneInputs in{span, &options, level_, trend_, &p1_, &p2_, c1_, c2_, sets};
+  // The replay takes lanes four at a time: the sets are padded with copies of the last one,
+  // whose scores are dropped.
+  std::vector<SmoothingParams> padded(sets.begin(), sets.end());
+  if (padded.empty()) return;
+  padded.resize((padded.size() + 3) / 4 * 4, padded.back());
+  std::vector<double> paddedScores(padded.size());
+  const LaneInputs in{span, &options, level_, trend_, &p1_, &p2_, c1_, c2_, padded};
   const bool mult = spec_.form == SeasonalForm::kMultiplicative;
-  replayShape(in, (mult ? 4 : 0) + (p1_.empty() ? 0 : 2) + (p2_.empty() ? 0 : 1), scores);
+  replayShape(in, (mult ? 4 : 0) + (p1_.empty() ? 0 : 2) + (p2_.empty() ? 0 : 1), paddedScores);
+  std::copy_n(paddedScores.begin(), scores.size(), scores.begin());
 }
 
 void SmoothingModel::fit(std::span<const double> history, const FitOptions& options) {

@@ -108,6 +108,7 @@ TEST(SmoothingTest, MinimalHistoryDoesNotCrashAndForecastsAreFinite) {
 
 // The parameter search scores many parameter sets in one replay; each lane must give exactly
 // the score a one-trial replay of the model gives (the search's decisions depend on ties).
+// Five sets: the replay takes lanes four at a time, so a second group is padded.
 TEST(SmoothingTest, ManyLaneScoresEqualOneTrialReplays) {
   SyntheticSpec spec;
   spec.step = 300;
@@ -118,7 +119,8 @@ TEST(SmoothingTest, ManyLaneScoresEqualOneTrialReplays) {
   const std::vector<SmoothingParams> sets = {{0.1, 0.0, 0.9, 0.1, 0.1},
                                              {0.4, 0.02, 0.8, 0.0, 0.15},
                                              {0.005, 0.0005, 0.95, 0.4, 0.0},
-                                             {0.7, 0.0, 0.95, 0.05, 0.4}};
+                                             {0.7, 0.0, 0.95, 0.05, 0.4},
+                                             {0.2, 0.01, 0.9, 0.15, 0.05}};
   for (auto form : {SeasonalForm::kAdditive, SeasonalForm::kMultiplicative}) {
     for (auto [p1, p2] : {std::pair{0, 0}, {288, 0}, {288, 2016}, {1440, 0}, {7, 0}}) {
       const SmoothingSpec sp{"m", form, true, p1, p2};
