@@ -4,7 +4,8 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <type_traits>
+
+#include "predictor/vector_lanes.h"
 
 namespace tso::predictor {
 namespace {
@@ -104,20 +105,6 @@ struct IrlsSums {
   std::vector<double> G, rhsX, crossP, pp, rhsP;
 };
 
-// Four doubles as one value: an AVX2 register in the clones below, two SSE2 ones in the
-// default. Written out because g++ vectorised the plain loops across features, with shuffles.
-// Read and written in place through the arrays of doubles (aligned(8), may_alias); no function
-// takes or returns one, as that would depend on the clone's ABI.
-using V4 = double __attribute__((vector_size(32), aligned(8), may_alias));
-template <typename P>
-[[gnu::always_inline]] inline auto& v4(P* p) {
-  if constexpr (std::is_const_v<P>) {
-    return *reinterpret_cast<const V4*>(p);
-  } else {
-    return *reinterpret_cast<V4*>(p);
-  }
-}
-
 // |T - z| for every row r (every step-th) and lane, z = sum_j B[j][a] x[j] (+ B[S][a] Pc) summed
 // in feature order, each lane as a loop over one horizon at a time would sum it.
 template <std::size_t L>
@@ -130,14 +117,14 @@ template <std::size_t L>
     for (std::size_t j = 0; j < S; ++j) {
       const double x = xr[j];
       const V4 xj = {x, x, x, x};
-      for (std::size_t k = 0; k < kV; ++k) z[k] += v4(B + j * L + 4 * k) * xj;
+      for (std::size_t k = 0; k < kV; ++k) z[k] += lanesAt<V4>(B + j * L + 4 * k) * xj;
     }
     if (d.Pc != nullptr) {
-      for (std::size_t k = 0; k < kV; ++k) z[k] += v4(B + S * L + 4 * k) * v4(d.Pc + r * L + 4 * k);
+      for (std::size_t k = 0; k < kV; ++k) z[k] += lanesAt<V4>(B + S * L + 4 * k) * lanesAt<V4>(d.Pc + r * L + 4 * k);
     }
     for (std::size_t k = 0; k < kV; ++k) {
-      const V4 e = v4(d.T + r * L + 4 * k) - z[k];
-      v4(res + r * L + 4 * k) = e < 0 ? -e : e;
+      const V4 e = lanesAt<V4>(d.T + r * L + 4 * k) - z[k];
+      lanesAt<V4>(res + r * L + 4 * k) = e < 0 ? -e : e;
     }
   }
 }
@@ -166,9 +153,9 @@ template <std::size_t L, std::size_t kB>
   // dst[0, 4 * groups) += the block's wv[q] * src[q][0, 4 * groups), row after row.
   auto accumulate = [&](double* dst, const double* const* src, std::size_t groups) {
     for (std::size_t g = 0; g < groups; ++g) {
-      V4 acc = v4(dst + 4 * g);
-      for (std::size_t q = 0; q < kB; ++q) acc += wv[q] * v4(src[q] + 4 * g);
-      v4(dst + 4 * g) = acc;
+      V4 acc = lanesAt<V4>(dst + 4 * g);
+      for (std::size_t q = 0; q < kB; ++q) acc += wv[q] * lanesAt<V4>(src[q] + 4 * g);
+      lanesAt<V4>(dst + 4 * g) = acc;
     }
   };
   for (std::size_t i = 0; i < S; ++i) {
@@ -184,16 +171,16 @@ template <std::size_t L, std::size_t kB>
   }
   if (d.Pc != nullptr) {
     for (std::size_t k = 0; k < kV; ++k) {
-      V4 pp = v4(s.pp.data() + 4 * k);
-      V4 pt = v4(s.rhsP.data() + 4 * k);
+      V4 pp = lanesAt<V4>(s.pp.data() + 4 * k);
+      V4 pt = lanesAt<V4>(s.rhsP.data() + 4 * k);
       for (std::size_t q = 0; q < kB; ++q) {
-        const V4 pk = v4(p[q] + 4 * k);
+        const V4 pk = lanesAt<V4>(p[q] + 4 * k);
         const V4 wp = V4{wr[q], wr[q], wr[q], wr[q]} * pk;
         pp += wp * pk;
-        pt += wp * v4(t[q] + 4 * k);
+        pt += wp * lanesAt<V4>(t[q] + 4 * k);
       }
-      v4(s.pp.data() + 4 * k) = pp;
-      v4(s.rhsP.data() + 4 * k) = pt;
+      lanesAt<V4>(s.pp.data() + 4 * k) = pp;
+      lanesAt<V4>(s.rhsP.data() + 4 * k) = pt;
     }
   }
 }

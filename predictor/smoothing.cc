@@ -4,7 +4,8 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <type_traits>
+
+#include "predictor/vector_lanes.h"
 
 namespace tso::predictor {
 namespace {
@@ -310,20 +311,6 @@ struct LaneInputs {
   std::span<const SmoothingParams> sets;
 };
 
-// Four lanes as one value: an AVX2 register in the AVX2 clone of the replay, two SSE2 ones in
-// the default. Read and written in place through the lane arrays (aligned to their element,
-// may_alias); no function takes or returns one, as that would depend on the clone's ABI.
-using V4 = double __attribute__((vector_size(32), aligned(8), may_alias));
-using F4 = float __attribute__((vector_size(16), aligned(4), may_alias));
-template <typename V, typename P>
-[[gnu::always_inline]] inline auto& vec(P* p) {
-  if constexpr (std::is_const_v<P>) {
-    return *reinterpret_cast<const V*>(p);
-  } else {
-    return *reinterpret_cast<V*>(p);
-  }
-}
-
 // The replay of SmoothingModel::update/forecast and scoreReplay() for every lane at once, with
 // the same arithmetic in the same order, so each lane's score equals a single trial's exactly.
 // The lanes are taken four at a time (in.sets.size() is a multiple of 4, see scoreSets()); each
@@ -375,7 +362,7 @@ template <bool kMult, bool kP1, bool kP2>
   const V4 hi = {kMaxFactor, kMaxFactor, kMaxFactor, kMaxFactor};
   const V4 tiny = {kTiny, kTiny, kTiny, kTiny};
   // TSO_WIDEN(f): four buckets' lanes as doubles (exact, as the scalar loop's promotion was).
-#define TSO_WIDEN(f) __builtin_convertvector(vec<F4>(f), V4)
+#define TSO_WIDEN(f) __builtin_convertvector(lanesAt<F4>(f), V4)
 
   const ScoredOrigins origins = scoredOrigins(n, *in.options);
   std::size_t count = 0;
@@ -401,7 +388,7 @@ template <bool kMult, bool kP1, bool kP2>
         const V4 inv2 = {q2.invDen, q2.invDen, q2.invDen, q2.invDen};
         const double* dj = damp.data() + j * K;
         for (std::size_t l = 0; l < K; l += 4) {
-          V4 out = vec<V4>(&L[l]) + vec<V4>(dj + l) * vec<V4>(&T[l]);
+          V4 out = lanesAt<V4>(&L[l]) + lanesAt<V4>(dj + l) * lanesAt<V4>(&T[l]);
           auto profile = [&](const float* lo0, const float* hi0, const V4& r, const V4& invDen) {
             const V4 av = TSO_WIDEN(lo0 + l);
             const V4 v = av + r * ((TSO_WIDEN(hi0 + l) - av) * invDen);
@@ -416,7 +403,7 @@ template <bool kMult, bool kP1, bool kP2>
           if constexpr (kP2) profile(a2, z2, r2, inv2);
           const V4 pos = zero < out ? out : zero;  // std::max(0.0, out)
           const V4 e = actual - pos;
-          vec<V4>(&sum[l]) += e < zero ? -e : e;
+          lanesAt<V4>(&sum[l]) += e < zero ? -e : e;
         }
         ++count;
       }
@@ -437,14 +424,14 @@ template <bool kMult, bool kP1, bool kP2>
     // leaves the bucket's value unchanged. a1 and z1 may be the same bucket: each is read,
     // added to and written in turn, as the scalar loop did.
     for (std::size_t l = 0; l < K; l += 4) {
-      const V4 Tl = vec<V4>(&T[l]);
-      const V4 phil = vec<V4>(&phi[l]);
-      const V4 base = vec<V4>(&L[l]) + phil * Tl;
+      const V4 Tl = lanesAt<V4>(&T[l]);
+      const V4 phil = lanesAt<V4>(&phi[l]);
+      const V4 base = lanesAt<V4>(&L[l]) + phil * Tl;
       V4 s1 = kMult ? one : zero;
       V4 s2 = kMult ? one : zero;
       if constexpr (kP1) s1 = (one - f1) * TSO_WIDEN(a1 + l) + f1 * TSO_WIDEN(z1 + l);
       if constexpr (kP2) s2 = (one - f2) * TSO_WIDEN(a2 + l) + f2 * TSO_WIDEN(z2 + l);
-      auto addTo = [&](float* bucket, const V4& part) { vec<F4>(bucket + l) += __builtin_convertvector(part, F4); };
+      auto addTo = [&](float* bucket, const V4& part) { lanesAt<F4>(bucket + l) += __builtin_convertvector(part, F4); };
       if constexpr (kMult) {
         if constexpr (kP1) {
           const V4 m = s1 < lo ? lo : s1;
@@ -456,17 +443,17 @@ template <bool kMult, bool kP1, bool kP2>
         }
         const V4 e = yi - base * s1 * s2;
         const V4 sc = s1 * s2;
-        const V4 level = base + vec<V4>(&alpha[l]) * e / sc;
-        vec<V4>(&L[l]) = zero < level ? level : zero;  // std::max(0.0, level)
-        vec<V4>(&T[l]) = phil * Tl + vec<V4>(&beta[l]) * e / sc;
+        const V4 level = base + lanesAt<V4>(&alpha[l]) * e / sc;
+        lanesAt<V4>(&L[l]) = zero < level ? level : zero;  // std::max(0.0, level)
+        lanesAt<V4>(&T[l]) = phil * Tl + lanesAt<V4>(&beta[l]) * e / sc;
         const V4 b = base < tiny ? tiny : base;  // std::max(base, kTiny)
         if constexpr (kP1) {
-          const V4 amount = vec<V4>(&g1[l]) * e / (b * s2);
+          const V4 amount = lanesAt<V4>(&g1[l]) * e / (b * s2);
           addTo(a1, (one - f1) * amount);
           addTo(z1, f1 * amount);
         }
         if constexpr (kP2) {
-          const V4 amount = vec<V4>(&g2[l]) * e / (b * s1);
+          const V4 amount = lanesAt<V4>(&g2[l]) * e / (b * s1);
           addTo(a2, (one - f2) * amount);
           addTo(z2, f2 * amount);
         }
@@ -475,15 +462,15 @@ template <bool kMult, bool kP1, bool kP2>
         if constexpr (kP1) pred += s1;
         if constexpr (kP2) pred += s2;
         const V4 e = yi - pred;
-        vec<V4>(&L[l]) = base + vec<V4>(&alpha[l]) * e;
-        vec<V4>(&T[l]) = phil * Tl + vec<V4>(&beta[l]) * e;
+        lanesAt<V4>(&L[l]) = base + lanesAt<V4>(&alpha[l]) * e;
+        lanesAt<V4>(&T[l]) = phil * Tl + lanesAt<V4>(&beta[l]) * e;
         if constexpr (kP1) {
-          const V4 amount = vec<V4>(&g1[l]) * e;
+          const V4 amount = lanesAt<V4>(&g1[l]) * e;
           addTo(a1, (one - f1) * amount);
           addTo(z1, f1 * amount);
         }
         if constexpr (kP2) {
-          const V4 amount = vec<V4>(&g2[l]) * e;
+          const V4 amount = lanesAt<V4>(&g2[l]) * e;
           addTo(a2, (one - f2) * amount);
           addTo(z2, f2 * amount);
         }
