@@ -46,10 +46,14 @@ std::uint64_t usedMask(const Choices& choices) {
 }
 constexpr std::size_t kNq = kQuantileLevels.size();
 
-// Forecaster::finishQuantiles() for table rows covering every step, the rows being kNq floats
-// `stride` bytes apart from `rows` on (the quantile rows inside the Choice array): the tick's
-// quantiles. Cloned for AVX2, as log_regression's exponential is: without FMA in the clone each
-// product and sum rounds as in the default one, so forecasts do not depend on the machine.
+// The quantiles of steps [0, n) from normalised error rows of kNq floats `stride` bytes apart
+// from `rows` on (the quantile rows inside the Choice array, or a candidate's table). Rows are
+// non-decreasing in k (fit() makes them so) and scale > 0, so the running max from 0 the
+// quantiles need is a clamp at 0. With `median` the point becomes the P50: absolute error is
+// the metric, and request counts are right-skewed (bursts), so the mean the models estimate
+// sits above the median. Cloned for AVX2, as log_regression's exponential is: without FMA in
+// the clone each product and sum rounds as in the default one, so forecasts do not depend on
+// the machine.
 __attribute__((target_clones("avx2", "default"))) void quantileRows(const unsigned char* rows, std::size_t stride,
                                                                     std::size_t n, double scale, bool median,
                                                                     double* point, Quantiles* q) {
@@ -575,24 +579,16 @@ std::vector<std::string> Forecaster::modelsSetAside() const {
   return names;
 }
 
-template <typename Row>
-void Forecaster::finishQuantiles(Forecast& out, std::size_t tableRows, Row row) const {
+void Forecaster::finishQuantiles(Forecast& out, const unsigned char* rows, std::size_t stride,
+                                 std::size_t tableRows) const {
   const std::size_t H = out.point.size();
-  const double scale = scaleNow();
-  // Table rows are non-decreasing in k (fit() makes them so) and scale > 0, so the running
-  // max from 0 the quantiles need is a clamp at 0: a branch-free loop over the 4 levels.
-  const std::size_t rows = std::min(H, tableRows);
-  for (std::size_t h = 0; h < rows; ++h) {
-    const double p = out.point[h];
-    const float* t = row(h);
-    auto& q = out.quantiles[h];
-    for (std::size_t k = 0; k < kNq; ++k) q[k] = std::max(0.0, p + scale * t[k]);
-  }
-  for (std::size_t h = rows; h < H; ++h) out.quantiles[h].fill(std::max(0.0, out.point[h]));
-  // The point forecast is the median: absolute error is the metric, and request counts are
-  // right-skewed (bursts), so the mean the models estimate sits above the median.
-  if (config_.medianPoint) {
-    for (std::size_t h = 0; h < H; ++h) out.point[h] = out.quantiles[h][kP50];
+  const std::size_t covered = std::min(H, tableRows);
+  quantileRows(rows, stride, covered, scaleNow(), config_.medianPoint, out.point.data(), out.quantiles.data());
+  // Steps past the table (a candidate without one, or a fit without validation): every
+  // quantile is the point.
+  for (std::size_t h = covered; h < H; ++h) {
+    out.quantiles[h].fill(std::max(0.0, out.point[h]));
+    if (config_.medianPoint) out.point[h] = out.quantiles[h][kP50];
   }
 }
 
@@ -655,12 +651,9 @@ void Forecaster::forecast(Forecast& out) const {
                                : last_;
     }
   }
-  if (choice_.size() == H) {
-    quantileRows(reinterpret_cast<const unsigned char*>(choice_.data()) + offsetof(Choice, q), sizeof(Choice), H,
-                 scaleNow(), config_.medianPoint, out.point.data(), out.quantiles.data());
-  } else {
-    finishQuantiles(out, choice_.size(), [&](std::size_t h) { return choice_[h].q.data(); });
-  }
+  const auto* rows =
+      choice_.empty() ? nullptr : reinterpret_cast<const unsigned char*>(choice_.data()) + offsetof(Choice, q);
+  finishQuantiles(out, rows, sizeof(Choice), choice_.size());
 }
 
 void Forecaster::forecastCandidate(std::size_t i, Forecast& out) const {
@@ -670,7 +663,7 @@ void Forecaster::forecastCandidate(std::size_t i, Forecast& out) const {
   models_.at(i)->forecast(out.point);
   const std::span<const float> table =
       i < candidateTables_.size() ? std::span<const float>(candidateTables_[i]) : std::span<const float>();
-  finishQuantiles(out, table.size() / kNq, [&](std::size_t h) { return table.data() + h * kNq; });
+  finishQuantiles(out, reinterpret_cast<const unsigned char*>(table.data()), kNq * sizeof(float), table.size() / kNq);
 }
 
 std::size_t Forecaster::stateBytes() const {

@@ -114,8 +114,9 @@ class Forecaster {
   void buildCandidates(std::size_t historySize, std::span<const double> history);
   void refreshHot();
   [[nodiscard]] Model* model(std::size_t c) const { return c < kHot ? hot_[c] : models_[c].get(); }
-  template <typename Row>
-  void finishQuantiles(Forecast& out, std::size_t rows, Row row) const;
+  // out.quantiles from out.point and `tableRows` rows of kNq normalised errors, `stride` bytes
+  // apart from `rows` on; steps past them get the point as every quantile.
+  void finishQuantiles(Forecast& out, const unsigned char* rows, std::size_t stride, std::size_t tableRows) const;
   [[nodiscard]] double scaleNow() const;
   // What stands in for a choice whose every model is set aside: of the models in use and not
   // set aside, and the naive forecast (the newest sample, -1), the one with the smallest
