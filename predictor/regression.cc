@@ -580,8 +580,7 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   // equations share the Gram matrix of the shared features, so an iteration costs one
   // S x S accumulation plus a few products per horizon, instead of one F x F per horizon.
   const IrlsRows data{X.data(), T.data(), profiled ? Pc.data() : nullptr, rows, S, L};
-  std::vector<double> beta(A * F, 0.0);         // [anchor][feature]
-  std::vector<double> betaT((S + 1) * L, 0.0);  // the same [feature][lane], for the residuals
+  std::vector<double> beta(F * L, 0.0);  // [feature][lane]: the layout the residuals read
   std::vector<double> w = W0;
   IrlsSums sums(S, L);
   std::vector<double> M(F * F);
@@ -589,10 +588,7 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   std::vector<double> res(rows * L);
   std::vector<double> meanRes(A);
   auto reweight = [&](std::size_t step) {
-    for (std::size_t a = 0; a < A; ++a) {
-      for (std::size_t j = 0; j < F; ++j) betaT[j * L + a] = beta[a * F + j];
-    }
-    irlsResiduals(data, step, betaT.data(), res.data());
+    irlsResiduals(data, step, beta.data(), res.data());
     std::fill(meanRes.begin(), meanRes.end(), 0.0);
     std::size_t used = 0;
     for (std::size_t r = 0; r < rows; r += step) {
@@ -620,7 +616,7 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
         b[S] = sums.rhsP[a];
       }
       if (solveSymmetric(M, b, F)) {
-        std::copy(b.begin(), b.begin() + static_cast<long>(F), beta.begin() + static_cast<long>(a * F));
+        for (std::size_t j = 0; j < F; ++j) beta[j * L + a] = b[j];
       } else {
         all = false;
       }
@@ -636,7 +632,7 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   if (!previousCoef.empty()) {
     for (std::size_t a = 0; a < A; ++a) {
       const std::vector<float> c = interpolated(previousCoef, previousAnchors, F, anchors[a]);
-      std::copy(c.begin(), c.end(), beta.begin() + static_cast<long>(a * F));
+      for (std::size_t j = 0; j < F; ++j) beta[j * L + a] = c[j];
     }
   } else {
     // Cold: most iterations on a quarter of the rows, to get near the solution cheaply.
@@ -649,7 +645,7 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   // with kAnchorLanes zeros after them so the forecast may read a whole lane group past any row.
   coef_.assign(A * F + kAnchorLanes, 0.0F);
   for (std::size_t a = 0; a < A; ++a) {
-    for (std::size_t j = 0; j < F; ++j) coef_[j * A + a] = static_cast<float>(beta[a * F + j]);
+    for (std::size_t j = 0; j < F; ++j) coef_[j * A + a] = static_cast<float>(beta[j * L + a]);
   }
   anchors_.assign(anchors.begin(), anchors.end());
 }
