@@ -7,31 +7,16 @@
 
 #include <vector>
 
+#include "bench/predictor_fleet.h"
 #include "predictor/forecaster.h"
-#include "predictor/synthetic.h"
 
 namespace tso::predictor {
 namespace {
 
 constexpr int kSeries = 10'000;
-constexpr int kDistinct = 16;  // distinct fitted models, copied to 10,000 (fitting all is the refit bench)
-
-Series week(std::uint64_t seed, int days = 7) {
-  SyntheticSpec spec;
-  spec.seed = seed;
-  spec.days = days;
-  spec.base = 50.0 + static_cast<double>(seed % 7) * 100.0;
-  spec.flashCrowds = 1;
-  return synthesize(spec);
-}
-
-ForecasterConfig operatorConfig() {
-  ForecasterConfig c;
-  c.step = 60;
-  c.horizon = 30;
-  c.focusHorizons = {1, 2, 3, 5};  // the lead time the operator provisions for
-  return c;
-}
+using bench::kDistinct;
+using bench::operatorConfig;
+using bench::week;
 
 // state.range(0) = number of series: 10,000 is the target; 16 (all in cache) separates the
 // compute from the memory stalls. state.range(1) = 1: through tickFleet() (prefetches the
@@ -39,14 +24,8 @@ ForecasterConfig operatorConfig() {
 void BM_TickUpdateAndForecast(benchmark::State& state) {
   const auto series = static_cast<int>(state.range(0));
   const bool batched = state.range(1) != 0;
-  std::vector<Forecaster> fitted;
   std::vector<Series> data;
-  for (int i = 0; i < kDistinct; ++i) {
-    data.push_back(week(static_cast<std::uint64_t>(i) + 1, 8));
-    Forecaster f(operatorConfig());
-    f.fit(std::span<const double>(data.back().values).first(7 * 1440));
-    fitted.push_back(std::move(f));
-  }
+  const std::vector<Forecaster> fitted = bench::fittedFleet(data);
   std::vector<Forecaster> fleet;
   fleet.reserve(static_cast<std::size_t>(series));
   std::size_t bytes = 0;

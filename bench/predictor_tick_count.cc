@@ -12,13 +12,13 @@
 #include <cstdio>
 #include <vector>
 
+#include "bench/predictor_fleet.h"
 #include "predictor/forecaster.h"
-#include "predictor/synthetic.h"
 
 namespace tso::predictor {
 namespace {
 
-constexpr int kDistinct = 16;
+using bench::kDistinct;
 constexpr int kTicks = 500;
 
 // Not inlined, so callgrind's --toggle-collect can name it.
@@ -42,22 +42,7 @@ __attribute__((noinline)) double tickAll(std::vector<Forecaster>& fleet, const s
 int main() {
   using namespace tso::predictor;
   std::vector<Series> data;
-  std::vector<Forecaster> fleet;
-  for (int i = 0; i < kDistinct; ++i) {  // as predictor_bench's tick: the same series and config
-    SyntheticSpec spec;
-    spec.seed = static_cast<std::uint64_t>(i) + 1;
-    spec.days = 8;
-    spec.base = 50.0 + static_cast<double>(spec.seed % 7) * 100.0;
-    spec.flashCrowds = 1;
-    data.push_back(synthesize(spec));
-    ForecasterConfig c;
-    c.step = 60;
-    c.horizon = 30;
-    c.focusHorizons = {1, 2, 3, 5};
-    Forecaster f(c);
-    f.fit(std::span<const double>(data.back().values).first(7 * 1440));
-    fleet.push_back(std::move(f));
-  }
+  std::vector<Forecaster> fleet = tso::predictor::bench::fittedFleet(data);  // predictor_bench's tick's
   const auto start = std::chrono::steady_clock::now();
   const double checksum = tickAll(fleet, data);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
