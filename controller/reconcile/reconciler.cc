@@ -76,6 +76,7 @@ struct Reconciler::State {
   std::int64_t leadMeasuredAt = 0;
   bool hpaChecked = false;
   bool lastFallback = false;
+  std::vector<std::string> lastAside;  // models the forecaster had set aside at the last reconcile
   std::string lastInvalid;
   std::string lastScaleTime;
   // Forecasts of the chosen quantile for future grid times, scored once the actual arrives.
@@ -404,6 +405,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
             st.samplesSinceFit = 0;
             st.refitDue = false;
             st.fitSummary = "model " + report.selection + " fitted on " + std::to_string(hist.size()) + " samples";
+            st.lastAside.clear();  // a fit starts with every model in use
             for (const auto& note : report.notes) st.fitSummary += "; " + note;
           }
         }
@@ -533,6 +535,23 @@ Outcome Reconciler::reconcile(const std::string& key) {
   }
   if (d.fallback && !st.lastFallback) events_.record(obj, "Warning", "FallbackActivated", d.fallbackMessage);
   st.lastFallback = d.fallback;
+  // The forecaster sets a kept model aside when its recent one-step error grows past twice
+  // what validation measured (and past the newest sample's), e.g. a season whose shape changed,
+  // and takes it back once it is within 1.5x; a refit starts afresh. Each change is an Event.
+  const std::vector<std::string> aside = st.forecaster ? st.forecaster->modelsSetAside() : std::vector<std::string>{};
+  const std::string usedNow = st.forecaster ? st.forecaster->selectedModel(1) : std::string();
+  for (const auto& m : aside) {
+    if (std::ranges::find(st.lastAside, m) != st.lastAside.end()) continue;
+    const std::string why = "its recent one-step error grew past twice what validation measured";
+    events_.record(obj, "Warning", "ModelSetAside",
+                   m + " set aside: " + why + "; forecasting with " + usedNow + " until it recovers or the next refit");
+  }
+  for (const auto& m : st.lastAside) {
+    if (std::ranges::find(aside, m) != aside.end()) continue;
+    const std::string why = "its one-step error is back within 1.5x of what validation measured";
+    events_.record(obj, "Normal", "ModelRecovered", m + " taken back: " + why + "; forecasting with " + usedNow);
+  }
+  st.lastAside = aside;
 
   // 7. Status, written last.
   status["currentReplicas"] = current;
@@ -574,6 +593,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
     setCond("ForecastReady", false, "WarmingUp",
             st.fitSummary + "; the forecast is used once " + std::to_string(kMinForecastSamples) +
                 " samples were seen, until then replicas follow measured demand");
+  } else if (st.forecaster && !aside.empty()) {
+    setCond("ForecastReady", true, "ModelSetAside", st.fitSummary + "; forecasting now with " + usedNow);
   } else if (st.forecaster) {
     setCond("ForecastReady", true, "ModelFitted", st.fitSummary);
   } else {

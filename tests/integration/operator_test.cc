@@ -300,6 +300,53 @@ TEST_F(OperatorTest, ForecastOnlyAndPausedTouchNothing) {
   EXPECT_EQ(kubectl("get hpa -n " + ns() + " -o name").output, "");
 }
 
+TEST_F(OperatorTest, AModelThatStopsFittingIsSetAsideAndTakenBackWithEvents) {
+  // A 60 s sine on 2 s steps: the fit picks the period the FFT finds (periodic_30). For 40 s
+  // from t0 demand drops to 20 (an upstream outage): the periodic model, forecasting its swing
+  // while the newest sample forecasts the flat 20 exactly, is set aside (Event and condition
+  // reason ModelSetAside). Once the sine is back, its one-step error decays and it is taken
+  // back (Event ModelRecovered). Replays of this query (every phase of t0, fits 10-40 s before
+  // it) set it aside within 26 s and take it back within 58 s of the outage's end.
+  deployment("wave", 4);
+  startOperator();
+  const auto t0 = static_cast<std::int64_t>(wallNow()) + 25;
+  const auto t1 = t0 + 40;
+  const std::string outage = "(time() >= bool " + std::to_string(t0) + ") * (time() < bool " + std::to_string(t1) + ")";
+  service("wave", "(200 + 100 * sin(vector(2 * pi() * time() / 60))) * (1 - " + outage + ") + 20 * " + outage,
+          "  mode: ForecastOnly\n");
+  ASSERT_TRUE(waitFor([&] { return condition("wave", "ForecastReady", "reason") == "ModelFitted"; }, 20s))
+      << jsonpath("tps wave", ns(), ".status") << "\n"
+      << op_->log();
+  ASSERT_LT(wallNow(), static_cast<double>(t0)) << "the first fit came after the outage began";
+  ASSERT_NE(condition("wave", "ForecastReady", "message").find("periodic_30"), std::string::npos)
+      << condition("wave", "ForecastReady", "message");
+
+  EXPECT_TRUE(waitFor([&] { return condition("wave", "ForecastReady", "reason") == "ModelSetAside"; },
+                      std::chrono::seconds(t1 - static_cast<std::int64_t>(wallNow()))))
+      << jsonpath("tps wave", ns(), ".status") << "\n"
+      << op_->log();
+  EXPECT_NE(condition("wave", "ForecastReady", "message").find("naive (periodic_30 set aside)"), std::string::npos)
+      << condition("wave", "ForecastReady", "message");
+  EXPECT_EQ(condition("wave", "ForecastReady"), "True");  // the forecast still works, on the stand-in
+  auto aside =
+      kubectl("get events -n " + ns() + " --field-selector reason=ModelSetAside -o jsonpath='{.items[*].message}'");
+  EXPECT_NE(aside.output.find("periodic_30 set aside"), std::string::npos) << aside.output;
+
+  auto recovered = [&] {
+    return kubectl("get events -n " + ns() +
+                   " --field-selector reason=ModelRecovered -o jsonpath='{.items[*].message}'")
+        .output;
+  };
+  EXPECT_TRUE(waitFor([&] { return recovered().find("periodic_30 taken back") != std::string::npos; },
+                      std::chrono::seconds(t1 + 150 - static_cast<std::int64_t>(wallNow()))))
+      << recovered() << "\n"
+      << jsonpath("tps wave", ns(), ".status");
+  EXPECT_GE(wallNow(), static_cast<double>(t1)) << "taken back while demand was still down";
+  EXPECT_TRUE(waitFor([&] { return condition("wave", "ForecastReady", "reason") == "ModelFitted"; }, 10s))
+      << condition("wave", "ForecastReady", "message");
+  EXPECT_EQ(replicas("wave"), 4);  // ForecastOnly
+}
+
 TEST_F(OperatorTest, BadQueriesBecomeConditionsNotCrashes) {
   deployment("two", 2);
   deployment("nan", 2);
