@@ -397,6 +397,9 @@ Outcome Reconciler::reconcile(const std::string& key) {
             cfg.step = step;
             cfg.horizon = std::clamp(leadSteps(lead, step) + 2, 48, 2000);
             cfg.onlyModels = modelsFor(spec.model);
+            // Parameter trials replay a day of warm-up, not the whole history, with early
+            // stopping: as accurate on the traces (predictor/README.md, "operator refit mode").
+            cfg.fastSearch = true;
             st.forecaster = std::make_unique<predictor::Forecaster>(cfg);
             const auto report = st.forecaster->fit(hist);
             st.modelTime = first + static_cast<std::int64_t>(lastKnown) * step;
