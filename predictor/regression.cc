@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "predictor/vector_lanes.h"
 
@@ -522,18 +523,14 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   // level weight and, per fitted horizon, the target and the profile's change to it. The
   // per-horizon rows are padded to L lanes (zeros), so the IRLS sums run over whole lanes.
   const std::size_t L = (A + kAnchorLanes - 1) / kAnchorLanes * kAnchorLanes;
-  std::vector<double> X;   // [row][kFeatureStride]
-  std::vector<double> T;   // [row][L]: log change to the target
-  std::vector<double> Pc;  // [row][L]: profile change from now to the target
-  std::vector<double> W0;  // [row]: level + 1, so the loss is absolute error in requests
-  {                        // the rows are known: no reallocation and copy while the replay appends them
-    const std::size_t expected = first < end ? (end - first + stride - 1) / stride : 0;
-    X.reserve(expected * kFeatureStride);
-    T.reserve(expected * L);
-    if (profiled) Pc.reserve(expected * L);
-    W0.reserve(expected);
-  }
-  std::array<double, kMaxFeatures> x{};
+  // Sized for every row up front and written in place, padding included (not zeroed first:
+  // ~1 MB a fit).
+  const std::size_t rows = first < end ? (end - first + stride - 1) / stride : 0;
+  const auto X = std::make_unique_for_overwrite<double[]>(rows * kFeatureStride);  // [row][kFeatureStride]
+  const auto T = std::make_unique_for_overwrite<double[]>(rows * L);               // [row][L]: log change to the target
+  // [row][L]: the profile's change from now to the target
+  const auto Pc = std::make_unique_for_overwrite<double[]>(profiled ? rows * L : 0);
+  std::vector<double> W0(rows);  // [row]: level + 1, so the loss is absolute error in requests
   std::vector<double> logs(n);
   for (std::size_t i = 0; i < n; ++i) logs[i] = logOf(history[i]);
   // Per fitted horizon, how far ahead its target's phase is (mod a day), and each phase's
@@ -546,32 +543,32 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
     bucketOf.resize(day);
     for (std::size_t p = 0; p < day; ++p) bucketOf[p] = static_cast<std::uint16_t>(bucketOfPhase(p));
   }
-  for (std::size_t i = 0, next = first; i < n; ++i) {
+  for (std::size_t i = 0, next = first, r = 0; i < n; ++i) {
     if (i == next && i < end) {
       next += stride;
-      sharedFeatures(x.data());
-      X.insert(X.end(), x.begin(), x.begin() + static_cast<long>(S));
-      X.resize(X.size() + kFeatureStride - S, 0.0);
+      double* x = &X[r * kFeatureStride];
+      sharedFeatures(x);
+      std::fill(x + S, x + kFeatureStride, 0.0);
       const double last = lag(0);
-      W0.push_back(std::max(history[i - 1], 0.0) + 1.0);
-      const double now = profiled ? profileValue(pendingBucket_, last) : 0.0;
-      const std::size_t newest = nextPhase_.phase == 0 ? day - 1 : nextPhase_.phase - 1;  // sample i - 1's
-      for (std::size_t a = 0; a < L; ++a) {
-        T.push_back(a < A ? logs[i - 1 + static_cast<std::size_t>(anchors[a])] - last : 0.0);
-        if (profiled) {
-          double pc = 0;
-          if (a < A) {
-            std::size_t phase = newest + ahead[a];
-            if (phase >= day) phase -= day;
-            pc = profileValue(bucketOf[phase], last) - now;
-          }
-          Pc.push_back(pc);
+      W0[r] = std::max(history[i - 1], 0.0) + 1.0;
+      double* t = &T[r * L];
+      for (std::size_t a = 0; a < A; ++a) t[a] = logs[i - 1 + static_cast<std::size_t>(anchors[a])] - last;
+      std::fill(t + A, t + L, 0.0);
+      if (profiled) {
+        const double now = profileValue(pendingBucket_, last);
+        const std::size_t newest = nextPhase_.phase == 0 ? day - 1 : nextPhase_.phase - 1;  // sample i - 1's
+        double* pc = &Pc[r * L];
+        for (std::size_t a = 0; a < A; ++a) {
+          std::size_t phase = newest + ahead[a];
+          if (phase >= day) phase -= day;
+          pc[a] = profileValue(bucketOf[phase], last) - now;
         }
+        std::fill(pc + A, pc + L, 0.0);
       }
+      ++r;
     }
     updateLog(logs[i]);
   }
-  const std::size_t rows = W0.size();
   if (rows < kMinRows) return;  // too little history: coef_ stays empty, the forecast is naive
 
   // Least absolute deviation by iteratively reweighted least squares, with one weight per row
@@ -579,7 +576,7 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   // horizon's residuals in units of its mean). Shared weights let every horizon's normal
   // equations share the Gram matrix of the shared features, so an iteration costs one
   // S x S accumulation plus a few products per horizon, instead of one F x F per horizon.
-  const IrlsRows data{X.data(), T.data(), profiled ? Pc.data() : nullptr, rows, S, L};
+  const IrlsRows data{X.get(), T.get(), profiled ? Pc.get() : nullptr, rows, S, L};
   std::vector<double> beta(F * L, 0.0);  // [feature][lane]: the layout the residuals read
   std::vector<double> w = W0;
   IrlsSums sums(S, L);
