@@ -545,14 +545,18 @@ Outcome Reconciler::reconcile(const std::string& key) {
   const std::string usedNow = st.forecaster ? st.forecaster->selectedModel(1) : std::string();
   for (const auto& m : aside) {
     if (std::ranges::find(st.lastAside, m) != st.lastAside.end()) continue;
-    const std::string why = "its recent one-step error grew past twice what validation measured";
-    events_.record(obj, "Warning", "ModelSetAside",
-                   m + " set aside: " + why + "; forecasting with " + usedNow + " until it recovers or the next refit");
+    std::string msg = m;
+    msg.append(" set aside: its recent one-step error grew past twice what validation measured; forecasting with ")
+        .append(usedNow)
+        .append(" until it recovers or the next refit");
+    events_.record(obj, "Warning", "ModelSetAside", msg);
   }
   for (const auto& m : st.lastAside) {
     if (std::ranges::find(aside, m) != aside.end()) continue;
-    const std::string why = "its one-step error is back within 1.5x of what validation measured";
-    events_.record(obj, "Normal", "ModelRecovered", m + " taken back: " + why + "; forecasting with " + usedNow);
+    std::string msg = m;
+    msg.append(" taken back: its one-step error is back within 1.5x of what validation measured; forecasting with ")
+        .append(usedNow);
+    events_.record(obj, "Normal", "ModelRecovered", msg);
   }
   st.lastAside = aside;
 
