@@ -353,7 +353,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
       // Refit from the full history on a schedule (Prometheus is the long-term store).
       // A young series refits each time its history doubles, so early models are not kept
       // for a whole refit period.
-      const bool needFit = !st.forecaster || now - st.lastFit >= options_.refitSeconds ||
+      const std::int64_t refitEvery = options_.refitSeconds > 0 ? options_.refitSeconds : refitIntervalSeconds(spec);
+      const bool needFit = !st.forecaster || now - st.lastFit >= refitEvery ||
                            st.samplesSinceFit >= std::max<std::size_t>(10, st.fitSamples) ||
                            leadSteps(lead, step) + 1 > st.forecaster->horizon() || st.refitDue;
       std::optional<prom::QueryError> failure;

@@ -25,7 +25,7 @@ namespace tso::reconcile {
 
 struct ReconcilerOptions {
   std::string defaultPrometheusAddress;  // --prometheus-address
-  std::int64_t refitSeconds = 3600;      // full refit from Prometheus' history this often
+  std::int64_t refitSeconds = 0;         // full refit this often; 0: refitIntervalSeconds(spec)
   // Demand kept per service: the dashboards' window, the actuals that score forecasts, and the
   // new samples the model consumes between reconciles. A longer gap is bridged by a refit
   // from Prometheus, not by this buffer (each step kept costs 8 KB at 2,000 services).

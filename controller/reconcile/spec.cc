@@ -1,5 +1,6 @@
 #include "controller/reconcile/spec.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "controller/reconcile/units.h"
@@ -286,6 +287,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
     if (out.fallbackReplicas < 0) out.fallbackReplicas = 0;
   }
   return out;
+}
+
+std::int64_t refitIntervalSeconds(const ServiceSpec& spec) {
+  return std::clamp<std::int64_t>(spec.historySeconds / 7, 3600, 86400);
 }
 
 predictor::EventCalendar calendarOf(const ServiceSpec& spec) {

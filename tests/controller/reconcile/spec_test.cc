@@ -138,6 +138,18 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
   }
 }
 
+TEST(SpecTest, RefitIntervalIsASeventhOfTheHistoryWithinAnHourAndADay) {
+  ServiceSpec spec;
+  spec.historySeconds = 7 * 86400;  // the CRD's default 7d: daily, as the backtest refits
+  EXPECT_EQ(refitIntervalSeconds(spec), 86400);
+  spec.historySeconds = 21 * 86400;  // longer history: still daily
+  EXPECT_EQ(refitIntervalSeconds(spec), 86400);
+  spec.historySeconds = 14 * 3600;  // 14 h: every 2 h
+  EXPECT_EQ(refitIntervalSeconds(spec), 7200);
+  spec.historySeconds = 3600;  // short history: at most hourly
+  EXPECT_EQ(refitIntervalSeconds(spec), 3600);
+}
+
 TEST(SpecTest, CalendarAppliesEvents) {
   auto j = minimal();
   j["events"] = json::parse(R"([{"name":"launch","start":"2026-12-01T09:00:00Z","duration":"2h","multiplier":5}])");
