@@ -543,7 +543,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
   // what validation measured (and past the newest sample's), e.g. a season whose shape changed,
   // and takes it back once it is within 1.5x; a refit starts afresh. Each change is an Event.
   const std::vector<std::string> aside = st.forecaster ? st.forecaster->modelsSetAside() : std::vector<std::string>{};
-  const std::string usedNow = st.forecaster ? st.forecaster->selectedModel(1) : std::string();
+  const std::string& usedNow = view.model;  // the choice at the first step, stand-ins named
   for (const auto& m : aside) {
     if (std::ranges::find(st.lastAside, m) != st.lastAside.end()) continue;
     std::string msg = m;
