@@ -15,8 +15,8 @@
 namespace tso::predictor {
 namespace {
 
-constexpr double kScaleAlpha = 0.05;  // ~20 samples: follows the daily swing of the noise
-constexpr double kScaleClip = 6.0;    // a step counts at most this many scales
+constexpr double kScaleAlpha = kNoiseScaleAlpha;
+constexpr double kScaleClip = kNoiseScaleClip;
 
 // The noise unit: an EW mean of |y(t) - y(t-1)|, each step clipped at kScaleClip units. A
 // spike's own steps would otherwise inflate the unit so much that the jump test misses the

@@ -22,6 +22,12 @@ inline constexpr std::array<double, 4> kQuantileLevels = {0.5, 0.9, 0.95, 0.99};
 enum QuantileIndex : std::size_t { kP50 = 0, kP90 = 1, kP95 = 2, kP99 = 3 };
 using Quantiles = std::array<double, kQuantileLevels.size()>;
 
+// The noise unit, the scale of the error quantiles: an EW mean of |y(t) - y(t-1)| at this
+// rate (~20 samples: it follows the daily swing of the noise), each step clipped at
+// kNoiseScaleClip units.
+inline constexpr double kNoiseScaleAlpha = 0.05;
+inline constexpr double kNoiseScaleClip = 6.0;
+
 struct ForecasterConfig {
   std::int64_t step = 60;  // seconds per sample; decides the daily / weekly periods
   int horizon = 30;        // steps forecast: 1..horizon

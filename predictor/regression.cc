@@ -6,28 +6,14 @@
 #include <limits>
 #include <memory>
 
-#include "predictor/vector_lanes.h"
+#include "predictor/irls.h"
 
 namespace tso::predictor {
 namespace {
 
-constexpr int kMaxProfileBuckets = 288;  // 5-minute buckets on minute data
-constexpr double kProfileGamma = 0.3;    // weight of a new day's value in its bucket
-constexpr double kMaxLogChange = 3.0;    // a forecast never leaves [y / 20, y * 20]
-// The profile's offset (today against the past days) follows the samples at this rate (a
-// time constant of ~10 samples), each sample moving it by at most kOffsetStep logs: a lasting
-// shift of level is taken up within an hour (log 5 = 1.6 in ~40 samples), a spike of a
-// few samples moves it little. Without it a fit on steady days learns that the profile is
-// what the series returns to, and after a lasting 5x shift log_regression forecast the old
-// level all day (a synthetic week: 15x the naive forecast's error on the day of the shift).
-constexpr double kOffsetAlpha = 0.1;
-constexpr double kOffsetStep = 0.5;
-constexpr int kIrlsIterations = 8;       // from least squares (most on a quarter of the rows)
-constexpr int kWarmIrlsIterations = 2;   // from the previous fit's coefficients
-constexpr std::size_t kColdRowStep = 4;  // a cold start's first iterations use every 4th row
+static_assert(LogRegressionModel::kMaxAnchors == irls::kMaxAnchors);
 constexpr std::size_t kMaxRows = 4000;   // training rows, shared by all horizons (strided beyond that)
 constexpr std::size_t kMinRows = 200;
-constexpr std::size_t kAnchorLanes = 8;  // fitted horizons the forecast's dot products take at once
 
 double logOf(double y) { return std::log1p(std::max(y, 0.0)); }
 
@@ -71,7 +57,7 @@ __attribute__((target_clones("avx2", "default"))) void expMinus1All(double* v, s
   for (std::size_t k = 0; k < n; ++k) v[k] = expMinus1(v[k]);
 }
 
-// base[a] += coef[j * stride + a] * x[j] over the features j < S, for kAnchorLanes fitted
+// base[a] += coef[j * stride + a] * x[j] over the features j < S, for irls::kAnchorLanes fitted
 // horizons a at once (those past the real ones read the next row or the padding and are never
 // used). A fixed lane count vectorises; the AVX2 clone has no FMA, so each product and sum
 // rounds as in the default one and the forecast does not depend on the machine.
@@ -80,194 +66,8 @@ __attribute__((target_clones("avx2", "default"))) void dotAnchorLanes(const floa
   for (std::size_t j = 0; j < S; ++j) {
     const double xj = x[j];
     const float* cj = coef + j * stride;
-    for (std::size_t a = 0; a < kAnchorLanes; ++a) base[a] += cj[a] * xj;
+    for (std::size_t a = 0; a < irls::kAnchorLanes; ++a) base[a] += cj[a] * xj;
   }
-}
-
-// The IRLS rows of a log_regression fit: shared features X [row][kFeatureStride] (zeros past
-// S); per fitted horizon, padded to L lanes with zeros, the targets T [row][L] and the
-// profile's change Pc [row][L] (null without a profile).
-constexpr std::size_t kFeatureStride = 16;
-static_assert(kFeatureStride >= LogRegressionModel::kMaxFeatures && kFeatureStride % 4 == 0);
-struct IrlsRows {
-  const double* X;
-  const double* T;
-  const double* Pc;
-  std::size_t rows;
-  std::size_t S;
-  std::size_t L;
-};
-
-// The weighted sums of an IRLS step's normal equations: the shared Gram matrix G
-// [S][kFeatureStride] (lower triangle; entries past it are not read), and per lane a, sum w x t
-// (rhsX [S][L]), sum w x p (crossP [S][L]), sum w p p and sum w p t.
-struct IrlsSums {
-  IrlsSums(std::size_t S, std::size_t L) : G(S * kFeatureStride), rhsX(S * L), crossP(S * L), pp(L), rhsP(L) {}
-  std::vector<double> G, rhsX, crossP, pp, rhsP;
-};
-
-// |T - z| for every row r (every step-th) and lane, z = sum_j B[j][a] x[j] (+ B[S][a] Pc) summed
-// in feature order, each lane as a loop over one horizon at a time would sum it.
-template <std::size_t L>
-[[gnu::always_inline]] inline void residualsOver(const IrlsRows& d, std::size_t step, const double* B, double* res) {
-  constexpr std::size_t kV = L / 4;
-  const std::size_t S = d.S;
-  for (std::size_t r = 0; r < d.rows; r += step) {
-    const double* xr = d.X + r * kFeatureStride;
-    V4 z[kV] = {};  // NOLINT(modernize-avoid-c-arrays): std::array drops V4's attributes
-    for (std::size_t j = 0; j < S; ++j) {
-      const double x = xr[j];
-      const V4 xj = {x, x, x, x};
-      for (std::size_t k = 0; k < kV; ++k) z[k] += lanesAt<V4>(B + j * L + 4 * k) * xj;
-    }
-    if (d.Pc != nullptr) {
-      for (std::size_t k = 0; k < kV; ++k) z[k] += lanesAt<V4>(B + S * L + 4 * k) * lanesAt<V4>(d.Pc + r * L + 4 * k);
-    }
-    for (std::size_t k = 0; k < kV; ++k) {
-      const V4 e = lanesAt<V4>(d.T + r * L + 4 * k) - z[k];
-      lanesAt<V4>(res + r * L + 4 * k) = e < 0 ? -e : e;
-    }
-  }
-}
-
-// Adds rows r[0..kB) (in that order) with weights w to the normal equations' sums. Each sum is
-// loaded once, takes the block's rows one after the other and is stored once: the same order
-// of additions as one row at a time (so each equals what a loop over one horizon at a time
-// sums), with a quarter of the loads and stores.
-template <std::size_t L, std::size_t kB>
-[[gnu::always_inline]] inline void addRows(const IrlsRows& d, const std::size_t* r, const double* w, IrlsSums& s) {
-  constexpr std::size_t kV = L / 4;
-  const std::size_t S = d.S;
-  // NOLINTBEGIN(modernize-avoid-c-arrays): std::array drops V4's attributes
-  const double* xr[kB] = {};
-  const double* t[kB] = {};
-  const double* p[kB] = {};
-  double wr[kB] = {};
-  V4 wv[kB] = {};
-  // NOLINTEND(modernize-avoid-c-arrays)
-  for (std::size_t q = 0; q < kB; ++q) {
-    xr[q] = d.X + r[q] * kFeatureStride;
-    t[q] = d.T + r[q] * L;
-    p[q] = d.Pc != nullptr ? d.Pc + r[q] * L : nullptr;
-    wr[q] = w[r[q]];
-  }
-  // dst[0, 4 * groups) += the block's wv[q] * src[q][0, 4 * groups), row after row.
-  auto accumulate = [&](double* dst, const double* const* src, std::size_t groups) {
-    for (std::size_t g = 0; g < groups; ++g) {
-      V4 acc = lanesAt<V4>(dst + 4 * g);
-      for (std::size_t q = 0; q < kB; ++q) acc += wv[q] * lanesAt<V4>(src[q] + 4 * g);
-      lanesAt<V4>(dst + 4 * g) = acc;
-    }
-  };
-  for (std::size_t i = 0; i < S; ++i) {
-    for (std::size_t q = 0; q < kB; ++q) {
-      const double wxi = wr[q] * xr[q][i];
-      wv[q] = V4{wxi, wxi, wxi, wxi};
-    }
-    // Row i of the lower triangle, four columns at a time (the row's padding absorbs the last
-    // group's columns past i); then the right-hand sides and the profile's cross terms.
-    accumulate(s.G.data() + i * kFeatureStride, xr, i / 4 + 1);
-    accumulate(s.rhsX.data() + i * L, t, kV);
-    if (d.Pc != nullptr) accumulate(s.crossP.data() + i * L, p, kV);
-  }
-  if (d.Pc != nullptr) {
-    for (std::size_t k = 0; k < kV; ++k) {
-      V4 pp = lanesAt<V4>(s.pp.data() + 4 * k);
-      V4 pt = lanesAt<V4>(s.rhsP.data() + 4 * k);
-      for (std::size_t q = 0; q < kB; ++q) {
-        const V4 pk = lanesAt<V4>(p[q] + 4 * k);
-        const V4 wp = V4{wr[q], wr[q], wr[q], wr[q]} * pk;
-        pp += wp * pk;
-        pt += wp * lanesAt<V4>(t[q] + 4 * k);
-      }
-      lanesAt<V4>(s.pp.data() + 4 * k) = pp;
-      lanesAt<V4>(s.rhsP.data() + 4 * k) = pt;
-    }
-  }
-}
-
-// The normal equations' sums over every step-th row with weights w, in blocks of four rows.
-template <std::size_t L>
-[[gnu::always_inline]] inline void sumsOver(const IrlsRows& d, std::size_t step, const double* w, IrlsSums& s) {
-  std::size_t r = 0;
-  for (; r + 3 * step < d.rows; r += 4 * step) {
-    const std::array<std::size_t, 4> block = {r, r + step, r + 2 * step, r + 3 * step};
-    addRows<L, 4>(d, block.data(), w, s);
-  }
-  for (; r < d.rows; r += step) addRows<L, 1>(d, &r, w, s);
-}
-
-// Both cloned for AVX2 without FMA (as the forecast's loops are), so a product and a sum round
-// as in the default clone and fits do not depend on the machine; L is kAnchorLanes or twice it.
-static_assert(2 * kAnchorLanes == LogRegressionModel::kMaxAnchors && kAnchorLanes % 4 == 0);
-__attribute__((target_clones("avx2", "default"))) void irlsResiduals(const IrlsRows& d, std::size_t step,
-                                                                     const double* B, double* res) {
-  if (d.L == kAnchorLanes) {
-    residualsOver<kAnchorLanes>(d, step, B, res);
-  } else {
-    residualsOver<2 * kAnchorLanes>(d, step, B, res);
-  }
-}
-
-__attribute__((target_clones("avx2", "default"))) void irlsSums(const IrlsRows& d, std::size_t step, const double* w,
-                                                                IrlsSums& s) {
-  std::fill(s.G.begin(), s.G.end(), 0.0);
-  std::fill(s.rhsX.begin(), s.rhsX.end(), 0.0);
-  std::fill(s.crossP.begin(), s.crossP.end(), 0.0);
-  std::fill(s.pp.begin(), s.pp.end(), 0.0);
-  std::fill(s.rhsP.begin(), s.rhsP.end(), 0.0);
-  if (d.L == kAnchorLanes) {
-    sumsOver<kAnchorLanes>(d, step, w, s);
-  } else {
-    sumsOver<2 * kAnchorLanes>(d, step, w, s);
-  }
-}
-
-// The horizons fitted directly; the others interpolate their coefficients (they change
-// smoothly with the horizon, and each fitted horizon costs an IRLS solve).
-std::vector<int> anchorHorizons(int horizon, const std::vector<int>& focus, std::size_t maxAnchors) {
-  std::vector<int> a;
-  for (int h : {1, 3, 8, 15, 30, 60, 120}) {
-    if (h < horizon) a.push_back(h);
-  }
-  a.push_back(horizon);
-  for (int h : focus) {
-    if (a.size() < maxAnchors && h >= 1 && h <= horizon && std::find(a.begin(), a.end(), h) == a.end()) a.push_back(h);
-  }
-  std::sort(a.begin(), a.end());
-  return a;
-}
-
-// Solves (A + ridge) x = b for a symmetric positive semi-definite A (n <= kMaxFeatures) by
-// Cholesky; the small ridge keeps collinear features (a flat profile) solvable.
-bool solveSymmetric(std::vector<double>& A, std::vector<double>& b, std::size_t n) {
-  double trace = 0;
-  for (std::size_t i = 0; i < n; ++i) trace += A[i * n + i];
-  const double ridge = 1e-6 * trace / static_cast<double>(n) + 1e-12;
-  for (std::size_t i = 0; i < n; ++i) A[i * n + i] += ridge;
-  for (std::size_t j = 0; j < n; ++j) {
-    double d = A[j * n + j];
-    for (std::size_t k = 0; k < j; ++k) d -= A[j * n + k] * A[j * n + k];
-    if (!(d > 0)) return false;
-    d = std::sqrt(d);
-    A[j * n + j] = d;
-    for (std::size_t i = j + 1; i < n; ++i) {
-      double s = A[i * n + j];
-      for (std::size_t k = 0; k < j; ++k) s -= A[i * n + k] * A[j * n + k];
-      A[i * n + j] = s / d;
-    }
-  }
-  for (std::size_t i = 0; i < n; ++i) {  // L y = b
-    double s = b[i];
-    for (std::size_t k = 0; k < i; ++k) s -= A[i * n + k] * b[k];
-    b[i] = s / A[i * n + i];
-  }
-  for (std::size_t i = n; i-- > 0;) {  // L^T x = y
-    double s = b[i];
-    for (std::size_t k = i + 1; k < n; ++k) s -= A[k * n + i] * b[k];
-    b[i] = s / A[i * n + i];
-  }
-  return std::all_of(b.begin(), b.begin() + static_cast<long>(n), [](double v) { return std::isfinite(v); });
 }
 
 // The coefficients of horizon h from those of the fitted horizons: a fitted one's own, or
@@ -435,7 +235,7 @@ double LogRegressionModel::forecastFirst(double* out, std::size_t steps) const {
   // contiguous and this loop vectorises across them.
   const std::size_t nA = anchors_.size();
   std::array<double, kMaxAnchors> base{};
-  if (nA <= kAnchorLanes) {
+  if (nA <= irls::kAnchorLanes) {
     dotAnchorLanes(coef_.data(), nA, x.data(), S, base.data());  // lanes past A are not read
   } else {
     for (std::size_t j = 0; j < S; ++j) {
@@ -506,7 +306,7 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   const std::size_t F = features();
   const std::size_t S = shared();  // features every horizon shares; F - S = the profile change
   const bool profiled = F > S;
-  const std::vector<int> anchors = anchorHorizons(horizon_, options.horizons, kMaxAnchors);
+  const std::vector<int> anchors = irls::anchorHorizons(horizon_, options.horizons, kMaxAnchors);
   const std::size_t A = anchors.size();
   const auto longest = static_cast<std::size_t>(anchors.back());
 
@@ -522,11 +322,11 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   // One replay records, per origin i (state after history[0, i)), the shared features, the
   // level weight and, per fitted horizon, the target and the profile's change to it. The
   // per-horizon rows are padded to L lanes (zeros), so the IRLS sums run over whole lanes.
-  const std::size_t L = (A + kAnchorLanes - 1) / kAnchorLanes * kAnchorLanes;
+  const std::size_t L = irls::lanesFor(A);
   // Sized for every row up front and written in place, padding included (not zeroed first:
   // ~1 MB a fit).
   const std::size_t rows = first < end ? (end - first + stride - 1) / stride : 0;
-  const auto X = std::make_unique_for_overwrite<double[]>(rows * kFeatureStride);  // [row][kFeatureStride]
+  const auto X = std::make_unique_for_overwrite<double[]>(rows * irls::kFeatureStride);  // [row][irls::kFeatureStride]
   const auto T = std::make_unique_for_overwrite<double[]>(rows * L);               // [row][L]: log change to the target
   // [row][L]: the profile's change from now to the target
   const auto Pc = std::make_unique_for_overwrite<double[]>(profiled ? rows * L : 0);
@@ -546,9 +346,9 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   for (std::size_t i = 0, next = first, r = 0; i < n; ++i) {
     if (i == next && i < end) {
       next += stride;
-      double* x = &X[r * kFeatureStride];
+      double* x = &X[r * irls::kFeatureStride];
       sharedFeatures(x);
-      std::fill(x + S, x + kFeatureStride, 0.0);
+      std::fill(x + S, x + irls::kFeatureStride, 0.0);
       const double last = lag(0);
       W0[r] = std::max(history[i - 1], 0.0) + 1.0;
       double* t = &T[r * L];
@@ -571,76 +371,21 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   }
   if (rows < kMinRows) return;  // too little history: coef_ stays empty, the forecast is naive
 
-  // Least absolute deviation by iteratively reweighted least squares, with one weight per row
-  // shared by every horizon: level / (the row's mean |residual| over the horizons, each
-  // horizon's residuals in units of its mean). Shared weights let every horizon's normal
-  // equations share the Gram matrix of the shared features, so an iteration costs one
-  // S x S accumulation plus a few products per horizon, instead of one F x F per horizon.
-  const IrlsRows data{X.get(), T.get(), profiled ? Pc.get() : nullptr, rows, S, L};
+  // Least absolute deviation by iteratively reweighted least squares (irls.h); a refit starts
+  // from the previous coefficients.
+  const irls::Rows data{X.get(), T.get(), profiled ? Pc.get() : nullptr, rows, S, L};
   std::vector<double> beta(F * L, 0.0);  // [feature][lane]: the layout the residuals read
-  std::vector<double> w = W0;
-  IrlsSums sums(S, L);
-  std::vector<double> M(F * F);
-  std::vector<double> b(F);
-  std::vector<double> res(rows * L);
-  std::vector<double> meanRes(A);
-  auto reweight = [&](std::size_t step) {
-    irlsResiduals(data, step, beta.data(), res.data());
-    std::fill(meanRes.begin(), meanRes.end(), 0.0);
-    std::size_t used = 0;
-    for (std::size_t r = 0; r < rows; r += step) {
-      for (std::size_t a = 0; a < A; ++a) meanRes[a] += res[r * L + a];
-      ++used;
-    }
-    for (double& m : meanRes) m = m / static_cast<double>(used) + 1e-12;
-    for (std::size_t r = 0; r < rows; r += step) {
-      double d = 0;
-      for (std::size_t a = 0; a < A; ++a) d += res[r * L + a] / meanRes[a];
-      w[r] = W0[r] / std::max(d / static_cast<double>(A), 1e-3);
-    }
-  };
-  auto solve = [&](std::size_t step) -> bool {
-    irlsSums(data, step, w.data(), sums);
-    bool all = true;
-    for (std::size_t a = 0; a < A; ++a) {
-      for (std::size_t i = 0; i < S; ++i) {
-        for (std::size_t j = 0; j <= i; ++j) M[i * F + j] = M[j * F + i] = sums.G[i * kFeatureStride + j];
-        b[i] = sums.rhsX[i * L + a];
-      }
-      if (profiled) {
-        for (std::size_t i = 0; i < S; ++i) M[S * F + i] = M[i * F + S] = sums.crossP[i * L + a];
-        M[S * F + S] = sums.pp[a];
-        b[S] = sums.rhsP[a];
-      }
-      if (solveSymmetric(M, b, F)) {
-        for (std::size_t j = 0; j < F; ++j) beta[j * L + a] = b[j];
-      } else {
-        all = false;
-      }
-    }
-    return all;
-  };
-  auto iterate = [&](std::size_t step, int iterations) {
-    for (int it = 0; it < iterations; ++it) {
-      if (!solve(step)) return;
-      reweight(step);
-    }
-  };
   if (!previousCoef.empty()) {
     for (std::size_t a = 0; a < A; ++a) {
       const std::vector<float> c = interpolated(previousCoef, previousAnchors, F, anchors[a]);
       for (std::size_t j = 0; j < F; ++j) beta[j * L + a] = c[j];
     }
-  } else {
-    // Cold: most iterations on a quarter of the rows, to get near the solution cheaply.
-    iterate(kColdRowStep, kIrlsIterations - kWarmIrlsIterations);
   }
-  reweight(1);
-  iterate(1, kWarmIrlsIterations);
+  irls::fitLad(data, A, W0, beta, !previousCoef.empty());
 
   // Only the fitted horizons are kept (the others interpolate, see forecastFirst()), feature-major,
-  // with kAnchorLanes zeros after them so the forecast may read a whole lane group past any row.
-  coef_.assign(A * F + kAnchorLanes, 0.0F);
+  // with irls::kAnchorLanes zeros after them so the forecast may read a whole lane group past any row.
+  coef_.assign(A * F + irls::kAnchorLanes, 0.0F);
   for (std::size_t a = 0; a < A; ++a) {
     for (std::size_t j = 0; j < F; ++j) coef_[j * A + a] = static_cast<float>(beta[j * L + a]);
   }

@@ -32,6 +32,19 @@ class LogRegressionModel final : public Model {
   static constexpr std::size_t kBase = 1 + kLags.size() + kAlphas.size();
   static constexpr std::size_t kMaxFeatures = kBase + 2;
   static constexpr std::size_t kMaxAnchors = 16;
+  // The daily profile: at most this many buckets (5 minutes on minute data), each a visit's
+  // mean blended in with weight kProfileGamma.
+  static constexpr int kMaxProfileBuckets = 288;
+  static constexpr double kProfileGamma = 0.3;
+  // The profile's offset (today against the past days) follows the samples at this rate (a
+  // time constant of ~10 samples), each sample moving it by at most kOffsetStep logs: a lasting
+  // shift of level is taken up within an hour (log 5 = 1.6 in ~40 samples), a spike of a
+  // few samples moves it little. Without it a fit on steady days learns that the profile is
+  // what the series returns to, and after a lasting 5x shift log_regression forecast the old
+  // level all day (a synthetic week: 15x the naive forecast's error on the day of the shift).
+  static constexpr double kOffsetAlpha = 0.1;
+  static constexpr double kOffsetStep = 0.5;
+  static constexpr double kMaxLogChange = 3.0;  // a forecast never leaves [y / 20, y * 20]
 
   // `day` = samples per day (0: no daily profile); `horizon` = steps forecast.
   LogRegressionModel(int day, int horizon);
