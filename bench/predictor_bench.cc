@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/predictor_fleet.h"
+#include "predictor/fleet.h"
 #include "predictor/forecaster.h"
 
 namespace tso::predictor {
@@ -84,6 +85,77 @@ void BM_RefitOneWeekSeries(benchmark::State& state) {
                                                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_RefitOneWeekSeries)->Arg(0)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond)->Iterations(64);
+
+// The fleet regression (predictor/fleet.h): the same targets with one regression fitted across
+// the fleet. Every series is its own lane; kDistinct (tick) or 32 (refit) distinct synthetic
+// series repeat to 10,000, as above.
+FleetConfig fleetConfig() {
+  const ForecasterConfig c = operatorConfig();
+  FleetConfig f;
+  f.step = c.step;
+  f.horizon = c.horizon;
+  f.focusHorizons = c.focusHorizons;
+  return f;
+}
+
+// state.range(0) = number of series.
+void BM_FleetTick(benchmark::State& state) {
+  const auto series = static_cast<std::size_t>(state.range(0));
+  std::vector<Series> data;
+  for (int i = 0; i < kDistinct; ++i) data.push_back(week(static_cast<std::uint64_t>(i) + 1, 8));
+  std::vector<std::span<const double>> histories;
+  for (std::size_t i = 0; i < series; ++i)
+    histories.push_back(std::span<const double>(data[i % kDistinct].values).first(7 * 1440));
+  Fleet fleet(fleetConfig());
+  if (!fleet.fit(histories)) {
+    state.SkipWithError("fleet fit failed");
+    return;
+  }
+  std::vector<double> samples(series);
+  std::size_t t = 7 * 1440;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < series; ++i) {
+      const auto& y = data[i % kDistinct].values;
+      samples[i] = y[t % y.size()];
+    }
+    auto st = fleet.tick(samples, [](std::size_t, const FleetForecast& f) { benchmark::DoNotOptimize(&f); });
+    benchmark::DoNotOptimize(st);
+    ++t;
+  }
+  state.counters["series"] = static_cast<double>(series);
+  state.counters["state_bytes_per_series"] = static_cast<double>(fleet.stateBytes()) / static_cast<double>(series);
+  state.counters["time_per_series"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(series),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_FleetTick)->Arg(kSeries)->Arg(kDistinct)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+// The refit of 10,000 one-week minute series, all of them (no projection): the shared fit,
+// every series' replay, shrinkage and quantiles.
+void BM_FleetRefit(benchmark::State& state) {
+  const auto series = static_cast<std::size_t>(state.range(0));
+  std::vector<Series> data;
+  for (int i = 0; i < 32; ++i) data.push_back(week(static_cast<std::uint64_t>(i) + 100));
+  std::vector<std::span<const double>> histories;
+  for (std::size_t i = 0; i < series; ++i) histories.push_back(data[i % data.size()].values);
+  std::size_t rows = 0;
+  for (auto _ : state) {
+    Fleet fleet(fleetConfig());
+    auto report = fleet.fit(histories);
+    if (!report) {
+      state.SkipWithError("fleet fit failed");
+      return;
+    }
+    rows = report->rows;
+    benchmark::DoNotOptimize(report);
+  }
+  state.counters["series"] = static_cast<double>(series);
+  state.counters["rows"] = static_cast<double>(rows);
+  state.counters["time_per_series"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(series),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_FleetRefit)->Arg(kSeries)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace
 }  // namespace tso::predictor

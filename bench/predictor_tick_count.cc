@@ -7,12 +7,16 @@
 //            build-perf/bench/predictor_tick_count
 // and divide the instructions ("Collected") by 8,000 series ticks (callgrind_annotate shows
 // where they go). Prints a checksum of the forecasts, so two builds that should forecast the
-// same can be compared.
+// same can be compared. The same 16 series as one fleet (predictor/fleet.h), 500 ticks:
+//   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*fleetTickAll*'
+//            build-perf/bench/predictor_tick_count
+// (the instructions over 8,000 series ticks again).
 #include <chrono>
 #include <cstdio>
 #include <vector>
 
 #include "bench/predictor_fleet.h"
+#include "predictor/fleet.h"
 #include "predictor/forecaster.h"
 
 namespace tso::predictor {
@@ -36,6 +40,21 @@ __attribute__((noinline)) double tickAll(std::vector<Forecaster>& fleet, const s
   return checksum;
 }
 
+__attribute__((noinline)) double fleetTickAll(Fleet& fleet, const std::vector<Series>& data) {
+  double checksum = 0;
+  std::vector<double> samples(data.size());
+  for (int t = 0; t < kTicks; ++t) {
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const auto& y = data[i].values;
+      samples[i] = y[(7 * 1440 + static_cast<std::size_t>(t)) % y.size()];
+    }
+    auto st =
+        fleet.tick(samples, [&](std::size_t, const FleetForecast& f) { checksum += f.quantile(f.horizon(), kP95); });
+    if (!st) return -1;
+  }
+  return checksum;
+}
+
 }  // namespace
 }  // namespace tso::predictor
 
@@ -48,5 +67,21 @@ int main() {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%d series ticks: %.0f ns each (wall), checksum %.6f\n", kDistinct * kTicks,
               1e9 * seconds / (kDistinct * kTicks), checksum);
+
+  // The fleet: the same series fitted together on their first 7 days.
+  FleetConfig fc;
+  const ForecasterConfig oc = tso::predictor::bench::operatorConfig();
+  fc.step = oc.step;
+  fc.horizon = oc.horizon;
+  fc.focusHorizons = oc.focusHorizons;
+  Fleet together(fc);
+  std::vector<std::span<const double>> histories;
+  for (const auto& s : data) histories.push_back(std::span<const double>(s.values).first(7 * 1440));
+  if (!together.fit(histories)) return 1;
+  const auto fleetStart = std::chrono::steady_clock::now();
+  const double fleetChecksum = fleetTickAll(together, data);
+  const double fleetSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fleetStart).count();
+  std::printf("%d fleet series ticks: %.0f ns each (wall), checksum %.6f\n", kDistinct * kTicks,
+              1e9 * fleetSeconds / (kDistinct * kTicks), fleetChecksum);
   return 0;
 }

@@ -104,6 +104,11 @@ Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& c
   fc.onlyModels = config.onlyModels;
   fc.fastSearch = config.fastSearch;
   Forecaster forecaster(fc);
+  FleetConfig flc;
+  flc.step = series.step;
+  flc.horizon = maxH;
+  flc.focusHorizons = steps;
+  Fleet fleet(flc);
 
   // EWMA baseline, alpha fitted per horizon on the training part only.
   std::vector<EwmaModel> ewma;
@@ -133,17 +138,34 @@ Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& c
   std::size_t lastFit = 0;
   bool fitted = false;
   std::vector<std::optional<double>> base(kNumBaselines);
+  auto intoF = [&f](std::size_t, const FleetForecast& ff) { ff.copyTo(f); };
   for (std::size_t o = first; o < n; ++o) {
-    if (!fitted || o - lastFit >= refitEvery) {
+    const bool refit = !fitted || o - lastFit >= refitEvery;
+    if (refit && config.fleet) {
+      const std::array<std::span<const double>, 1> history = {std::span<const double>(y).first(o)};
+      auto fr = fleet.fit(history);
+      if (!fr) return std::unexpected(fr.error());
+      for (const auto& note : fr->notes) notes.try_emplace(note.substr(0, note.find(' ')), note);
+      report.selection = fr->naiveSeries > 0 ? "fleet_regression (shrunk to naive)" : "fleet_regression";
+    } else if (refit) {
       const FitReport fr = forecaster.fit(std::span<const double>(y).first(o));
       for (const auto& note : fr.notes) notes.try_emplace(note.substr(0, note.find(' ')), note);
       report.selection = fr.selection;
+    }
+    if (refit) {
       lastFit = o;
       fitted = true;
       ++report.refits;
       if (config.progress) config.progress(static_cast<double>(o - first) / static_cast<double>(n - first));
     }
-    forecaster.forecast(f);
+    if (!config.fleet) {
+      forecaster.forecast(f);
+    } else if (refit) {
+      fleet.forecastNow(intoF);
+    } else {
+      const std::array<double, 1> sample = {y[o - 1]};
+      if (auto st = fleet.tick(sample, intoF); !st) return std::unexpected(st.error());
+    }
     for (std::size_t hi = 0; hi < nh; ++hi) {
       const auto h = static_cast<std::size_t>(steps[hi]);
       const std::size_t target = o + h - 1;
@@ -161,7 +183,7 @@ Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& c
       if (config.recordTrace && hi == 0) {
         report.trace.push_back({target, actual, f.point[h - 1], f.quantiles[h - 1][kP90]});
       }
-      for (std::size_t c = 0; c < forecaster.candidateCount(); ++c) {
+      for (std::size_t c = 0; !config.fleet && c < forecaster.candidateCount(); ++c) {
         const std::string name = forecaster.candidateName(c);
         auto [it, inserted] = perModel.try_emplace(name, nh);
         if (inserted) modelOrder.push_back(name);
@@ -176,7 +198,7 @@ Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& c
         baseAcc[b][hi].add(actual, cf, h - 1, base);
       }
     }
-    forecaster.update(y[o]);
+    if (!config.fleet) forecaster.update(y[o]);
     for (auto& e : ewma) e.update(y[o]);
   }
   if (config.progress) config.progress(1.0);
@@ -186,7 +208,7 @@ Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& c
     for (std::size_t hi = 0; hi < nh; ++hi) m.horizons.push_back(acc[hi].finish(config.horizonSeconds[hi], steps[hi]));
     return m;
   };
-  report.selected = finish("auto", selected);
+  report.selected = finish(config.fleet ? "fleet_regression" : "auto", selected);
   for (const auto& name : modelOrder) report.models.push_back(finish(name, perModel[name]));
   for (std::size_t b = 0; b < kNumBaselines; ++b) {
     if (baseAcc[b][0].n > 0) report.baselines.push_back(finish(kBaselineNames[b], baseAcc[b]));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "predictor/fleet.h"
 #include "predictor/forecaster.h"
 #include "predictor/series.h"
 
@@ -22,6 +23,9 @@ struct BacktestConfig {
   double jumpThreshold = 6.0;
   std::vector<std::string> onlyModels;  // restrict the candidates (empty = all)
   bool fastSearch = false;              // ForecasterConfig::fastSearch (the operator refit mode)
+  // Evaluate the fleet regression (fleet.h) on this series, as a fleet of one, instead of the
+  // auto-selecting forecaster; onlyModels and fastSearch do not apply to it.
+  bool fleet = false;
   // Keep actual / point / P90 at the first horizon for every origin (for plots).
   bool recordTrace = false;
   // Called now and then with the fraction done (progress on a terminal); may be empty.
@@ -58,7 +62,7 @@ struct BacktestReport {
   std::size_t samples = 0;
   std::size_t firstOrigin = 0;
   std::size_t refits = 0;
-  ModelMetrics selected;                // the auto-selecting forecaster
+  ModelMetrics selected;                // the auto-selecting forecaster ("auto"), or the fleet regression
   std::string selection;                // its choice at the last refit
   std::vector<ModelMetrics> models;     // each candidate on its own
   std::vector<ModelMetrics> baselines;  // naive, seasonal naive day/week, EWMA (fitted)

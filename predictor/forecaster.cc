@@ -125,12 +125,7 @@ double empiricalQuantile(std::vector<double>& values, double level) {
   return a + (pos - static_cast<double>(lo)) * (b - a);
 }
 
-namespace {
-
-// empiricalQuantile() for non-decreasing levels on one vector: the order statistics below
-// `from` are already in place, so each level only partitions the part above the previous
-// one (the same values for about half the work of four full nth_element passes).
-double quantileFrom(std::vector<double>& values, double level, std::size_t& from) {
+double empiricalQuantileFrom(std::vector<double>& values, double level, std::size_t& from) {
   if (values.empty()) return 0.0;
   const double pos = std::clamp(level, 0.0, 1.0) * static_cast<double>(values.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(pos));
@@ -143,8 +138,6 @@ double quantileFrom(std::vector<double>& values, double level, std::size_t& from
   const double b = *std::min_element(values.begin() + static_cast<long>(hi), values.end());
   return a + (pos - static_cast<double>(lo)) * (b - a);
 }
-
-}  // namespace
 
 void Forecaster::buildCandidates(std::size_t train, std::span<const double> history) {
   const Seasonality season = seasonalityFor(config_.step);
@@ -375,7 +368,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
       for (std::size_t k = 0; k < kNq; ++k) {
         const double m = static_cast<double>(r.size());
         const double level = r.empty() ? 0.5 : std::min(1.0, kQuantileLevels[k] * (m + 1) / m);
-        const double q = std::max(prev, quantileFrom(r, level, from));
+        const double q = std::max(prev, empiricalQuantileFrom(r, level, from));
         t[h * kNq + k] = static_cast<float>(q);
         prev = q;
       }

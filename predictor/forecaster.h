@@ -199,5 +199,9 @@ double peakQuantile(const Forecast& f, int fromStep, int toStep, std::size_t k);
 
 // Empirical quantile (linear interpolation) of `values`, which it partially sorts.
 double empiricalQuantile(std::vector<double>& values, double level);
+// The same for levels asked in non-decreasing order on one vector: the order statistics below
+// `from` (0 at the first call) are already in place, so each level only partitions the part
+// above the previous one (the same values for about half the work of full passes).
+double empiricalQuantileFrom(std::vector<double>& values, double level, std::size_t& from);
 
 }  // namespace tso::predictor

@@ -115,8 +115,8 @@ template <std::size_t L>
 // Both cloned for AVX2 without FMA (as the forecast's loops are), so a product and a sum round
 // as in the default clone and fits do not depend on the machine; L is kAnchorLanes or twice it.
 static_assert(2 * kAnchorLanes == kMaxAnchors && kAnchorLanes % 4 == 0);
-__attribute__((target_clones("avx2", "default"))) void irlsResiduals(const Rows& d, std::size_t step,
-                                                                     const double* B, double* res) {
+__attribute__((target_clones("avx2", "default"))) void irlsResiduals(const Rows& d, std::size_t step, const double* B,
+                                                                     double* res) {
   if (d.L == kAnchorLanes) {
     residualsOver<kAnchorLanes>(d, step, B, res);
   } else {
@@ -186,7 +186,6 @@ std::vector<int> anchorHorizons(int horizon, const std::vector<int>& focus, std:
   std::sort(a.begin(), a.end());
   return a;
 }
-
 
 void fitLad(const Rows& d, std::size_t A, const std::vector<double>& W0, std::vector<double>& beta, bool warm) {
   const std::size_t rows = d.rows;

@@ -27,7 +27,9 @@ struct Rows {
 };
 
 // Lanes for A fitted horizons: kAnchorLanes or twice that.
-[[nodiscard]] inline std::size_t lanesFor(std::size_t A) { return (A + kAnchorLanes - 1) / kAnchorLanes * kAnchorLanes; }
+[[nodiscard]] inline std::size_t lanesFor(std::size_t A) {
+  return (A + kAnchorLanes - 1) / kAnchorLanes * kAnchorLanes;
+}
 
 // Fits beta [F][L] (F = S, plus one for the profile's change when Pc is set) for the A fitted
 // horizons, each row weighted by W0 [row] (its level, so the loss is absolute error in

@@ -12,7 +12,7 @@ namespace tso::predictor {
 namespace {
 
 static_assert(LogRegressionModel::kMaxAnchors == irls::kMaxAnchors);
-constexpr std::size_t kMaxRows = 4000;   // training rows, shared by all horizons (strided beyond that)
+constexpr std::size_t kMaxRows = 4000;  // training rows, shared by all horizons (strided beyond that)
 constexpr std::size_t kMinRows = 200;
 
 double logOf(double y) { return std::log1p(std::max(y, 0.0)); }
@@ -327,7 +327,7 @@ void LogRegressionModel::fitCoefficients(std::span<const double> history, const 
   // ~1 MB a fit).
   const std::size_t rows = first < end ? (end - first + stride - 1) / stride : 0;
   const auto X = std::make_unique_for_overwrite<double[]>(rows * irls::kFeatureStride);  // [row][irls::kFeatureStride]
-  const auto T = std::make_unique_for_overwrite<double[]>(rows * L);               // [row][L]: log change to the target
+  const auto T = std::make_unique_for_overwrite<double[]>(rows * L);  // [row][L]: log change to the target
   // [row][L]: the profile's change from now to the target
   const auto Pc = std::make_unique_for_overwrite<double[]>(profiled ? rows * L : 0);
   std::vector<double> W0(rows);  // [row]: level + 1, so the loss is absolute error in requests

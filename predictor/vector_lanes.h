@@ -16,6 +16,10 @@ namespace tso::predictor {
 
 using V4 = double __attribute__((vector_size(32), aligned(8), may_alias));
 using F4 = float __attribute__((vector_size(16), aligned(4), may_alias));
+// Eight floats (the fleet's lanes, fleet.cc) and their bits as integers.
+using F8 = float __attribute__((vector_size(32), aligned(4), may_alias));
+using I8 = int __attribute__((vector_size(32), aligned(4), may_alias));
+using U8 = unsigned __attribute__((vector_size(32), aligned(4), may_alias));
 
 // The V (V4 or F4) that starts at p, as an lvalue.
 template <typename V, typename P>

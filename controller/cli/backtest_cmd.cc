@@ -26,6 +26,8 @@ constexpr FlagSpec kFlags[] = {
     {"models", true, "comma-separated candidate models to consider (default: all)"},
     {"jump-threshold", true, "flash-crowd jump threshold in noise units, 0 = off (default 6)"},
     {"fast-search", false, "operator refit mode: shorter parameter trials with early stopping"},
+    {"fleet", false,
+     "evaluate the fleet regression (one shared fit for many series, predictor/fleet.h) instead of the auto selection"},
     {"json", false, "print JSON instead of the table"},
     {"plot", true, "write an SVG of actuals vs the first horizon's forecast and P90"},
 };
@@ -145,6 +147,12 @@ int runBacktest(std::span<const char* const> args) {
     }
   }
   config.fastSearch = flags->has("fast-search");
+  config.fleet = flags->has("fleet");
+  if (config.fleet && (config.fastSearch || !config.onlyModels.empty())) {
+    std::fprintf(
+        stderr, "throughput-operator backtest: --fleet: --models and --fast-search apply to the auto selection only\n");
+    return 2;
+  }
   const auto plot = flags->value("plot");
   config.recordTrace = plot.has_value();
 
@@ -167,8 +175,9 @@ int runBacktest(std::span<const char* const> args) {
     out["samples"] = report->samples;
     out["first_origin"] = report->firstOrigin;
     out["refits"] = report->refits;
-    out["selected"] = {
-        {"model", "auto"}, {"selection", report->selection}, {"horizons", horizonsJson(report->selected, labels)}};
+    out["selected"] = {{"model", report->selected.model},
+                       {"selection", report->selection},
+                       {"horizons", horizonsJson(report->selected, labels)}};
     out["models"] = nlohmann::json::array();
     for (const auto& m : report->models) {
       out["models"].push_back({{"model", m.model}, {"horizons", horizonsJson(m, labels)}});

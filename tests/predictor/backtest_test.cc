@@ -38,6 +38,37 @@ TEST(BacktestTest, AutoBeatsTheBaselinesOnSeasonalData) {
   EXPECT_EQ(r->refits, 21u);
 }
 
+TEST(BacktestTest, TheFleetRegressionIsScoredOnTheSamePoints) {
+  // --fleet: the series as a fleet of one, refitted daily and ticked in between, scored on
+  // exactly the points and baselines the auto selection is. No weekly cycle: the fleet
+  // regression has only a daily profile (see predictor/README.md).
+  SyntheticSpec spec;
+  spec.step = 1800;
+  spec.days = 42;
+  spec.base = 2000;
+  spec.flashCrowds = 1;
+  spec.weekendFactor = 1.0;
+  const Series s = synthesize(spec);
+  BacktestConfig c;
+  c.horizonSeconds = {1800, 3 * 3600};
+  c.trainSeconds = 21 * kSecondsPerDay;
+  c.fleet = true;
+  auto r = runBacktest(s, c);
+  ASSERT_TRUE(r) << r.error().toString();
+  EXPECT_EQ(r->selected.model, "fleet_regression");
+  EXPECT_EQ(r->selection, "fleet_regression");
+  EXPECT_TRUE(r->models.empty());
+  ASSERT_EQ(r->selected.horizons.size(), 2u);
+  for (const auto& h : r->selected.horizons) {
+    EXPECT_EQ(h.points, s.size() - 21 * 48 - static_cast<std::size_t>(h.steps) + 1);
+    ASSERT_TRUE(h.skill.has_value());
+    EXPECT_LT(*h.skill, 0.9) << "h=" << h.steps;
+    EXPECT_GT(h.coverageP90, 0.75);
+    EXPECT_LT(h.coverageP90, 0.98);
+  }
+  EXPECT_EQ(r->refits, 21u);
+}
+
 TEST(BacktestTest, LogRegressionFollowsLastingShiftsOfLevel) {
   // Minute data without a weekly cycle, whose demand moves to 5x (traffic moved here) or to a
   // fifth (moved away) for good on day 9 of 12. Fitted on steady days, log_regression learns

@@ -1,0 +1,887 @@
+#include "predictor/fleet.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "predictor/irls.h"
+#include "predictor/regression.h"
+#include "predictor/vector_lanes.h"
+
+namespace tso::predictor {
+namespace {
+
+constexpr std::size_t kL = Fleet::kLanes;
+constexpr std::size_t kRing = 64;  // > the largest lag, a power of two
+constexpr std::size_t kNq = kQuantileLevels.size();
+constexpr auto kLags = LogRegressionModel::kLags;
+constexpr auto kAlphas = LogRegressionModel::kAlphas;
+constexpr std::size_t kBase = LogRegressionModel::kBase;  // intercept, lags, EWMA gaps
+constexpr std::size_t kMinRows = 200;                     // below it the fleet forecasts naively
+// Shrinkage toward the newest sample a series may choose per fitted horizon (1 = the shared
+// regression as fitted, 0 = naive), tried in this order; a later one must do strictly better.
+constexpr std::array<float, 3> kShrinkage = {1.0F, 0.5F, 0.0F};
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+// The guard's thresholds, as the Forecaster's (forecaster.cc): set aside at twice the one-step
+// error ratio validation measured (at least kGuardMinRatio), taken back within 1.5 times.
+constexpr double kGuardAsideRatio = 2.0;
+constexpr double kGuardBackRatio = 1.5;
+constexpr double kGuardMinRatio = 0.5;
+
+// log(1 + x) for x >= 0 in float, without a call or a branch so that a loop over lanes
+// vectorises: x + 1 = 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s), s = (m-1)/(m+1),
+// |s| < 0.172, five terms (relative error < 1e-7).
+[[gnu::always_inline]] inline float logOnePlus(float x) {
+  const float v = 1.0F + x;
+  const auto bits = std::bit_cast<std::uint32_t>(v);
+  float e = static_cast<float>(static_cast<int>(bits >> 23U) - 127);
+  float m = std::bit_cast<float>((bits & 0x007fffffU) | 0x3f800000U);  // [1, 2)
+  const bool high = m > 1.41421356F;
+  m = high ? m * 0.5F : m;
+  e = high ? e + 1.0F : e;
+  const float s = (m - 1.0F) / (m + 1.0F);
+  const float s2 = s * s;
+  const float p = s * (2.0F + s2 * (0.666666667F + s2 * (0.4F + s2 * (0.285714286F + s2 * 0.222222222F))));
+  return p + e * 0.693147181F;
+}
+
+// exp(x) - 1 in float for x in [0, 80] (the caller clamps): x = k ln 2 + r, |r| <= ln 2 / 2,
+// a degree-7 Taylor polynomial (relative error < 1e-7) and 2^k from the exponent bits.
+[[gnu::always_inline]] inline float expMinus1(float x) {
+  constexpr float kRound = 12582912.0F;  // 1.5 * 2^23: adding it rounds to an integer
+  const float kd = x * 1.44269504F + kRound;
+  const float k = kd - kRound;
+  const float r = (x - k * 0.693145752F) - k * 1.42860677e-06F;
+  float p = 1.98412698e-4F;
+  p = p * r + 1.38888889e-3F;
+  p = p * r + 8.33333333e-3F;
+  p = p * r + 4.16666667e-2F;
+  p = p * r + 1.66666667e-1F;
+  p = p * r + 0.5F;
+  p = p * r + 1.0F;
+  p = p * r + 1.0F;
+  const std::uint32_t bits = (std::bit_cast<std::uint32_t>(kd) + 127U) << 23U;  // 2^k
+  return p * std::bit_cast<float>(bits) - 1.0F;
+}
+
+}  // namespace
+
+// A block holds kLanes series; each field is a row of kLanes floats (row r at r * kLanes).
+struct Fleet::Layout {
+  std::size_t ring = 0;        // kRing rows: log1p of the newest samples, slot = global index % kRing
+  std::size_t level = 0;       // kAlphas rows: log-domain EWMAs
+  std::size_t offset = 0;      // today against the profile, in logs (regression.h)
+  std::size_t scale = 0;       // noise unit: EW mean of |y(t) - y(t-1)| (forecaster.h)
+  std::size_t last = 0;        // the newest sample
+  std::size_t pendingSum = 0;  // the current bucket visit, committed when it ends
+  std::size_t pendingCount = 0;
+  std::size_t next1 = 0;  // the one-step P50 forecast made after the newest sample
+  // The guard (forecaster.h): the shared regression's own one-step forecast (as shrunk, even
+  // while set aside), EW means of its one-step error and of the naive forecast's, the ratios
+  // of the two at which it is set aside and taken back, and whether it is (1) or not (0).
+  std::size_t model1 = 0;
+  std::size_t guardErr = 0;
+  std::size_t naiveErr = 0;
+  std::size_t asideAt = 0;
+  std::size_t backAt = 0;
+  std::size_t aside = 0;
+  std::size_t shrink = 0;   // A rows: shrinkage per fitted horizon
+  std::size_t q = 0;        // A * kNq rows: normalised error quantiles per fitted horizon
+  std::size_t profile = 0;  // nb rows: log-domain daily profile (NaN = not seen)
+  std::size_t rows = 0;
+
+  Layout(std::size_t anchors, std::size_t buckets) {
+    std::size_t r = 0;
+    ring = r;
+    r += kRing;
+    level = r;
+    r += kAlphas.size();
+    offset = r++;
+    scale = r++;
+    last = r++;
+    pendingSum = r++;
+    pendingCount = r++;
+    next1 = r++;
+    model1 = r++;
+    guardErr = r++;
+    naiveErr = r++;
+    asideAt = r++;
+    backAt = r++;
+    aside = r++;
+    shrink = r;
+    r += anchors;
+    q = r;
+    r += anchors * kNq;
+    profile = r;
+    r += buckets;
+    rows = r;
+  }
+};
+
+namespace {
+
+using Lanes = std::array<float, kL>;
+static_assert(sizeof(F8) == kL * sizeof(float));
+
+// What every block of one tick shares: the clock's ring slots and profile buckets, the
+// coefficients and the blend of fitted horizons per step.
+struct Shared {
+  const Fleet::Layout* layout = nullptr;
+  const float* coef = nullptr;  // [feature][anchor]
+  std::size_t A = 0;            // fitted horizons
+  std::size_t S = 0;            // shared features
+  bool profiled = false;
+  std::size_t newest = 0;  // ring slot of the newest sample
+  std::array<std::size_t, kLags.size()> lagSlot{};
+  std::size_t nowBucket = 0;  // the newest sample's bucket
+  // Per step h (index h - 1): the fitted horizons around it, the weight on the upper one and
+  // the profile bucket of its target.
+  int H = 0;
+  const std::uint8_t* lo = nullptr;
+  const std::uint8_t* hi = nullptr;
+  const float* f = nullptr;
+  const std::uint16_t* stepBucket = nullptr;
+};
+
+// What one update consumes beyond the samples.
+struct UpdateShared {
+  const Fleet::Layout* layout = nullptr;
+  std::size_t slot = 0;  // ring slot of the sample
+  bool profiled = false;
+  bool commit = false;  // the sample starts a new bucket visit: commit the previous one
+  std::size_t previousBucket = 0;
+  std::size_t bucket = 0;
+  bool first = false;  // the lanes' first sample (fill the ring and levels with it)
+  bool guard = true;   // update the guard (not while a fit replays the history)
+};
+
+// Row r of a block: kL floats, as one F8.
+F8& lanes(float* s, std::size_t r) { return lanesAt<F8>(s + r * kL); }
+const F8& lanes(const float* s, std::size_t r) { return lanesAt<F8>(s + r * kL); }
+float* row(float* s, std::size_t r) { return s + r * kL; }
+const float* row(const float* s, std::size_t r) { return s + r * kL; }
+
+// The kernels below work on whole F8 values (one AVX2 register in the AVX2 clone, two SSE
+// registers in the default one) through references into arrays, never passing one by value
+// (vector_lanes.h). Lane-wise, each repeats the scalar functions above operation for
+// operation, so the fit's scalar validation forecasts as the tick does.
+#define TSO_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TSO_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+// logOnePlus() on kL lanes in place.
+[[gnu::always_inline]] inline void logOnePlusLanes(F8& x) {
+  const F8 v = 1.0F + x;
+  const auto bits = __builtin_bit_cast(U8, v);
+  F8 e = __builtin_convertvector(__builtin_bit_cast(I8, bits >> 23U) - 127, F8);
+  F8 m = __builtin_bit_cast(F8, (bits & 0x007fffffU) | 0x3f800000U);
+  const I8 high = m > 1.41421356F;
+  m = high ? m * 0.5F : m;
+  e = high ? e + 1.0F : e;
+  const F8 sv = (m - 1.0F) / (m + 1.0F);
+  const F8 s2 = sv * sv;
+  const F8 p = sv * (2.0F + s2 * (0.666666667F + s2 * (0.4F + s2 * (0.285714286F + s2 * 0.222222222F))));
+  x = p + e * 0.693147181F;
+}
+
+// expMinus1() on kL lanes in place.
+[[gnu::always_inline]] inline void expMinus1Lanes(F8& x) {
+  constexpr float kRound = 12582912.0F;
+  const F8 kd = x * 1.44269504F + kRound;
+  const F8 k = kd - kRound;
+  const F8 r = (x - k * 0.693145752F) - k * 1.42860677e-06F;
+  F8 p = r * 1.98412698e-4F + 1.38888889e-3F;
+  p = p * r + 8.33333333e-3F;
+  p = p * r + 4.16666667e-2F;
+  p = p * r + 1.66666667e-1F;
+  p = p * r + 0.5F;
+  p = p * r + 1.0F;
+  p = p * r + 1.0F;
+  const U8 bits = (__builtin_bit_cast(U8, kd) + 127U) << 23U;
+  x = p * __builtin_bit_cast(F8, bits) - 1.0F;
+}
+
+// One sample per lane (NaN or Inf: the lane's one-step P50 stands in). The same arithmetic as
+// LogRegressionModel::updateLog and the Forecaster's noise unit, in float, kL lanes at a time.
+__attribute__((target_clones("avx2", "default"))) void updateLanes(float* s, const UpdateShared& u, const double* y) {
+  const Fleet::Layout& L = *u.layout;
+  alignas(32) std::array<float, kL> in{};
+  const float* next1 = row(s, L.next1);
+  for (std::size_t l = 0; l < kL; ++l) {
+    const double yl = y[l];
+    in[l] = std::isfinite(yl) ? static_cast<float>(std::max(yl, 0.0)) : next1[l];
+  }
+  const F8 v = lanesAt<F8>(in.data());
+  F8 ly = v;
+  logOnePlusLanes(ly);
+  F8& last = lanes(s, L.last);
+  F8& scale = lanes(s, L.scale);
+  if (u.first) {
+    for (std::size_t r = 0; r < kRing; ++r) lanes(s, L.ring + r) = ly;
+    for (std::size_t j = 0; j < kAlphas.size(); ++j) lanes(s, L.level + j) = ly;
+    last = v;
+  } else {
+    for (std::size_t j = 0; j < kAlphas.size(); ++j) {
+      F8& lv = lanes(s, L.level + j);
+      lv += static_cast<float>(kAlphas[j]) * (ly - lv);
+    }
+    const F8 d = v - last;
+    const F8 step = d < 0 ? -d : d;
+    const F8 cap = scale > 0 ? static_cast<float>(kNoiseScaleClip) * scale : step;
+    if (u.guard) {
+      // As the Forecaster's guard: a kept model whose recent one-step error, over the naive
+      // forecast's, grows to asideAt is set aside until it is back within backAt.
+      constexpr auto kRate = static_cast<float>(kNoiseScaleAlpha);
+      const F8 capped = scale > 0 ? cap : F8{} + std::numeric_limits<float>::infinity();
+      F8& naiveErr = lanes(s, L.naiveErr);
+      naiveErr += kRate * (TSO_MIN(step, capped) - naiveErr);
+      const F8 floor = 1e-3F * last + 1e-9F;
+      const F8 unit = TSO_MAX(naiveErr, floor);
+      const F8 em = v - lanes(s, L.model1);
+      const F8 e = em < 0 ? -em : em;
+      F8& guardErr = lanes(s, L.guardErr);
+      guardErr += kRate * (TSO_MIN(e, capped) - guardErr);
+      F8& aside = lanes(s, L.aside);
+      const I8 back = guardErr <= lanes(s, L.backAt) * unit;
+      const I8 away = guardErr > lanes(s, L.asideAt) * unit;
+      aside = aside > 0 ? (back ? F8{} : aside) : (away ? F8{} + 1.0F : F8{});
+    }
+    scale += static_cast<float>(kNoiseScaleAlpha) * (TSO_MIN(step, cap) - scale);
+    last = v;
+  }
+  lanes(s, L.ring + u.slot) = ly;
+  if (!u.profiled) return;
+  F8& sum = lanes(s, L.pendingSum);
+  F8& count = lanes(s, L.pendingCount);
+  if (u.commit) {
+    // A bucket learns the mean of a visit when the visit ends (regression.h).
+    F8& p = lanes(s, L.profile + u.previousBucket);
+    const F8 mean = sum / TSO_MAX(count, 1.0F);
+    const F8 updated = p != p ? mean : p + static_cast<float>(LogRegressionModel::kProfileGamma) * (mean - p);
+    p = count > 0 ? updated : p;
+    sum = F8{};
+    count = F8{};
+  }
+  const F8& p = lanes(s, L.profile + u.bucket);
+  F8& offset = lanes(s, L.offset);
+  const auto stepMax = static_cast<float>(LogRegressionModel::kOffsetStep);
+  const F8 gap = ly - p - offset;
+  const F8 moved =
+      offset + static_cast<float>(LogRegressionModel::kOffsetAlpha) * TSO_MIN(TSO_MAX(gap, -stepMax), stepMax);
+  offset = p != p ? offset : moved;
+  sum += ly;
+  count += 1.0F;
+}
+
+// The shared features per lane (x[feature], kL lanes each), the newest log value (last) and
+// the profile's value at the newest sample (now), from the state.
+[[gnu::always_inline]] inline void laneFeatures(const float* s, const Shared& sh, float* x, float* lastOut,
+                                                float* nowOut) {
+  const Fleet::Layout& L = *sh.layout;
+  const F8 last = lanes(s, L.ring + sh.newest);
+  std::size_t j = 0;
+  lanesAt<F8>(x + kL * j++) = F8{} + 1.0F;
+  for (std::size_t k = 0; k < kLags.size(); ++k) lanesAt<F8>(x + kL * j++) = last - lanes(s, L.ring + sh.lagSlot[k]);
+  for (std::size_t k = 0; k < kAlphas.size(); ++k) lanesAt<F8>(x + kL * j++) = lanes(s, L.level + k) - last;
+  F8 now = last;
+  if (sh.profiled) {
+    const F8 p = lanes(s, L.profile + sh.nowBucket);
+    const I8 unseen = p != p;
+    lanesAt<F8>(x + kL * j) = unseen ? F8{} : p + lanes(s, L.offset) - last;
+    now = unseen ? last : p;
+  }
+  lanesAt<F8>(lastOut) = last;
+  lanesAt<F8>(nowOut) = now;
+}
+
+// The shared regression's part from the shared features at every fitted horizon, per lane
+// (base[anchor], kL lanes each, before shrinkage), with last and now as laneFeatures() gives them.
+[[gnu::always_inline]] inline void anchorBase(const float* s, const Shared& sh, float* base, float* last, float* now) {
+  alignas(32) std::array<float, (kBase + 1) * kL> x;  // NOLINT(cppcoreguidelines-pro-type-member-init): S rows written
+  laneFeatures(s, sh, x.data(), last, now);
+  for (std::size_t a = 0; a < sh.A; ++a) {
+    F8 acc{};
+    for (std::size_t f = 0; f < sh.S; ++f) acc += sh.coef[f * sh.A + a] * lanesAt<F8>(x.data() + f * kL);
+    lanesAt<F8>(base + a * kL) = acc;
+  }
+}
+
+// The forecast of every lane: out[step][quantile][lane] for steps 1..H (scratch: H * kL
+// floats), and model1[lane], the shared regression's own one-step forecast. Per step, the two fitted horizons around it
+// are blended (their shrunk regression and the profile's change to the step's target), exponentiated, and the quantiles
+// are the point plus the noise unit times the blended normalised error quantiles.
+__attribute__((target_clones("avx2", "default"))) void forecastLanes(const float* s, const Shared& sh, float* out,
+                                                                     float* scratch, float* model1) {
+  const Fleet::Layout& L = *sh.layout;
+  const std::size_t A = sh.A;
+  alignas(32) std::array<float, irls::kMaxAnchors * kL>
+      base;  // NOLINT(cppcoreguidelines-pro-type-member-init): A rows written
+  alignas(32) std::array<float, irls::kMaxAnchors * kL> pc;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  alignas(32) Lanes lastA{};
+  alignas(32) Lanes nowA{};
+  anchorBase(s, sh, base.data(), lastA.data(), nowA.data());
+  const F8 last = lanesAt<F8>(lastA.data());
+  const F8 now = lanesAt<F8>(nowA.data());
+  const auto maxChange = static_cast<float>(LogRegressionModel::kMaxLogChange);
+  // The regression's own one-step forecast, as shrunk (the guard's reference even while it is
+  // set aside): anchor 0 is step 1.
+  {
+    F8 z = lanes(s, L.shrink) * lanesAt<F8>(&base[0]);
+    if (sh.profiled) {
+      const F8 p = lanes(s, L.profile + sh.stepBucket[0]);
+      z += sh.coef[sh.S * A] * lanes(s, L.shrink) * ((p != p ? last : p) - now);
+    }
+    const F8 change = TSO_MIN(TSO_MAX(z, -maxChange), maxChange);
+    const F8 v = last + change;
+    F8& m1 = lanesAt<F8>(model1);
+    m1 = TSO_MIN(TSO_MAX(v, 0.0F), 80.0F);
+    expMinus1Lanes(m1);
+  }
+  // A lane whose regression is set aside forecasts its newest sample (shrinkage 0).
+  const F8 keep = 1.0F - lanes(s, L.aside);
+  for (std::size_t a = 0; a < A; ++a) {
+    const F8 lam = lanes(s, L.shrink + a) * keep;
+    const float c = sh.profiled ? sh.coef[sh.S * A + a] : 0.0F;
+    lanesAt<F8>(&base[a * kL]) *= lam;
+    lanesAt<F8>(&pc[a * kL]) = c * lam;
+  }
+  const auto H = static_cast<std::size_t>(sh.H);
+  for (std::size_t h = 0; h < H; ++h) {
+    const std::size_t lo = sh.lo[h];
+    const std::size_t hi = sh.hi[h];
+    const float f = sh.f[h];
+    F8 d{};
+    if (sh.profiled) {
+      const F8 p = lanes(s, L.profile + sh.stepBucket[h]);
+      d = (p != p ? last : p) - now;
+    }
+    const F8 z = (1.0F - f) * (lanesAt<F8>(&base[lo * kL]) + lanesAt<F8>(&pc[lo * kL]) * d) +
+                 f * (lanesAt<F8>(&base[hi * kL]) + lanesAt<F8>(&pc[hi * kL]) * d);
+    const F8 change = TSO_MIN(TSO_MAX(z, -maxChange), maxChange);
+    const F8 v = last + change;
+    F8& m = lanesAt<F8>(scratch + h * kL);
+    m = TSO_MIN(TSO_MAX(v, 0.0F), 80.0F);
+    expMinus1Lanes(m);
+  }
+  const F8 lastRaw = lanes(s, L.last);
+  const F8 scaleRow = lanes(s, L.scale);
+  const F8 floor = 1e-3F * lastRaw + 1e-9F;
+  const F8 scale = TSO_MAX(scaleRow, floor);
+  for (std::size_t h = 0; h < H; ++h) {
+    const float f = sh.f[h];
+    const float* qlo = row(s, L.q + sh.lo[h] * kNq);
+    const float* qhi = row(s, L.q + sh.hi[h] * kNq);
+    const F8 m = lanesAt<F8>(scratch + h * kL);
+    float* o = out + h * kNq * kL;
+    for (std::size_t k = 0; k < kNq; ++k) {
+      const F8 e = (1.0F - f) * lanesAt<F8>(qlo + k * kL) + f * lanesAt<F8>(qhi + k * kL);
+      const F8 q = m + scale * e;
+      lanesAt<F8>(o + k * kL) = TSO_MAX(q, 0.0F);
+    }
+  }
+}
+
+// The fit's validation forecasts from one origin, kL lanes at a time: model[(a * kS + c) *
+// kL + lane] is the forecast at fitted horizon a with shrinkage kShrinkage[c] (no quantiles),
+// unit[lane] the noise unit; anchorBucket[a] is the profile bucket of horizon a's target.
+constexpr std::size_t kS = kShrinkage.size();
+__attribute__((target_clones("avx2", "default"))) void validationLanes(const float* s, const Shared& sh,
+                                                                       const std::uint16_t* anchorBucket, float* model,
+                                                                       float* unit) {
+  const Fleet::Layout& L = *sh.layout;
+  alignas(32) std::array<float, irls::kMaxAnchors * kL>
+      base;  // NOLINT(cppcoreguidelines-pro-type-member-init): A rows written
+  alignas(32) Lanes lastA{};
+  alignas(32) Lanes nowA{};
+  anchorBase(s, sh, base.data(), lastA.data(), nowA.data());
+  const F8 last = lanesAt<F8>(lastA.data());
+  const F8 now = lanesAt<F8>(nowA.data());
+  const auto maxChange = static_cast<float>(LogRegressionModel::kMaxLogChange);
+  for (std::size_t a = 0; a < sh.A; ++a) {
+    F8 z = lanesAt<F8>(&base[a * kL]);
+    if (sh.profiled) {
+      const F8 p = lanes(s, L.profile + anchorBucket[a]);
+      z += sh.coef[sh.S * sh.A + a] * ((p != p ? last : p) - now);
+    }
+    for (std::size_t c = 0; c < kS; ++c) {
+      const F8 zc = kShrinkage[c] * z;
+      const F8 change = TSO_MIN(TSO_MAX(zc, -maxChange), maxChange);
+      const F8 v = last + change;
+      F8& m = lanesAt<F8>(model + (a * kS + c) * kL);
+      m = TSO_MIN(TSO_MAX(v, 0.0F), 80.0F);
+      expMinus1Lanes(m);
+    }
+  }
+  const F8 floor = 1e-3F * lanes(s, L.last) + 1e-9F;
+  const F8 scale = lanes(s, L.scale);
+  lanesAt<F8>(unit) = TSO_MAX(scale, floor);
+}
+
+#undef TSO_MIN
+#undef TSO_MAX
+
+}  // namespace
+
+float FleetForecast::quantile(int step, std::size_t k) const {
+  const int h = std::clamp(step, 1, horizon_) - 1;
+  return block_[(static_cast<std::size_t>(h) * kNq + std::min(k, kNq - 1)) * kL + lane_];
+}
+
+float FleetForecast::peak(int fromStep, int toStep, std::size_t k) const {
+  const int from = std::clamp(fromStep, 1, horizon_);
+  const int to = std::clamp(toStep, from, horizon_);
+  float best = 0;
+  for (int h = from; h <= to; ++h) best = std::max(best, quantile(h, k));
+  return best;
+}
+
+void FleetForecast::copyTo(Forecast& out) const {
+  const auto H = static_cast<std::size_t>(horizon_);
+  out.point.resize(H);
+  out.quantiles.resize(H);
+  for (std::size_t h = 0; h < H; ++h) {
+    for (std::size_t k = 0; k < kNq; ++k) out.quantiles[h][k] = quantile(static_cast<int>(h) + 1, k);
+    out.point[h] = out.quantiles[h][kP50];
+  }
+}
+
+Fleet::Fleet(FleetConfig config) : config_(std::move(config)) {
+  config_.horizon = std::clamp(config_.horizon, 1, 4096);
+  if (config_.step <= 0) config_.step = 60;
+  config_.maxValidationOrigins = std::max<std::size_t>(1, config_.maxValidationOrigins);
+  day_ = seasonalityFor(config_.step).day;
+  if (day_ > 0) {
+    nb_ = static_cast<std::size_t>(std::min(day_, LogRegressionModel::kMaxProfileBuckets));
+    bucketOf_.resize(static_cast<std::size_t>(day_));
+    for (std::size_t p = 0; p < bucketOf_.size(); ++p)
+      bucketOf_[p] = static_cast<std::uint16_t>(p * nb_ / static_cast<std::size_t>(day_));
+  }
+  anchors_ = irls::anchorHorizons(config_.horizon, config_.focusHorizons, irls::kMaxAnchors);
+  out_.assign(static_cast<std::size_t>(config_.horizon) * kNq * kL, 0.0F);
+  scratch_.assign(static_cast<std::size_t>(config_.horizon) * kL, 0.0F);
+}
+
+std::size_t Fleet::features() const { return nb_ > 0 ? kBase + 2 : kBase; }
+
+std::size_t Fleet::stateBytes() const {
+  return sizeof(*this) + state_.capacity() * sizeof(float) + coef_.capacity() * sizeof(float) +
+         out_.capacity() * sizeof(float) + bucketOf_.capacity() * sizeof(std::uint16_t);
+}
+
+std::vector<float> Fleet::coefficients(int h) const {
+  const std::size_t A = anchors_.size();
+  const std::size_t F = features();
+  if (coef_.empty() || h < 1 || h > anchors_.back()) return {};
+  const auto hi = static_cast<std::size_t>(std::lower_bound(anchors_.begin(), anchors_.end(), h) - anchors_.begin());
+  const std::size_t lo = hi > 0 ? hi - 1 : 0;
+  const float f = hi == 0 || anchors_[hi] == h
+                      ? 1.0F
+                      : static_cast<float>(h - anchors_[lo]) / static_cast<float>(anchors_[hi] - anchors_[lo]);
+  std::vector<float> c(F);
+  for (std::size_t j = 0; j < F; ++j) c[j] = (1.0F - f) * coef_[j * A + lo] + f * coef_[j * A + hi];
+  return c;
+}
+
+float Fleet::shrinkage(std::size_t i, std::size_t a) const {
+  if (i >= series_ || a >= anchors_.size() || state_.empty()) return 0.0F;
+  const Layout L(anchors_.size(), nb_);
+  return state_[(i / kL) * L.rows * kL + (L.shrink + a) * kL + i % kL];
+}
+
+bool Fleet::isSetAside(std::size_t i) const {
+  if (i >= series_ || state_.empty()) return false;
+  const Layout L(anchors_.size(), nb_);
+  return state_[(i / kL) * L.rows * kL + L.aside * kL + i % kL] > 0.0F;
+}
+
+void Fleet::prepareSteps(bool consuming) const {
+  const auto H = static_cast<std::size_t>(config_.horizon);
+  stepBucket_.assign(H, 0);
+  if (day_ <= 0) return;
+  // The newest sample's phase (after the next one, when consuming): step h's target is h ahead.
+  const auto day = static_cast<std::size_t>(day_);
+  const std::size_t newest = consuming ? phase_ : (phase_ + day - 1) % day;
+  for (std::size_t h = 0; h < H; ++h) stepBucket_[h] = bucketOf_[(newest + h + 1) % day];
+}
+
+namespace {
+
+// The Shared of a forecast whose newest sample has global index `newest` and bucket `nowBucket`.
+Shared sharedFor(const Fleet::Layout& L, const std::vector<float>& coef, std::size_t A, std::size_t S, bool profiled,
+                 std::uint64_t newest, std::size_t nowBucket, int H, const std::uint8_t* lo, const std::uint8_t* hi,
+                 const float* f, const std::uint16_t* stepBucket) {
+  Shared sh;
+  sh.layout = &L;
+  sh.coef = coef.data();
+  sh.A = A;
+  sh.S = S;
+  sh.profiled = profiled;
+  sh.newest = newest & (kRing - 1);
+  for (std::size_t k = 0; k < kLags.size(); ++k)
+    sh.lagSlot[k] = (newest - static_cast<std::uint64_t>(kLags[k])) & (kRing - 1);
+  sh.nowBucket = nowBucket;
+  sh.H = H;
+  sh.lo = lo;
+  sh.hi = hi;
+  sh.f = f;
+  sh.stepBucket = stepBucket;
+  return sh;
+}
+
+}  // namespace
+
+void Fleet::tickBlock(std::size_t b, const double* y, float* out) {
+  const Layout L(anchors_.size(), nb_);
+  float* s = state_.data() + b * L.rows * kL;
+  UpdateShared u;
+  u.layout = &L;
+  u.slot = clock_ & (kRing - 1);
+  u.profiled = nb_ > 0;
+  const std::size_t bucket = nb_ > 0 ? bucketOf_[phase_] : 0;
+  u.commit = bucket != pendingBucket_;
+  u.previousBucket = pendingBucket_;
+  u.bucket = bucket;
+  updateLanes(s, u, y);
+  const Shared sh = sharedFor(L, coef_, anchors_.size(), kBase + (nb_ > 0 ? 1 : 0), nb_ > 0, clock_, bucket,
+                              config_.horizon, stepLo_.data(), stepHi_.data(), stepF_.data(), stepBucket_.data());
+  forecastLanes(s, sh, out, scratch_.data(), s + L.model1 * kL);
+  std::copy_n(out + kP50 * kL, kL, s + L.next1 * kL);  // step 1's P50 stands in for a missing sample
+}
+
+void Fleet::forecastBlock(std::size_t b, float* out) const {
+  const Layout L(anchors_.size(), nb_);
+  const float* s = state_.data() + b * L.rows * kL;
+  const Shared sh = sharedFor(L, coef_, anchors_.size(), kBase + (nb_ > 0 ? 1 : 0), nb_ > 0, clock_ - 1, pendingBucket_,
+                              config_.horizon, stepLo_.data(), stepHi_.data(), stepF_.data(), stepBucket_.data());
+  alignas(32) Lanes model1{};
+  forecastLanes(s, sh, out, scratch_.data(), model1.data());
+}
+
+void Fleet::advanceClock() {
+  ++clock_;
+  if (day_ > 0) {
+    pendingBucket_ = bucketOf_[phase_];
+    if (++phase_ == static_cast<std::size_t>(day_)) phase_ = 0;
+  }
+}
+
+}  // namespace tso::predictor
+
+namespace tso::predictor {
+
+Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histories) {
+  if (histories.empty()) return fail(ErrorCode::kInvalidArgument, "no series to fit");
+  std::size_t longestHistory = 0;
+  for (std::size_t i = 0; i < histories.size(); ++i) {
+    if (histories[i].empty()) return fail(ErrorCode::kTooShort, "series " + std::to_string(i) + " has no samples");
+    for (std::size_t j = 0; j < histories[i].size(); ++j) {
+      if (!std::isfinite(histories[i][j])) {
+        return fail(ErrorCode::kInvalidArgument, "series " + std::to_string(i) + ": sample " + std::to_string(j) +
+                                                     " is not finite (repair missing samples first)");
+      }
+    }
+    longestHistory = std::max(longestHistory, histories[i].size());
+  }
+  const std::size_t N = histories.size();
+  const std::size_t n = longestHistory;  // global index g runs over [0, n); series i starts at n - size
+  const std::size_t A = anchors_.size();
+  const bool profiled = nb_ > 0;
+  const std::size_t S = kBase + (profiled ? 1 : 0);
+  const std::size_t F = features();
+  const auto longest = static_cast<std::size_t>(anchors_.back());
+  const auto day = static_cast<std::size_t>(std::max(day_, 1));
+  const Layout L(A, nb_);
+  const std::size_t blocks = (N + kL - 1) / kL;
+
+  // The replay covers the last 3 weeks (at least 3,000 samples), as the Forecaster's fit does.
+  const std::size_t maxHistory = std::max<std::size_t>(3000, profiled ? 21 * day : 0);
+  const std::size_t start = n > maxHistory ? n - maxHistory : 0;
+  std::size_t v =
+      config_.validationSamples > 0 ? config_.validationSamples : std::max<std::size_t>(240, profiled ? day : 0);
+  v = std::min(v, (n - start) / 3);
+  const std::size_t valStart = n - v;
+  std::vector<std::size_t> laneStart(blocks * kL, n);  // padding lanes never start
+  for (std::size_t i = 0; i < N; ++i) laneStart[i] = n - histories[i].size();
+  // Series i's sample at global index g; before its first sample, that sample (as
+  // fillMissing() repairs a leading gap); padding lanes read zeros.
+  auto sample = [&](std::size_t i, std::size_t g) -> double {
+    if (i >= N) return 0.0;
+    return histories[i][g > laneStart[i] ? g - laneStart[i] : 0];
+  };
+
+  report_ = FleetFitReport{};
+  report_.series = N;
+  report_.anchors = anchors_;
+  series_ = N;
+
+  // Training origins g (the state after samples [0, g)) whose every target g - 1 + a exists,
+  // in the week before the validation window and in it, after a day of warm-up; spread over
+  // the fleet so the shared fit sees at most maxRows rows, each series' at its own phase. The
+  // first fit takes the rows whose targets are all before the validation window (gEnd), so
+  // validation scores it out of sample; the final fit takes them all (as the Forecaster refits
+  // log_regression on the whole history once validation has scored it).
+  const std::size_t warm = std::max<std::size_t>(profiled ? day : 0, static_cast<std::size_t>(kLags.back()) + 1);
+  const std::size_t window = std::max<std::size_t>(profiled ? 7 * day : 0, 2000);
+  const std::size_t gEnd = valStart + 1 > longest ? valStart + 1 - longest : 0;
+  const std::size_t gAll = n + 1 > longest ? n + 1 - longest : 0;
+  const std::size_t quota = std::max<std::size_t>(1, config_.maxRows / N);
+  const std::size_t everyNth =
+      std::max<std::size_t>(1, (N + config_.maxRows - 1) / std::max<std::size_t>(1, config_.maxRows));
+  std::vector<std::size_t> rowFrom(N, gAll), rowStride(N, 1);
+  std::vector<double> meanLevel(N, 1.0);
+  std::size_t rows = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::size_t from = std::max({laneStart[i] + warm + 1, start + warm + 1, gEnd > window ? gEnd - window : 0});
+    if (from >= gAll || i % everyNth != 0) continue;
+    const std::size_t count = gAll - from;
+    rowStride[i] = std::max<std::size_t>(1, (count + quota - 1) / quota);
+    rowFrom[i] = from + (i * 2654435761U) % rowStride[i];
+    if (rowFrom[i] >= gAll) continue;
+    rows += (gAll - rowFrom[i] + rowStride[i] - 1) / rowStride[i];
+    // Rows weigh by their level over the series' mean level: every series has a say in the
+    // shared fit whatever its size, and within a series the loss is absolute error.
+    double sum = 0;
+    for (std::size_t g = from; g < gAll; ++g) sum += std::max(sample(i, g - 1), 0.0);
+    meanLevel[i] = sum / static_cast<double>(gAll - from) + 1.0;
+  }
+  const std::size_t Lw = irls::lanesFor(A);
+  std::vector<double> X(rows * irls::kFeatureStride, 0.0), T(rows * Lw, 0.0), Pc(profiled ? rows * Lw : 0, 0.0);
+  std::vector<double> W0(rows, 0.0);
+
+  state_.assign(blocks * L.rows * kL, 0.0F);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    float* s = state_.data() + b * L.rows * kL;
+    std::fill(s + L.profile * kL, s + L.rows * kL, kNaN);
+    std::fill(s + L.shrink * kL, s + (L.shrink + A) * kL, 1.0F);
+  }
+  if (coef_.size() != F * A) coef_.assign(F * A, 0.0F);
+  const std::vector<float> previousCoef = coef_;
+  const bool warmStart = std::any_of(previousCoef.begin(), previousCoef.end(), [](float c) { return c != 0.0F; });
+
+  // Replays samples [from, to) of every block through the tick's own update, calling
+  // atOrigin(b, s, g) with the state after samples [0, g) before each.
+  auto replay = [&](std::size_t from, std::size_t to, auto&& atOrigin, auto&& afterBlock) {
+    for (std::size_t b = 0; b < blocks; ++b) {
+      float* s = state_.data() + b * L.rows * kL;
+      std::size_t phase = from % day;
+      std::size_t pending = profiled && from > 0 ? bucketOf_[(from - 1) % day] : 0;
+      std::array<double, kL> y{};
+      for (std::size_t g = from; g < to; ++g) {
+        if (g > start) atOrigin(b, s, g, pending, phase);
+        for (std::size_t l = 0; l < kL; ++l) y[l] = sample(b * kL + l, g);
+        UpdateShared u;
+        u.layout = &L;
+        u.slot = g & (kRing - 1);
+        u.profiled = profiled;
+        u.first = g == start;
+        u.guard = false;
+        if (profiled) {
+          u.bucket = bucketOf_[phase];
+          u.commit = u.bucket != pending;
+          u.previousBucket = pending;
+          pending = u.bucket;
+          if (++phase == day) phase = 0;
+        }
+        updateLanes(s, u, y.data());
+      }
+      afterBlock(b);
+    }
+  };
+  auto sharedAt = [&](std::uint64_t g, std::size_t pending) {
+    return sharedFor(L, coef_, A, S, profiled, g - 1, pending, 0, nullptr, nullptr, nullptr, nullptr);
+  };
+  // The profile's value at each fitted horizon's target from an origin whose newest sample has
+  // phase `newestPhase`, minus its value now, for lane l.
+  auto profileChange = [&](const float* s, std::size_t newestPhase, std::size_t a, const Lanes& last, const Lanes& now,
+                           std::size_t l) -> float {
+    if (!profiled) return 0.0F;
+    const float p = s[(L.profile + bucketOf_[(newestPhase + static_cast<std::size_t>(anchors_[a])) % day]) * kL + l];
+    return (std::isnan(p) ? last[l] : p) - now[l];
+  };
+
+  // The training rows due at origin g of block b (phases A and B).
+  std::vector<std::size_t> nextRow = rowFrom;
+  std::size_t r = 0;
+  auto recordRows = [&](std::size_t b, const float* s, std::size_t g, std::size_t pending, std::size_t phase) {
+    std::array<std::size_t, kL> due{};
+    std::size_t nDue = 0;
+    for (std::size_t l = 0; l < kL; ++l) {
+      const std::size_t i = b * kL + l;
+      if (i < N && nextRow[i] == g && g < gAll) {
+        due[nDue++] = l;
+        nextRow[i] += rowStride[i];
+      }
+    }
+    if (nDue == 0) return;
+    const Shared sh = sharedAt(g, pending);
+    alignas(32) std::array<float, (kBase + 1) * kL> x{};
+    alignas(32) Lanes last{};
+    alignas(32) Lanes now{};
+    laneFeatures(s, sh, x.data(), last.data(), now.data());
+    const std::size_t newestPhase = (phase + day - 1) % day;
+    for (std::size_t k = 0; k < nDue && r < rows; ++k, ++r) {
+      const std::size_t l = due[k];
+      const std::size_t i = b * kL + l;
+      for (std::size_t j = 0; j < S; ++j) X[r * irls::kFeatureStride + j] = x[j * kL + l];
+      for (std::size_t a = 0; a < A; ++a) {
+        const double target =
+            logOnePlus(static_cast<float>(std::max(sample(i, g - 1 + static_cast<std::size_t>(anchors_[a])), 0.0)));
+        T[r * Lw + a] = target - last[l];
+        if (profiled) Pc[r * Lw + a] = profileChange(s, newestPhase, a, last, now, l);
+      }
+      W0[r] = (std::max(sample(i, g - 1), 0.0) + 1.0) / meanLevel[i];
+    }
+  };
+  // Phase A: the rows before the validation window.
+  replay(start, valStart, recordRows, [](std::size_t) {});
+  const std::size_t firstRows = r;
+  std::vector<double> beta(F * Lw, 0.0);  // [feature][lane]
+  auto fitRows = [&](std::size_t count, bool warmFit) {
+    const irls::Rows data{X.data(), T.data(), profiled ? Pc.data() : nullptr, count, S, Lw};
+    irls::fitLad(data, A, W0, beta, warmFit);
+    for (std::size_t j = 0; j < F; ++j) {
+      for (std::size_t a = 0; a < A; ++a) coef_[j * A + a] = static_cast<float>(beta[j * Lw + a]);
+    }
+  };
+  report_.fitted = firstRows >= kMinRows;
+  if (report_.fitted) {
+    if (warmStart) {
+      for (std::size_t j = 0; j < F; ++j) {
+        for (std::size_t a = 0; a < A; ++a) beta[j * Lw + a] = previousCoef[j * A + a];
+      }
+    }
+    fitRows(firstRows, warmStart);
+  } else {
+    std::fill(coef_.begin(), coef_.end(), 0.0F);
+    report_.notes.push_back("fleet_regression: " + std::to_string(firstRows) + " training rows (need " +
+                            std::to_string(kMinRows) +
+                            "): too little history for the shared fit; every series forecasts its newest sample");
+  }
+
+  // Phase B: each series' shrinkage and error quantiles from forecasts over its held-out
+  // samples, then the state after the newest sample.
+  const std::size_t vs =
+      std::max<std::size_t>(1, (v + config_.maxValidationOrigins - 1) / config_.maxValidationOrigins);
+  const std::size_t origins = (v + vs - 1) / vs;
+  alignas(32) std::array<float, irls::kMaxAnchors * kS * kL> model{};
+  alignas(32) Lanes unitNow{};
+  std::vector<float> err(kL * A * kS * origins);  // [lane][anchor][shrinkage][origin]: y - forecast
+  std::vector<float> unit(kL * origins);          // [lane][origin]: the noise unit at the origin
+  std::vector<std::uint8_t> has(kL * A * origins);
+  std::vector<double> normalised;
+  auto finishBlock = [&](std::size_t b) {
+    float* s = state_.data() + b * L.rows * kL;
+    for (std::size_t l = 0; l < kL; ++l) {
+      bool allNaive = true;
+      for (std::size_t a = 0; a < A; ++a) {
+        std::array<double, kS> mae{};
+        for (std::size_t o = 0; o < origins; ++o) {
+          if (!has[(l * A + a) * origins + o]) continue;
+          for (std::size_t c = 0; c < kS; ++c) mae[c] += std::abs(err[((l * A + a) * kS + c) * origins + o]);
+        }
+        std::size_t best = report_.fitted ? 0 : kS - 1;
+        if (report_.fitted) {
+          for (std::size_t c = 1; c < kS; ++c) {
+            if (mae[c] < mae[best]) best = c;
+          }
+        }
+        s[(L.shrink + a) * kL + l] = kShrinkage[best];
+        allNaive = allNaive && kShrinkage[best] == 0.0F;
+        if (a == 0) {
+          // The guard's reference: the one-step error over the naive forecast's (shrinkage 0).
+          const double ratio = mae[kS - 1] > 0 ? mae[best] / mae[kS - 1] : 1.0;
+          const double valid = std::max(ratio, kGuardMinRatio);
+          const float scale = s[L.scale * kL + l];
+          s[L.guardErr * kL + l] = static_cast<float>(ratio) * scale;
+          s[L.naiveErr * kL + l] = scale;
+          s[L.asideAt * kL + l] = static_cast<float>(kGuardAsideRatio * valid);
+          s[L.backAt * kL + l] = static_cast<float>(kGuardBackRatio * valid);
+          s[L.aside * kL + l] = 0.0F;
+        }
+        // Normalised error quantiles with the split-conformal small-sample correction.
+        normalised.clear();
+        for (std::size_t o = 0; o < origins; ++o) {
+          if (has[(l * A + a) * origins + o])
+            normalised.push_back(err[((l * A + a) * kS + best) * origins + o] / unit[l * origins + o]);
+        }
+        double prev = -std::numeric_limits<double>::infinity();
+        std::size_t from = 0;
+        for (std::size_t k = 0; k < kNq; ++k) {
+          const auto m = static_cast<double>(normalised.size());
+          const double level = normalised.empty() ? 0.5 : std::min(1.0, kQuantileLevels[k] * (m + 1) / m);
+          const double q = normalised.empty() ? 0.0 : std::max(prev, empiricalQuantileFrom(normalised, level, from));
+          s[(L.q + a * kNq + k) * kL + l] = static_cast<float>(q);
+          prev = q;
+        }
+      }
+      if (b * kL + l < N && allNaive) ++report_.naiveSeries;
+    }
+  };
+  replay(
+      valStart, n,
+      [&](std::size_t b, const float* s, std::size_t g, std::size_t pending, std::size_t phase) {
+        recordRows(b, s, g, pending, phase);
+        if ((g - valStart) % vs != 0) return;
+        const std::size_t o = (g - valStart) / vs;
+        const Shared sh = sharedAt(g, pending);
+        const std::size_t newestPhase = (phase + day - 1) % day;
+        std::array<std::uint16_t, irls::kMaxAnchors> anchorBucket{};
+        for (std::size_t a = 0; profiled && a < A; ++a)
+          anchorBucket[a] = bucketOf_[(newestPhase + static_cast<std::size_t>(anchors_[a])) % day];
+        validationLanes(s, sh, anchorBucket.data(), model.data(), unitNow.data());
+        for (std::size_t l = 0; l < kL; ++l) {
+          const std::size_t i = b * kL + l;
+          if (i >= N || g - 1 < laneStart[i]) continue;  // the series has no sample before this origin
+          unit[l * origins + o] = unitNow[l];
+          for (std::size_t a = 0; a < A; ++a) {
+            const std::size_t target = g - 1 + static_cast<std::size_t>(anchors_[a]);
+            if (target >= n) continue;
+            const auto y = static_cast<float>(std::max(sample(i, target), 0.0));
+            for (std::size_t c = 0; c < kS; ++c)
+              err[((l * A + a) * kS + c) * origins + o] = y - model[(a * kS + c) * kL + l];
+            has[(l * A + a) * origins + o] = 1;
+          }
+        }
+      },
+      [&](std::size_t b) {
+        finishBlock(b);
+        std::fill(has.begin(), has.end(), 0);
+      });
+
+  // The final fit on every row, from the first one's coefficients.
+  report_.rows = r;
+  if (report_.fitted && r > firstRows) fitRows(r, true);
+  X = {};
+  T = {};
+  Pc = {};
+  W0 = {};
+
+  // The clock after the newest sample, the per-step blend, and each series' one-step P50.
+  clock_ = n;
+  phase_ = n % day;
+  pendingBucket_ = profiled ? bucketOf_[(n - 1) % day] : 0;
+  const auto H = static_cast<std::size_t>(config_.horizon);
+  stepLo_.assign(H, 0);
+  stepHi_.assign(H, 0);
+  stepF_.assign(H, 1.0F);
+  for (std::size_t h = 1, hi = 0; h <= H; ++h) {
+    while (static_cast<std::size_t>(anchors_[hi]) < h) ++hi;
+    stepHi_[h - 1] = static_cast<std::uint8_t>(hi);
+    stepLo_[h - 1] = static_cast<std::uint8_t>(hi > 0 ? hi - 1 : 0);
+    if (hi > 0) {
+      stepF_[h - 1] = static_cast<float>(h - static_cast<std::size_t>(anchors_[hi - 1])) /
+                      static_cast<float>(anchors_[hi] - anchors_[hi - 1]);
+    }
+  }
+  prepareSteps(false);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    float* s = state_.data() + b * L.rows * kL;
+    const Shared sh = sharedFor(L, coef_, A, S, profiled, clock_ - 1, pendingBucket_, config_.horizon, stepLo_.data(),
+                                stepHi_.data(), stepF_.data(), stepBucket_.data());
+    forecastLanes(s, sh, out_.data(), scratch_.data(), s + L.model1 * kL);
+    std::copy_n(out_.data() + kP50 * kL, kL, s + L.next1 * kL);
+  }
+  return report_;
+}
+
+}  // namespace tso::predictor
