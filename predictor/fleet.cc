@@ -314,9 +314,9 @@ __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float
                                                                      float* scratch, float* model1) {
   const Fleet::Layout& L = *sh.layout;
   const std::size_t A = sh.A;
-  alignas(32) std::array<float, irls::kMaxAnchors * kL>
-      base;  // NOLINT(cppcoreguidelines-pro-type-member-init): A rows written
-  alignas(32) std::array<float, irls::kMaxAnchors * kL> pc;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  // Only the first A rows are written and read.
+  alignas(32) std::array<float, irls::kMaxAnchors * kL> base;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  alignas(32) std::array<float, irls::kMaxAnchors * kL> pc;    // NOLINT(cppcoreguidelines-pro-type-member-init)
   alignas(32) Lanes lastA{};
   alignas(32) Lanes nowA{};
   anchorBase(s, sh, base.data(), lastA.data(), nowA.data());
@@ -389,8 +389,8 @@ __attribute__((target_clones("avx2", "default"))) void validationLanes(const flo
                                                                        const std::uint16_t* anchorBucket, float* model,
                                                                        float* unit) {
   const Fleet::Layout& L = *sh.layout;
-  alignas(32) std::array<float, irls::kMaxAnchors * kL>
-      base;  // NOLINT(cppcoreguidelines-pro-type-member-init): A rows written
+  // Only the first A rows are written and read.
+  alignas(32) std::array<float, irls::kMaxAnchors * kL> base;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   alignas(32) Lanes lastA{};
   alignas(32) Lanes nowA{};
   anchorBase(s, sh, base.data(), lastA.data(), nowA.data());

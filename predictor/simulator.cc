@@ -143,7 +143,13 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
   fcfg.jumpThreshold = cfg.jumpThreshold;
   fcfg.fastSearch = cfg.fastSearch;
   Forecaster forecaster(fcfg);
+  FleetConfig flc;  // with cfg.fleet: the same horizons, as a fleet of one
+  flc.step = step;
+  flc.horizon = fcfg.horizon;
+  flc.focusHorizons = fcfg.focusHorizons;
+  Fleet fleet(flc);
   Forecast forecast;
+  auto intoForecast = [&forecast](std::size_t, const FleetForecast& f) { f.copyTo(forecast); };
   std::int64_t consumed = -1;  // index of the newest sample the forecaster has
   std::int64_t lastFit = 0;
   bool fitted = false;
@@ -167,15 +173,30 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
     // Predictive: feed the samples the metric pipeline has delivered, refit on schedule.
     const std::int64_t available = indexAt(now - cfg.metricLagSeconds) - 1;
     if (!fitted || now - lastFit >= cfg.refitSeconds) {
-      forecaster.fit(std::span<const double>(y).first(static_cast<std::size_t>(available + 1)));
+      const std::span<const double> history = std::span<const double>(y).first(static_cast<std::size_t>(available + 1));
+      if (cfg.fleet) {
+        auto fr = fleet.fit(std::span<const std::span<const double>>(&history, 1));
+        if (!fr) return std::unexpected(fr.error());
+        fleet.forecastNow(intoForecast);
+      } else {
+        forecaster.fit(history);
+        forecaster.forecast(forecast);
+      }
       consumed = available;
       lastFit = now;
       fitted = true;
-      forecaster.forecast(forecast);
     }
     if (consumed < available) {
-      while (consumed < available) forecaster.update(y[static_cast<std::size_t>(++consumed)]);
-      forecaster.forecast(forecast);
+      while (consumed < available) {
+        const double sample = y[static_cast<std::size_t>(++consumed)];
+        if (cfg.fleet) {
+          if (auto st = fleet.tick(std::span<const double>(&sample, 1), intoForecast); !st)
+            return std::unexpected(st.error());
+        } else {
+          forecaster.update(sample);
+        }
+      }
+      if (!cfg.fleet) forecaster.forecast(forecast);
     }
     const std::int64_t s0 = indexAt(now);
     const std::int64_t s1 = indexAt(now + cfg.warmupSeconds + dt - 1);
@@ -205,7 +226,8 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
     m.finish(seconds, oraclePod);
     report.policies.push_back(m.r);
   }
-  for (const auto& note : forecaster.lastFit().notes) report.notes.push_back(note);
+  const auto& notes = cfg.fleet ? fleet.lastFit().notes : forecaster.lastFit().notes;
+  for (const auto& note : notes) report.notes.push_back(note);
   return report;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "predictor/fleet.h"
 #include "predictor/forecaster.h"
 #include "predictor/series.h"
 
@@ -28,6 +29,9 @@ struct SimulationConfig {
   std::int64_t predictiveScaleDownSeconds = 300;
   double jumpThreshold = 6.0;
   bool fastSearch = false;  // ForecasterConfig::fastSearch (the operator refit mode)
+  // The predictive policy forecasts with the fleet regression (fleet.h, a fleet of one)
+  // instead of the auto-selecting forecaster.
+  bool fleet = false;
   bool recordTimeline = false;
   std::function<void(double)> progress;
 };

@@ -25,6 +25,8 @@ constexpr FlagSpec kFlags[] = {
     {"scale-down-window", true, "predictive scale-down stabilization (default 300s)"},
     {"hpa-target", true, "HPA target utilization in (0, 1] (default 1.0)"},
     {"fast-search", false, "operator refit mode: shorter parameter trials with early stopping"},
+    {"fleet", false,
+     "the predictive policy forecasts with the fleet regression (predictor/fleet.h) instead of the auto selection"},
     {"json", false, "print JSON instead of the table"},
     {"plot", true, "write an SVG of needed vs ready replicas per policy"},
 };
@@ -99,6 +101,11 @@ int runSimulate(std::span<const char* const> args) {
   const auto plot = flags->value("plot");
   cfg.recordTimeline = plot.has_value();
   cfg.fastSearch = flags->has("fast-search");
+  cfg.fleet = flags->has("fleet");
+  if (cfg.fleet && cfg.fastSearch) {
+    std::fprintf(stderr, "throughput-operator simulate: --fleet: --fast-search applies to the auto selection only\n");
+    return 2;
+  }
 
   auto trace = readTraceFile(*input, step);
   if (!trace) {

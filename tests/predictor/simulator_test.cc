@@ -7,7 +7,7 @@
 namespace tso::predictor {
 namespace {
 
-TEST(SimulatorTest, PredictiveMissesFarLessThanHpaAtSimilarCost) {
+void expectPredictiveMissesFarLess(bool fleet) {
   SyntheticSpec spec;
   spec.step = 300;
   spec.days = 12;
@@ -17,6 +17,7 @@ TEST(SimulatorTest, PredictiveMissesFarLessThanHpaAtSimilarCost) {
   SimulationConfig c;
   c.trainSeconds = 8 * kSecondsPerDay;
   c.tickSeconds = 60;
+  c.fleet = fleet;
   auto r = simulate(s, c);
   ASSERT_TRUE(r) << r.error().toString();
   ASSERT_EQ(r->policies.size(), 3u);
@@ -32,6 +33,11 @@ TEST(SimulatorTest, PredictiveMissesFarLessThanHpaAtSimilarCost) {
   EXPECT_GT(pred.requests, 0);
   EXPECT_NEAR(pred.requests, hpa.requests, 1e-6 * hpa.requests);
 }
+
+TEST(SimulatorTest, PredictiveMissesFarLessThanHpaAtSimilarCost) { expectPredictiveMissesFarLess(false); }
+
+// The same with the fleet regression (a fleet of one) behind the predictive policy.
+TEST(SimulatorTest, TheFleetRegressionMissesFarLessThanHpaToo) { expectPredictiveMissesFarLess(true); }
 
 TEST(SimulatorTest, RecordsATimelineAndRejectsBadInput) {
   SyntheticSpec spec;
