@@ -1,8 +1,11 @@
 // How the auto-selecting forecaster copes with shapes the shared traces do not show: a lasting
 // shift of level up or down, an outage, steady growth, sparse counts. Seeded synthetic minute
 // series (predictor/synthetic.h), 12 days, evaluated from day 7 as `backtest` does (daily
-// refits); prints skill and P90 coverage at 5, 15 and 30 minutes, for the auto selection and
-// for log_regression alone. Figures only, nothing asserted (tests/predictor holds the checks).
+// refits); prints skill and P90 coverage at 5, 15 and 30 minutes, for the auto selection, for
+// log_regression alone, for the fleet regression (predictor/fleet.h) fitted on the shape alone
+// and for the fleet regression fitted on all six shapes together (one shared fit: the sparse
+// series beside the busy ones, the shifted beside the steady). Figures only, nothing asserted
+// (tests/predictor holds the checks).
 // Usage: predictor_shapes
 #include <cstdio>
 #include <string>
@@ -62,19 +65,30 @@ void row(const char* shape, const char* models, const BacktestReport& r) {
 int main() {
   using namespace tso::predictor;
   std::printf("| shape | models | 5m skill / P90 coverage | 15m | 30m |\n|---|---|---|---|---|\n");
+  std::vector<Series> all;
   for (const auto& s : shapes()) {
     const Series series = synthesize(s.spec);
-    for (const bool alone : {false, true}) {
+    all.push_back(series);
+    for (const char* models : {"auto", "log_regression", "fleet_regression alone"}) {
       BacktestConfig c;
-      if (alone) c.onlyModels = {"log_regression"};
+      if (std::string(models) == "log_regression") c.onlyModels = {"log_regression"};
+      c.fleet = std::string(models) == "fleet_regression alone";
       auto r = runBacktest(series, c);
       if (!r) {
-        std::printf("| %s | %s | error: %s | | |\n", s.name, alone ? "log_regression" : "auto",
-                    r.error().toString().c_str());
+        std::printf("| %s | %s | error: %s | | |\n", s.name, models, r.error().toString().c_str());
         continue;
       }
-      row(s.name, alone ? "log_regression" : "auto", *r);
+      row(s.name, models, *r);
     }
   }
+  BacktestConfig c;
+  c.fleet = true;
+  auto together = runFleetBacktest(all, c);
+  if (!together) {
+    std::printf("fleet of all shapes: error: %s\n", together.error().toString().c_str());
+    return 1;
+  }
+  const auto list = shapes();
+  for (std::size_t i = 0; i < list.size(); ++i) row(list[i].name, "fleet_regression, the six together", (*together)[i]);
   return 0;
 }

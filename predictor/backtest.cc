@@ -74,12 +74,29 @@ struct Acc {
 }  // namespace
 
 Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& config) {
-  const auto& y = series.values;
-  const std::size_t n = y.size();
+  auto reports = runFleetBacktest(std::span<const Series>(&series, 1), config);
+  if (!reports) return std::unexpected(reports.error());
+  return std::move(reports->front());
+}
+
+Result<std::vector<BacktestReport>> runFleetBacktest(std::span<const Series> fleetSeries,
+                                                     const BacktestConfig& config) {
+  if (fleetSeries.empty()) return fail(ErrorCode::kInvalidArgument, "no series");
+  if (fleetSeries.size() > 1 && !config.fleet)
+    return fail(ErrorCode::kInvalidArgument, "several series are evaluated together only as a fleet");
+  const Series& series = fleetSeries.front();
+  const std::size_t n = series.values.size();
   if (series.step <= 0) return fail(ErrorCode::kInvalidArgument, "step must be positive");
   if (config.horizonSeconds.empty()) return fail(ErrorCode::kInvalidArgument, "no horizons");
-  for (double v : y) {
-    if (std::isnan(v)) return fail(ErrorCode::kInvalidArgument, "series has missing samples; repair it first");
+  for (std::size_t i = 0; i < fleetSeries.size(); ++i) {
+    const Series& si = fleetSeries[i];
+    if (si.step != series.step || si.values.size() != n) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "series " + std::to_string(i) + ": a fleet's series share the step and the length (aligned samples)");
+    }
+    for (double v : si.values) {
+      if (std::isnan(v)) return fail(ErrorCode::kInvalidArgument, "series has missing samples; repair it first");
+    }
   }
   std::vector<int> steps;
   for (auto s : config.horizonSeconds) {
@@ -110,111 +127,137 @@ Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& c
   flc.focusHorizons = steps;
   Fleet fleet(flc);
 
-  // EWMA baseline, alpha fitted per horizon on the training part only.
-  std::vector<EwmaModel> ewma;
-  for (int h : steps) {
-    EwmaModel m;
-    FitOptions fo;
-    fo.horizons = {h};
-    fo.scoreWindow = first;
-    fo.stride = 1;
-    m.fit(std::span<const double>(y).first(first), fo);
-    ewma.push_back(m);
+  // Per series: its baselines, its sums and its report.
+  const std::size_t nh = steps.size();
+  struct Track {
+    std::vector<EwmaModel> ewma;  // EWMA baseline, alpha fitted per horizon on the training part only
+    std::vector<Acc> selected;
+    std::map<std::string, std::vector<Acc>> perModel;
+    std::vector<std::string> modelOrder;
+    std::vector<std::vector<Acc>> baseAcc;
+    std::map<std::string, std::string> notes;  // first word (the model) -> first note about it
+    BacktestReport report;
+    Forecast f;
+  };
+  std::vector<Track> tracks(fleetSeries.size());
+  for (std::size_t i = 0; i < tracks.size(); ++i) {
+    Track& tr = tracks[i];
+    const auto& y = fleetSeries[i].values;
+    for (int h : steps) {
+      EwmaModel m;
+      FitOptions fo;
+      fo.horizons = {h};
+      fo.scoreWindow = first;
+      fo.stride = 1;
+      m.fit(std::span<const double>(y).first(first), fo);
+      tr.ewma.push_back(m);
+    }
+    tr.selected.resize(nh);
+    tr.baseAcc.assign(kNumBaselines, std::vector<Acc>(nh));
+    tr.report.step = series.step;
+    tr.report.samples = n;
+    tr.report.firstOrigin = first;
   }
 
-  BacktestReport report;
-  report.step = series.step;
-  report.samples = n;
-  report.firstOrigin = first;
-  const std::size_t nh = steps.size();
-  std::vector<Acc> selected(nh);
-  std::map<std::string, std::vector<Acc>> perModel;
-  std::vector<std::string> modelOrder;
-  std::vector<std::vector<Acc>> baseAcc(kNumBaselines, std::vector<Acc>(nh));
-  std::map<std::string, std::string> notes;  // first word (the model) -> first note about it
-
-  Forecast f;
   Forecast cf;
   std::size_t lastFit = 0;
   bool fitted = false;
   std::vector<std::optional<double>> base(kNumBaselines);
-  auto intoF = [&f](std::size_t, const FleetForecast& ff) { ff.copyTo(f); };
+  std::vector<std::span<const double>> histories(fleetSeries.size());
+  std::vector<double> samples(fleetSeries.size());
+  auto intoTracks = [&tracks](std::size_t i, const FleetForecast& ff) { ff.copyTo(tracks[i].f); };
   for (std::size_t o = first; o < n; ++o) {
     const bool refit = !fitted || o - lastFit >= refitEvery;
     if (refit && config.fleet) {
-      const std::array<std::span<const double>, 1> history = {std::span<const double>(y).first(o)};
-      auto fr = fleet.fit(history);
+      for (std::size_t i = 0; i < fleetSeries.size(); ++i)
+        histories[i] = std::span<const double>(fleetSeries[i].values).first(o);
+      auto fr = fleet.fit(histories);
       if (!fr) return std::unexpected(fr.error());
-      for (const auto& note : fr->notes) notes.try_emplace(note.substr(0, note.find(' ')), note);
-      report.selection = fr->naiveSeries > 0 ? "fleet_regression (shrunk to naive)" : "fleet_regression";
+      for (std::size_t i = 0; i < tracks.size(); ++i) {
+        for (const auto& note : fr->notes) tracks[i].notes.try_emplace(note.substr(0, note.find(' ')), note);
+        bool naive = fleet.lastFit().fitted;
+        for (std::size_t a = 0; naive && a < fr->anchors.size(); ++a) naive = fleet.shrinkage(i, a) == 0.0F;
+        tracks[i].report.selection = naive ? "fleet_regression (shrunk to naive)" : "fleet_regression";
+      }
     } else if (refit) {
-      const FitReport fr = forecaster.fit(std::span<const double>(y).first(o));
-      for (const auto& note : fr.notes) notes.try_emplace(note.substr(0, note.find(' ')), note);
-      report.selection = fr.selection;
+      const FitReport fr = forecaster.fit(std::span<const double>(series.values).first(o));
+      for (const auto& note : fr.notes) tracks[0].notes.try_emplace(note.substr(0, note.find(' ')), note);
+      tracks[0].report.selection = fr.selection;
     }
     if (refit) {
       lastFit = o;
       fitted = true;
-      ++report.refits;
+      for (auto& tr : tracks) ++tr.report.refits;
       if (config.progress) config.progress(static_cast<double>(o - first) / static_cast<double>(n - first));
     }
     if (!config.fleet) {
-      forecaster.forecast(f);
+      forecaster.forecast(tracks[0].f);
     } else if (refit) {
-      fleet.forecastNow(intoF);
+      fleet.forecastNow(intoTracks);
     } else {
-      const std::array<double, 1> sample = {y[o - 1]};
-      if (auto st = fleet.tick(sample, intoF); !st) return std::unexpected(st.error());
+      for (std::size_t i = 0; i < fleetSeries.size(); ++i) samples[i] = fleetSeries[i].values[o - 1];
+      if (auto st = fleet.tick(samples, intoTracks); !st) return std::unexpected(st.error());
     }
-    for (std::size_t hi = 0; hi < nh; ++hi) {
-      const auto h = static_cast<std::size_t>(steps[hi]);
-      const std::size_t target = o + h - 1;
-      if (target >= n) continue;
-      const double actual = y[target];
-      base[kNaive] = y[o - 1];
-      const auto d = static_cast<std::size_t>(season.day);
-      const auto w = static_cast<std::size_t>(season.week);
-      base[kSnaiveDay] = d > 0 && target >= d ? std::optional(y[target - d]) : std::nullopt;
-      base[kSnaiveWeek] = w > 0 && target >= w ? std::optional(y[target - w]) : std::nullopt;
-      double lv = 0;
-      ewma[hi].forecast(std::span<double>(&lv, 1));
-      base[kEwma] = lv;
-      selected[hi].add(actual, f, h - 1, base);
-      if (config.recordTrace && hi == 0) {
-        report.trace.push_back({target, actual, f.point[h - 1], f.quantiles[h - 1][kP90]});
+    for (std::size_t i = 0; i < tracks.size(); ++i) {
+      Track& tr = tracks[i];
+      const auto& y = fleetSeries[i].values;
+      const Forecast& f = tr.f;
+      for (std::size_t hi = 0; hi < nh; ++hi) {
+        const auto h = static_cast<std::size_t>(steps[hi]);
+        const std::size_t target = o + h - 1;
+        if (target >= n) continue;
+        const double actual = y[target];
+        base[kNaive] = y[o - 1];
+        const auto d = static_cast<std::size_t>(season.day);
+        const auto w = static_cast<std::size_t>(season.week);
+        base[kSnaiveDay] = d > 0 && target >= d ? std::optional(y[target - d]) : std::nullopt;
+        base[kSnaiveWeek] = w > 0 && target >= w ? std::optional(y[target - w]) : std::nullopt;
+        double lv = 0;
+        tr.ewma[hi].forecast(std::span<double>(&lv, 1));
+        base[kEwma] = lv;
+        tr.selected[hi].add(actual, f, h - 1, base);
+        if (config.recordTrace && hi == 0) {
+          tr.report.trace.push_back({target, actual, f.point[h - 1], f.quantiles[h - 1][kP90]});
+        }
+        for (std::size_t c = 0; !config.fleet && c < forecaster.candidateCount(); ++c) {
+          const std::string name = forecaster.candidateName(c);
+          auto [it, inserted] = tr.perModel.try_emplace(name, nh);
+          if (inserted) tr.modelOrder.push_back(name);
+          forecaster.forecastCandidate(c, cf);
+          it->second[hi].add(actual, cf, h - 1, base);
+        }
+        // Baselines as models of their own (no quantiles: their point stands in).
+        for (std::size_t b = 0; b < kNumBaselines; ++b) {
+          if (!base[b]) continue;
+          cf.point.assign(h, *base[b]);
+          cf.quantiles.assign(h, Quantiles{*base[b], *base[b], *base[b], *base[b]});
+          tr.baseAcc[b][hi].add(actual, cf, h - 1, base);
+        }
       }
-      for (std::size_t c = 0; !config.fleet && c < forecaster.candidateCount(); ++c) {
-        const std::string name = forecaster.candidateName(c);
-        auto [it, inserted] = perModel.try_emplace(name, nh);
-        if (inserted) modelOrder.push_back(name);
-        forecaster.forecastCandidate(c, cf);
-        it->second[hi].add(actual, cf, h - 1, base);
-      }
-      // Baselines as models of their own (no quantiles: their point stands in).
-      for (std::size_t b = 0; b < kNumBaselines; ++b) {
-        if (!base[b]) continue;
-        cf.point.assign(h, *base[b]);
-        cf.quantiles.assign(h, Quantiles{*base[b], *base[b], *base[b], *base[b]});
-        baseAcc[b][hi].add(actual, cf, h - 1, base);
-      }
+      for (auto& e : tr.ewma) e.update(y[o]);
     }
-    if (!config.fleet) forecaster.update(y[o]);
-    for (auto& e : ewma) e.update(y[o]);
+    if (!config.fleet) forecaster.update(series.values[o]);
   }
   if (config.progress) config.progress(1.0);
 
-  auto finish = [&](const std::string& name, const std::vector<Acc>& acc) {
-    ModelMetrics m{name, {}};
-    for (std::size_t hi = 0; hi < nh; ++hi) m.horizons.push_back(acc[hi].finish(config.horizonSeconds[hi], steps[hi]));
-    return m;
-  };
-  report.selected = finish(config.fleet ? "fleet_regression" : "auto", selected);
-  for (const auto& name : modelOrder) report.models.push_back(finish(name, perModel[name]));
-  for (std::size_t b = 0; b < kNumBaselines; ++b) {
-    if (baseAcc[b][0].n > 0) report.baselines.push_back(finish(kBaselineNames[b], baseAcc[b]));
+  std::vector<BacktestReport> reports;
+  for (auto& tr : tracks) {
+    auto finish = [&](const std::string& name, const std::vector<Acc>& acc) {
+      ModelMetrics m{name, {}};
+      for (std::size_t hi = 0; hi < nh; ++hi)
+        m.horizons.push_back(acc[hi].finish(config.horizonSeconds[hi], steps[hi]));
+      return m;
+    };
+    BacktestReport& report = tr.report;
+    report.selected = finish(config.fleet ? "fleet_regression" : "auto", tr.selected);
+    for (const auto& name : tr.modelOrder) report.models.push_back(finish(name, tr.perModel[name]));
+    for (std::size_t b = 0; b < kNumBaselines; ++b) {
+      if (tr.baseAcc[b][0].n > 0) report.baselines.push_back(finish(kBaselineNames[b], tr.baseAcc[b]));
+    }
+    for (const auto& [key, note] : tr.notes) report.notes.push_back(note);
+    reports.push_back(std::move(report));
   }
-  for (const auto& [key, note] : notes) report.notes.push_back(note);
-  return report;
+  return reports;
 }
 
 }  // namespace tso::predictor

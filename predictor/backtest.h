@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -71,5 +72,9 @@ struct BacktestReport {
 };
 
 Result<BacktestReport> runBacktest(const Series& series, const BacktestConfig& config);
+// The fleet regression (config.fleet) on several series at once, one report each: they share
+// the step and are aligned (sample i of each is the same instant, so they have one length),
+// the fleet is refitted on all of them and each is scored against its own baselines.
+Result<std::vector<BacktestReport>> runFleetBacktest(std::span<const Series> series, const BacktestConfig& config);
 
 }  // namespace tso::predictor

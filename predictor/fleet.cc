@@ -297,7 +297,7 @@ __attribute__((target_clones("avx2", "default"))) void updateLanes(float* s, con
 // The shared regression's part from the shared features at every fitted horizon, per lane
 // (base[anchor], kL lanes each, before shrinkage), with last and now as laneFeatures() gives them.
 [[gnu::always_inline]] inline void anchorBase(const float* s, const Shared& sh, float* base, float* last, float* now) {
-  alignas(32) std::array<float, (kBase + 1) * kL> x;  // NOLINT(cppcoreguidelines-pro-type-member-init): S rows written
+  alignas(32) std::array<float, (kBase + 1) * kL> x{};
   laneFeatures(s, sh, x.data(), last, now);
   for (std::size_t a = 0; a < sh.A; ++a) {
     F8 acc{};
@@ -314,9 +314,8 @@ __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float
                                                                      float* scratch, float* model1) {
   const Fleet::Layout& L = *sh.layout;
   const std::size_t A = sh.A;
-  // Only the first A rows are written and read.
-  alignas(32) std::array<float, irls::kMaxAnchors * kL> base;  // NOLINT(cppcoreguidelines-pro-type-member-init)
-  alignas(32) std::array<float, irls::kMaxAnchors * kL> pc;    // NOLINT(cppcoreguidelines-pro-type-member-init)
+  alignas(32) std::array<float, irls::kMaxAnchors * kL> base{};
+  alignas(32) std::array<float, irls::kMaxAnchors * kL> pc{};
   alignas(32) Lanes lastA{};
   alignas(32) Lanes nowA{};
   anchorBase(s, sh, base.data(), lastA.data(), nowA.data());
@@ -389,8 +388,7 @@ __attribute__((target_clones("avx2", "default"))) void validationLanes(const flo
                                                                        const std::uint16_t* anchorBucket, float* model,
                                                                        float* unit) {
   const Fleet::Layout& L = *sh.layout;
-  // Only the first A rows are written and read.
-  alignas(32) std::array<float, irls::kMaxAnchors * kL> base;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  alignas(32) std::array<float, irls::kMaxAnchors * kL> base{};
   alignas(32) Lanes lastA{};
   alignas(32) Lanes nowA{};
   anchorBase(s, sh, base.data(), lastA.data(), nowA.data());
