@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/skill_row.h"
 #include "predictor/backtest.h"
 #include "predictor/csv.h"
 
@@ -34,18 +35,6 @@ Result<Series> fromMonday(const std::string& path) {
   return s;
 }
 
-void row(const char* trace, const char* fit, const BacktestReport& r) {
-  std::printf("| %s | %s |", trace, fit);
-  for (const auto& h : r.selected.horizons) {
-    if (h.skill) {
-      std::printf(" %.3f / %.3f |", *h.skill, h.coverageP90);
-    } else {
-      std::printf(" - |");
-    }
-  }
-  std::printf("\n");
-}
-
 }  // namespace
 }  // namespace tso::predictor
 
@@ -54,6 +43,11 @@ int main(int argc, char** argv) {
   const std::string dir = argc > 1 ? argv[1] : "../shared/traces";
   const std::vector<std::string> names = {"nasa_jul95_1min", "worldcup98_1min"};
   std::vector<Series> fleet;
+  if (!std::ifstream(dir + "/" + names[0] + ".csv")) {
+    std::printf("predictor_fleet_traces: skipped: no %s/%s.csv (the real traces live in ../shared/traces)\n",
+                dir.c_str(), names[0].c_str());
+    return 0;
+  }
   for (const auto& name : names) {
     auto s = fromMonday(dir + "/" + name + ".csv");
     if (!s) {
@@ -80,11 +74,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "predictor_fleet_traces: %s\n", alone.error().toString().c_str());
       return 1;
     }
-    row(names[i].c_str(), "alone", *alone);
-    row(names[i].c_str(), "together (one shared fit)", (*together)[i]);
+    bench::printSkillRow(names[i].c_str(), "alone", *alone);
+    bench::printSkillRow(names[i].c_str(), "together (one shared fit)", (*together)[i]);
     BacktestConfig a;
     auto autoSel = runBacktest(fleet[i], a);
-    if (autoSel) row(names[i].c_str(), "auto selection (per-series Forecaster)", *autoSel);
+    if (autoSel) bench::printSkillRow(names[i].c_str(), "auto selection (per-series Forecaster)", *autoSel);
   }
   return 0;
 }

@@ -2,7 +2,7 @@
 # Prints the predictor's backtest and simulate tables (markdown) for every trace in a folder,
 # with the issue-3 targets beside the figures. Used by `make bench` and for the README.
 # Usage: bench/predictor_report.sh BINARY [TRACES_DIR] [EXTRA FLAGS...]   (default TRACES_DIR:
-# ../shared/traces; extra flags, e.g. --fast-search, go to both backtest and simulate)
+# ../shared/traces; extra flags, e.g. --fast-search or --fleet, go to both backtest and simulate)
 set -euo pipefail
 bin=${1:?usage: predictor_report.sh BINARY [TRACES_DIR]}
 dir=${2:-$(cd "$(dirname "$0")/../.." && pwd)/shared/traces}
@@ -25,7 +25,8 @@ python3 - "$tmp" <<'PY'
 import json, os, sys
 tmp = sys.argv[1]
 names = sorted({f.split('.')[0] for f in os.listdir(tmp)})
-print("### Backtest (auto-selected model; targets: skill <= 0.90, P90 coverage 0.87-0.93)\n")
+model = json.load(open(f"{tmp}/{names[0]}.backtest.json"))["selected"]["model"]
+print(f"### Backtest ({'auto-selected model' if model == 'auto' else model}; targets: skill <= 0.90, P90 coverage 0.87-0.93)\n")
 print("| trace | horizon | skill | best baseline | mase | wape | coverage P90 | met |")
 print("|---|---|---|---|---|---|---|---|")
 for n in names:

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/skill_row.h"
 #include "predictor/backtest.h"
 #include "predictor/synthetic.h"
 
@@ -47,18 +48,6 @@ std::vector<Shape> shapes() {
   return out;
 }
 
-void row(const char* shape, const char* models, const BacktestReport& r) {
-  std::printf("| %s | %s |", shape, models);
-  for (const auto& h : r.selected.horizons) {
-    if (h.skill) {
-      std::printf(" %.3f / %.3f |", *h.skill, h.coverageP90);
-    } else {
-      std::printf(" - |");
-    }
-  }
-  std::printf("\n");
-}
-
 }  // namespace
 }  // namespace tso::predictor
 
@@ -78,7 +67,7 @@ int main() {
         std::printf("| %s | %s | error: %s | | |\n", s.name, models, r.error().toString().c_str());
         continue;
       }
-      row(s.name, models, *r);
+      bench::printSkillRow(s.name, models, *r);
     }
   }
   BacktestConfig c;
@@ -89,6 +78,7 @@ int main() {
     return 1;
   }
   const auto list = shapes();
-  for (std::size_t i = 0; i < list.size(); ++i) row(list[i].name, "fleet_regression, the six together", (*together)[i]);
+  for (std::size_t i = 0; i < list.size(); ++i)
+    bench::printSkillRow(list[i].name, "fleet_regression, the six together", (*together)[i]);
   return 0;
 }

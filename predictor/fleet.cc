@@ -29,42 +29,6 @@ constexpr double kGuardAsideRatio = 2.0;
 constexpr double kGuardBackRatio = 1.5;
 constexpr double kGuardMinRatio = 0.5;
 
-// log(1 + x) for x >= 0 in float, without a call or a branch so that a loop over lanes
-// vectorises: x + 1 = 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s), s = (m-1)/(m+1),
-// |s| < 0.172, five terms (relative error < 1e-7).
-[[gnu::always_inline]] inline float logOnePlus(float x) {
-  const float v = 1.0F + x;
-  const auto bits = std::bit_cast<std::uint32_t>(v);
-  float e = static_cast<float>(static_cast<int>(bits >> 23U) - 127);
-  float m = std::bit_cast<float>((bits & 0x007fffffU) | 0x3f800000U);  // [1, 2)
-  const bool high = m > 1.41421356F;
-  m = high ? m * 0.5F : m;
-  e = high ? e + 1.0F : e;
-  const float s = (m - 1.0F) / (m + 1.0F);
-  const float s2 = s * s;
-  const float p = s * (2.0F + s2 * (0.666666667F + s2 * (0.4F + s2 * (0.285714286F + s2 * 0.222222222F))));
-  return p + e * 0.693147181F;
-}
-
-// exp(x) - 1 in float for x in [0, 80] (the caller clamps): x = k ln 2 + r, |r| <= ln 2 / 2,
-// a degree-7 Taylor polynomial (relative error < 1e-7) and 2^k from the exponent bits.
-[[gnu::always_inline]] inline float expMinus1(float x) {
-  constexpr float kRound = 12582912.0F;  // 1.5 * 2^23: adding it rounds to an integer
-  const float kd = x * 1.44269504F + kRound;
-  const float k = kd - kRound;
-  const float r = (x - k * 0.693145752F) - k * 1.42860677e-06F;
-  float p = 1.98412698e-4F;
-  p = p * r + 1.38888889e-3F;
-  p = p * r + 8.33333333e-3F;
-  p = p * r + 4.16666667e-2F;
-  p = p * r + 1.66666667e-1F;
-  p = p * r + 0.5F;
-  p = p * r + 1.0F;
-  p = p * r + 1.0F;
-  const std::uint32_t bits = (std::bit_cast<std::uint32_t>(kd) + 127U) << 23U;  // 2^k
-  return p * std::bit_cast<float>(bits) - 1.0F;
-}
-
 }  // namespace
 
 // A block holds kLanes series; each field is a row of kLanes floats (row r at r * kLanes).
@@ -164,12 +128,14 @@ const float* row(const float* s, std::size_t r) { return s + r * kL; }
 
 // The kernels below work on whole F8 values (one AVX2 register in the AVX2 clone, two SSE
 // registers in the default one) through references into arrays, never passing one by value
-// (vector_lanes.h). Lane-wise, each repeats the scalar functions above operation for
-// operation, so the fit's scalar validation forecasts as the tick does.
+// (vector_lanes.h); the fit's replay and validation run the same kernels, so it forecasts as
+// the tick does.
 #define TSO_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define TSO_MAX(a, b) ((a) > (b) ? (a) : (b))
 
-// logOnePlus() on kL lanes in place.
+// log(1 + x) for x >= 0 on kL lanes in place, in float, without a call or a branch: x + 1 =
+// 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s), s = (m-1)/(m+1), |s| < 0.172, five
+// terms (relative error < 1e-7).
 [[gnu::always_inline]] inline void logOnePlusLanes(F8& x) {
   const F8 v = 1.0F + x;
   const auto bits = __builtin_bit_cast(U8, v);
@@ -184,9 +150,11 @@ const float* row(const float* s, std::size_t r) { return s + r * kL; }
   x = p + e * 0.693147181F;
 }
 
-// expMinus1() on kL lanes in place.
+// exp(x) - 1 for x in [0, 80] (the caller clamps) on kL lanes in place, in float: x = k ln 2
+// + r, |r| <= ln 2 / 2, a degree-7 Taylor polynomial (relative error < 1e-7) and 2^k from the
+// exponent bits.
 [[gnu::always_inline]] inline void expMinus1Lanes(F8& x) {
-  constexpr float kRound = 12582912.0F;
+  constexpr float kRound = 12582912.0F;  // 1.5 * 2^23: adding it rounds to an integer
   const F8 kd = x * 1.44269504F + kRound;
   const F8 k = kd - kRound;
   const F8 r = (x - k * 0.693145752F) - k * 1.42860677e-06F;
@@ -199,6 +167,30 @@ const float* row(const float* s, std::size_t r) { return s + r * kL; }
   p = p * r + 1.0F;
   const U8 bits = (__builtin_bit_cast(U8, kd) + 127U) << 23U;
   x = p * __builtin_bit_cast(F8, bits) - 1.0F;
+}
+
+// logOnePlusLanes() of one value (the fit's training targets).
+float logOnePlus(float x) {
+  F8 v = F8{} + x;
+  logOnePlusLanes(v);
+  return v[0];
+}
+
+// expm1 of the newest log value moved by z (clamped as log_regression clamps it), per lane.
+[[gnu::always_inline]] inline void pointFrom(const F8& last, const F8& z, F8& out) {
+  const auto maxChange = static_cast<float>(LogRegressionModel::kMaxLogChange);
+  const F8 change = TSO_MIN(TSO_MAX(z, -maxChange), maxChange);
+  const F8 v = last + change;
+  out = TSO_MIN(TSO_MAX(v, 0.0F), 80.0F);
+  expMinus1Lanes(out);
+}
+
+// The profile's change from now to the target whose bucket is `bucket`, per lane (an unseen
+// bucket reads as the newest log value).
+[[gnu::always_inline]] inline void profileChangeLanes(const float* s, const Fleet::Layout& L, std::size_t bucket,
+                                                      const F8& last, const F8& now, F8& out) {
+  const F8 p = lanes(s, L.profile + bucket);
+  out = (p != p ? last : p) - now;
 }
 
 // One sample per lane (NaN or Inf: the lane's one-step P50 stands in). The same arithmetic as
@@ -275,8 +267,7 @@ __attribute__((target_clones("avx2", "default"))) void updateLanes(float* s, con
 
 // The shared features per lane (x[feature], kL lanes each), the newest log value (last) and
 // the profile's value at the newest sample (now), from the state.
-[[gnu::always_inline]] inline void laneFeatures(const float* s, const Shared& sh, float* x, float* lastOut,
-                                                float* nowOut) {
+[[gnu::always_inline]] inline void laneFeatures(const float* s, const Shared& sh, float* x, F8& lastOut, F8& nowOut) {
   const Fleet::Layout& L = *sh.layout;
   const F8 last = lanes(s, L.ring + sh.newest);
   std::size_t j = 0;
@@ -290,13 +281,13 @@ __attribute__((target_clones("avx2", "default"))) void updateLanes(float* s, con
     lanesAt<F8>(x + kL * j) = unseen ? F8{} : p + lanes(s, L.offset) - last;
     now = unseen ? last : p;
   }
-  lanesAt<F8>(lastOut) = last;
-  lanesAt<F8>(nowOut) = now;
+  lastOut = last;
+  nowOut = now;
 }
 
 // The shared regression's part from the shared features at every fitted horizon, per lane
 // (base[anchor], kL lanes each, before shrinkage), with last and now as laneFeatures() gives them.
-[[gnu::always_inline]] inline void anchorBase(const float* s, const Shared& sh, float* base, float* last, float* now) {
+[[gnu::always_inline]] inline void anchorBase(const float* s, const Shared& sh, float* base, F8& last, F8& now) {
   alignas(32) std::array<float, (kBase + 1) * kL> x{};
   laneFeatures(s, sh, x.data(), last, now);
   for (std::size_t a = 0; a < sh.A; ++a) {
@@ -316,25 +307,19 @@ __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float
   const std::size_t A = sh.A;
   alignas(32) std::array<float, irls::kMaxAnchors * kL> base{};
   alignas(32) std::array<float, irls::kMaxAnchors * kL> pc{};
-  alignas(32) Lanes lastA{};
-  alignas(32) Lanes nowA{};
-  anchorBase(s, sh, base.data(), lastA.data(), nowA.data());
-  const F8 last = lanesAt<F8>(lastA.data());
-  const F8 now = lanesAt<F8>(nowA.data());
-  const auto maxChange = static_cast<float>(LogRegressionModel::kMaxLogChange);
+  F8 last{};
+  F8 now{};
+  anchorBase(s, sh, base.data(), last, now);
   // The regression's own one-step forecast, as shrunk (the guard's reference even while it is
   // set aside): anchor 0 is step 1.
   {
     F8 z = lanes(s, L.shrink) * lanesAt<F8>(&base[0]);
     if (sh.profiled) {
-      const F8 p = lanes(s, L.profile + sh.stepBucket[0]);
-      z += sh.coef[sh.S * A] * lanes(s, L.shrink) * ((p != p ? last : p) - now);
+      F8 d{};
+      profileChangeLanes(s, L, sh.stepBucket[0], last, now, d);
+      z += sh.coef[sh.S * A] * lanes(s, L.shrink) * d;
     }
-    const F8 change = TSO_MIN(TSO_MAX(z, -maxChange), maxChange);
-    const F8 v = last + change;
-    F8& m1 = lanesAt<F8>(model1);
-    m1 = TSO_MIN(TSO_MAX(v, 0.0F), 80.0F);
-    expMinus1Lanes(m1);
+    pointFrom(last, z, lanesAt<F8>(model1));
   }
   // A lane whose regression is set aside forecasts its newest sample (shrinkage 0).
   const F8 keep = 1.0F - lanes(s, L.aside);
@@ -350,17 +335,10 @@ __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float
     const std::size_t hi = sh.hi[h];
     const float f = sh.f[h];
     F8 d{};
-    if (sh.profiled) {
-      const F8 p = lanes(s, L.profile + sh.stepBucket[h]);
-      d = (p != p ? last : p) - now;
-    }
+    if (sh.profiled) profileChangeLanes(s, L, sh.stepBucket[h], last, now, d);
     const F8 z = (1.0F - f) * (lanesAt<F8>(&base[lo * kL]) + lanesAt<F8>(&pc[lo * kL]) * d) +
                  f * (lanesAt<F8>(&base[hi * kL]) + lanesAt<F8>(&pc[hi * kL]) * d);
-    const F8 change = TSO_MIN(TSO_MAX(z, -maxChange), maxChange);
-    const F8 v = last + change;
-    F8& m = lanesAt<F8>(scratch + h * kL);
-    m = TSO_MIN(TSO_MAX(v, 0.0F), 80.0F);
-    expMinus1Lanes(m);
+    pointFrom(last, z, lanesAt<F8>(scratch + h * kL));
   }
   const F8 lastRaw = lanes(s, L.last);
   const F8 scaleRow = lanes(s, L.scale);
@@ -389,25 +367,19 @@ __attribute__((target_clones("avx2", "default"))) void validationLanes(const flo
                                                                        float* unit) {
   const Fleet::Layout& L = *sh.layout;
   alignas(32) std::array<float, irls::kMaxAnchors * kL> base{};
-  alignas(32) Lanes lastA{};
-  alignas(32) Lanes nowA{};
-  anchorBase(s, sh, base.data(), lastA.data(), nowA.data());
-  const F8 last = lanesAt<F8>(lastA.data());
-  const F8 now = lanesAt<F8>(nowA.data());
-  const auto maxChange = static_cast<float>(LogRegressionModel::kMaxLogChange);
+  F8 last{};
+  F8 now{};
+  anchorBase(s, sh, base.data(), last, now);
   for (std::size_t a = 0; a < sh.A; ++a) {
     F8 z = lanesAt<F8>(&base[a * kL]);
     if (sh.profiled) {
-      const F8 p = lanes(s, L.profile + anchorBucket[a]);
-      z += sh.coef[sh.S * sh.A + a] * ((p != p ? last : p) - now);
+      F8 d{};
+      profileChangeLanes(s, L, anchorBucket[a], last, now, d);
+      z += sh.coef[sh.S * sh.A + a] * d;
     }
     for (std::size_t c = 0; c < kS; ++c) {
       const F8 zc = kShrinkage[c] * z;
-      const F8 change = TSO_MIN(TSO_MAX(zc, -maxChange), maxChange);
-      const F8 v = last + change;
-      F8& m = lanesAt<F8>(model + (a * kS + c) * kL);
-      m = TSO_MIN(TSO_MAX(v, 0.0F), 80.0F);
-      expMinus1Lanes(m);
+      pointFrom(last, zc, lanesAt<F8>(model + (a * kS + c) * kL));
     }
   }
   const F8 floor = 1e-3F * lanes(s, L.last) + 1e-9F;
@@ -715,7 +687,7 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
     alignas(32) std::array<float, (kBase + 1) * kL> x{};
     alignas(32) Lanes last{};
     alignas(32) Lanes now{};
-    laneFeatures(s, sh, x.data(), last.data(), now.data());
+    laneFeatures(s, sh, x.data(), lanesAt<F8>(last.data()), lanesAt<F8>(now.data()));
     const std::size_t newestPhase = (phase + day - 1) % day;
     for (std::size_t k = 0; k < nDue && r < rows; ++k, ++r) {
       const std::size_t l = due[k];

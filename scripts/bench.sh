@@ -18,4 +18,6 @@ traces=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/traces
 if [[ -d $traces && -x $build/throughput-operator ]]; then
   echo "== predictor report ($traces)"
   "$(dirname "${BASH_SOURCE[0]}")/../bench/predictor_report.sh" "$build/throughput-operator" "$traces"
+  echo "== predictor report, fleet regression ($traces)"
+  "$(dirname "${BASH_SOURCE[0]}")/../bench/predictor_report.sh" "$build/throughput-operator" "$traces" --fleet
 fi
