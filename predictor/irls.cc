@@ -15,18 +15,30 @@ constexpr std::size_t kColdRowStep = 4;  // a cold start's first iterations use 
 
 // The weighted sums of an IRLS step's normal equations: the shared Gram matrix G
 // [S][kFeatureStride] (lower triangle; entries past it are not read), and per lane a, sum w x t
-// (rhsX [S][L]), sum w x p (crossP [S][L]), sum w p p and sum w p t.
+// (rhsX [S][L]), and per per-horizon column p (a profile's change), sum w x p (crossP
+// [p][S][L]), sum w p q (pp [p][q][L], q <= p) and sum w p t (rhsP [p][L]).
 struct IrlsSums {
-  IrlsSums(std::size_t S, std::size_t L) : G(S * kFeatureStride), rhsX(S * L), crossP(S * L), pp(L), rhsP(L) {}
+  IrlsSums(std::size_t S, std::size_t L, std::size_t P)
+      : G(S * kFeatureStride), rhsX(S * L), crossP(P * S * L), pp(P * P * L), rhsP(P * L) {}
   std::vector<double> G, rhsX, crossP, pp, rhsP;
 };
 
-// |T - z| for every row r (every step-th) and lane, z = sum_j B[j][a] x[j] (+ B[S][a] Pc) summed
-// in feature order, each lane as a loop over one horizon at a time would sum it.
+// The per-horizon columns of the rows: Pc, then Pc2 (only with Pc).
+[[gnu::always_inline]] inline std::size_t columns(const Rows& d, std::array<const double*, kMaxColumns>& c) {
+  std::size_t P = 0;
+  if (d.Pc != nullptr) c[P++] = d.Pc;
+  if (d.Pc != nullptr && d.Pc2 != nullptr) c[P++] = d.Pc2;
+  return P;
+}
+
+// |T - z| for every row r (every step-th) and lane, z = sum_j B[j][a] x[j] (+ B[S + p][a] Pc_p)
+// summed in feature order, each lane as a loop over one horizon at a time would sum it.
 template <std::size_t L>
 [[gnu::always_inline]] inline void residualsOver(const Rows& d, std::size_t step, const double* B, double* res) {
   constexpr std::size_t kV = L / 4;
   const std::size_t S = d.S;
+  std::array<const double*, kMaxColumns> pcol{};
+  const std::size_t P = columns(d, pcol);
   for (std::size_t r = 0; r < d.rows; r += step) {
     const double* xr = d.X + r * kFeatureStride;
     V4 z[kV] = {};  // NOLINT(modernize-avoid-c-arrays): std::array drops V4's attributes
@@ -35,8 +47,9 @@ template <std::size_t L>
       const V4 xj = {x, x, x, x};
       for (std::size_t k = 0; k < kV; ++k) z[k] += lanesAt<V4>(B + j * L + 4 * k) * xj;
     }
-    if (d.Pc != nullptr) {
-      for (std::size_t k = 0; k < kV; ++k) z[k] += lanesAt<V4>(B + S * L + 4 * k) * lanesAt<V4>(d.Pc + r * L + 4 * k);
+    for (std::size_t c = 0; c < P; ++c) {
+      for (std::size_t k = 0; k < kV; ++k)
+        z[k] += lanesAt<V4>(B + (S + c) * L + 4 * k) * lanesAt<V4>(pcol[c] + r * L + 4 * k);
     }
     for (std::size_t k = 0; k < kV; ++k) {
       const V4 e = lanesAt<V4>(d.T + r * L + 4 * k) - z[k];
@@ -56,14 +69,16 @@ template <std::size_t L, std::size_t kB>
   // NOLINTBEGIN(modernize-avoid-c-arrays): std::array drops V4's attributes
   const double* xr[kB] = {};
   const double* t[kB] = {};
-  const double* p[kB] = {};
+  const double* p[kMaxColumns][kB] = {};
   double wr[kB] = {};
   V4 wv[kB] = {};
   // NOLINTEND(modernize-avoid-c-arrays)
+  std::array<const double*, kMaxColumns> pcol{};
+  const std::size_t P = columns(d, pcol);
   for (std::size_t q = 0; q < kB; ++q) {
     xr[q] = d.X + r[q] * kFeatureStride;
     t[q] = d.T + r[q] * L;
-    p[q] = d.Pc != nullptr ? d.Pc + r[q] * L : nullptr;
+    for (std::size_t c = 0; c < P; ++c) p[c][q] = pcol[c] + r[q] * L;
     wr[q] = w[r[q]];
   }
   // dst[0, 4 * groups) += the block's wv[q] * src[q][0, 4 * groups), row after row.
@@ -83,20 +98,25 @@ template <std::size_t L, std::size_t kB>
     // group's columns past i); then the right-hand sides and the profile's cross terms.
     accumulate(s.G.data() + i * kFeatureStride, xr, i / 4 + 1);
     accumulate(s.rhsX.data() + i * L, t, kV);
-    if (d.Pc != nullptr) accumulate(s.crossP.data() + i * L, p, kV);
+    for (std::size_t c = 0; c < P; ++c) accumulate(s.crossP.data() + (c * S + i) * L, p[c], kV);
   }
-  if (d.Pc != nullptr) {
+  // Column c's products with itself and the columns before it, and with the targets.
+  for (std::size_t c = 0; c < P; ++c) {
     for (std::size_t k = 0; k < kV; ++k) {
-      V4 pp = lanesAt<V4>(s.pp.data() + 4 * k);
-      V4 pt = lanesAt<V4>(s.rhsP.data() + 4 * k);
+      for (std::size_t e = 0; e <= c; ++e) {
+        V4 pp = lanesAt<V4>(s.pp.data() + (c * P + e) * L + 4 * k);
+        for (std::size_t q = 0; q < kB; ++q) {
+          const V4 wp = V4{wr[q], wr[q], wr[q], wr[q]} * lanesAt<V4>(p[c][q] + 4 * k);
+          pp += wp * lanesAt<V4>(p[e][q] + 4 * k);
+        }
+        lanesAt<V4>(s.pp.data() + (c * P + e) * L + 4 * k) = pp;
+      }
+      V4 pt = lanesAt<V4>(s.rhsP.data() + c * L + 4 * k);
       for (std::size_t q = 0; q < kB; ++q) {
-        const V4 pk = lanesAt<V4>(p[q] + 4 * k);
-        const V4 wp = V4{wr[q], wr[q], wr[q], wr[q]} * pk;
-        pp += wp * pk;
+        const V4 wp = V4{wr[q], wr[q], wr[q], wr[q]} * lanesAt<V4>(p[c][q] + 4 * k);
         pt += wp * lanesAt<V4>(t[q] + 4 * k);
       }
-      lanesAt<V4>(s.pp.data() + 4 * k) = pp;
-      lanesAt<V4>(s.rhsP.data() + 4 * k) = pt;
+      lanesAt<V4>(s.rhsP.data() + c * L + 4 * k) = pt;
     }
   }
 }
@@ -191,10 +211,11 @@ void fitLad(const Rows& d, std::size_t A, const std::vector<double>& W0, std::ve
   const std::size_t rows = d.rows;
   const std::size_t S = d.S;
   const std::size_t L = d.L;
-  const bool profiled = d.Pc != nullptr;
-  const std::size_t F = profiled ? S + 1 : S;
+  std::array<const double*, kMaxColumns> pcol{};
+  const std::size_t P = columns(d, pcol);
+  const std::size_t F = S + P;
   std::vector<double> w = W0;
-  IrlsSums sums(S, L);
+  IrlsSums sums(S, L, P);
   std::vector<double> M(F * F);
   std::vector<double> b(F);
   std::vector<double> res(rows * L);
@@ -222,10 +243,11 @@ void fitLad(const Rows& d, std::size_t A, const std::vector<double>& W0, std::ve
         for (std::size_t j = 0; j <= i; ++j) M[i * F + j] = M[j * F + i] = sums.G[i * kFeatureStride + j];
         b[i] = sums.rhsX[i * L + a];
       }
-      if (profiled) {
-        for (std::size_t i = 0; i < S; ++i) M[S * F + i] = M[i * F + S] = sums.crossP[i * L + a];
-        M[S * F + S] = sums.pp[a];
-        b[S] = sums.rhsP[a];
+      for (std::size_t c = 0; c < P; ++c) {
+        for (std::size_t i = 0; i < S; ++i) M[(S + c) * F + i] = M[i * F + S + c] = sums.crossP[(c * S + i) * L + a];
+        for (std::size_t e = 0; e <= c; ++e)
+          M[(S + c) * F + S + e] = M[(S + e) * F + S + c] = sums.pp[(c * P + e) * L + a];
+        b[S + c] = sums.rhsP[c * L + a];
       }
       if (solveSymmetric(M, b, F)) {
         for (std::size_t j = 0; j < F; ++j) beta[j * L + a] = b[j];

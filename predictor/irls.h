@@ -12,11 +12,13 @@ namespace tso::predictor::irls {
 inline constexpr std::size_t kFeatureStride = 16;  // a row's shared features, zeros past S
 inline constexpr std::size_t kAnchorLanes = 8;     // fitted horizons a lane group holds
 inline constexpr std::size_t kMaxAnchors = 2 * kAnchorLanes;
+inline constexpr std::size_t kMaxColumns = 2;  // per-horizon columns: a daily and a weekly profile's change
 static_assert(kFeatureStride % 4 == 0 && kAnchorLanes % 4 == 0);
 
 // The rows of a fit: shared features X [row][kFeatureStride] (zeros past S); per fitted
-// horizon, padded to L lanes with zeros (L = lanesFor(A)), the targets T [row][L] and the
-// profile's change Pc [row][L] (null without a profile).
+// horizon, padded to L lanes with zeros (L = lanesFor(A)), the targets T [row][L], the daily
+// profile's change Pc [row][L] (null without a profile) and a second such column Pc2 (the
+// weekly profile's change; read only with Pc).
 struct Rows {
   const double* X;
   const double* T;
@@ -24,6 +26,7 @@ struct Rows {
   std::size_t rows;
   std::size_t S;
   std::size_t L;
+  const double* Pc2 = nullptr;
 };
 
 // Lanes for A fitted horizons: kAnchorLanes or twice that.
@@ -31,7 +34,7 @@ struct Rows {
   return (A + kAnchorLanes - 1) / kAnchorLanes * kAnchorLanes;
 }
 
-// Fits beta [F][L] (F = S, plus one for the profile's change when Pc is set) for the A fitted
+// Fits beta [F][L] (F = S, plus one per per-horizon column: Pc, Pc2) for the A fitted
 // horizons, each row weighted by W0 [row] (its level, so the loss is absolute error in
 // requests) over its mean |residual| across the horizons. `warm`: beta holds the previous
 // coefficients and two reweighting steps follow; otherwise a cold start (least squares, most
