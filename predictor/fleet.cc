@@ -13,7 +13,9 @@ namespace tso::predictor {
 namespace {
 
 constexpr std::size_t kL = Fleet::kLanes;
-constexpr std::size_t kRing = 64;  // > the largest lag, a power of two
+constexpr std::size_t kMaxProfiles = Fleet::kMaxProfiles;
+constexpr std::size_t kWeeklyBucketsPerDay = 48;  // 30-minute buckets on minute data
+constexpr std::size_t kRing = 64;                 // > the largest lag, a power of two
 constexpr std::size_t kNq = kQuantileLevels.size();
 constexpr auto kLags = LogRegressionModel::kLags;
 constexpr auto kAlphas = LogRegressionModel::kAlphas;
@@ -33,13 +35,10 @@ constexpr double kGuardMinRatio = 0.5;
 
 // A block holds kLanes series; each field is a row of kLanes floats (row r at r * kLanes).
 struct Fleet::Layout {
-  std::size_t ring = 0;        // kRing rows: log1p of the newest samples, slot = global index % kRing
-  std::size_t level = 0;       // kAlphas rows: log-domain EWMAs
-  std::size_t offset = 0;      // today against the profile, in logs (regression.h)
-  std::size_t scale = 0;       // noise unit: EW mean of |y(t) - y(t-1)| (forecaster.h)
-  std::size_t last = 0;        // the newest sample
-  std::size_t pendingSum = 0;  // the current bucket visit, committed when it ends
-  std::size_t pendingCount = 0;
+  std::size_t ring = 0;   // kRing rows: log1p of the newest samples, slot = global index % kRing
+  std::size_t level = 0;  // kAlphas rows: log-domain EWMAs
+  std::size_t scale = 0;  // noise unit: EW mean of |y(t) - y(t-1)| (forecaster.h)
+  std::size_t last = 0;   // the newest sample
   std::size_t next1 = 0;  // the one-step P50 forecast made after the newest sample
   // The guard (forecaster.h): the shared regression's own one-step forecast (as shrunk, even
   // while set aside), EW means of its one-step error and of the naive forecast's, the ratios
@@ -50,22 +49,33 @@ struct Fleet::Layout {
   std::size_t asideAt = 0;
   std::size_t backAt = 0;
   std::size_t aside = 0;
-  std::size_t shrink = 0;   // A rows: shrinkage per fitted horizon
-  std::size_t q = 0;        // A * kNq rows: normalised error quantiles per fitted horizon
-  std::size_t profile = 0;  // nb rows: log-domain daily profile (NaN = not seen)
+  std::size_t shrink = 0;  // A rows: shrinkage per fitted horizon
+  std::size_t q = 0;       // A * kNq rows: normalised error quantiles per fitted horizon
+  // Per profile (daily, weekly): today against the profile in logs (regression.h), the current
+  // bucket visit (committed when it ends) and the profile's buckets (NaN = not seen), last.
+  struct Profile {
+    std::size_t offset = 0;
+    std::size_t pendingSum = 0;
+    std::size_t pendingCount = 0;
+    std::size_t buckets = 0;
+  };
+  std::array<Profile, kMaxProfiles> profile{};
+  std::size_t firstBucketRow = 0;
   std::size_t rows = 0;
 
-  Layout(std::size_t anchors, std::size_t buckets) {
+  Layout(std::size_t anchors, const std::array<std::size_t, kMaxProfiles>& buckets, std::size_t profiles) {
     std::size_t r = 0;
     ring = r;
     r += kRing;
     level = r;
     r += kAlphas.size();
-    offset = r++;
     scale = r++;
     last = r++;
-    pendingSum = r++;
-    pendingCount = r++;
+    for (std::size_t p = 0; p < profiles; ++p) {
+      profile[p].offset = r++;
+      profile[p].pendingSum = r++;
+      profile[p].pendingCount = r++;
+    }
     next1 = r++;
     model1 = r++;
     guardErr = r++;
@@ -77,8 +87,11 @@ struct Fleet::Layout {
     r += anchors;
     q = r;
     r += anchors * kNq;
-    profile = r;
-    r += buckets;
+    firstBucketRow = r;
+    for (std::size_t p = 0; p < profiles; ++p) {
+      profile[p].buckets = r;
+      r += buckets[p];
+    }
     rows = r;
   }
 };
@@ -95,27 +108,29 @@ struct Shared {
   const float* coef = nullptr;  // [feature][anchor]
   std::size_t A = 0;            // fitted horizons
   std::size_t S = 0;            // shared features
-  bool profiled = false;
-  std::size_t newest = 0;  // ring slot of the newest sample
+  std::size_t np = 0;           // profiles (0: no daily profile; 1: daily; 2: daily and weekly)
+  std::size_t newest = 0;       // ring slot of the newest sample
   std::array<std::size_t, kLags.size()> lagSlot{};
-  std::size_t nowBucket = 0;  // the newest sample's bucket
+  std::array<std::size_t, kMaxProfiles> nowBucket{};  // the newest sample's bucket in each profile
   // Per step h (index h - 1): the fitted horizons around it, the weight on the upper one and
   // the profile bucket of its target.
   int H = 0;
   const std::uint8_t* lo = nullptr;
   const std::uint8_t* hi = nullptr;
   const float* f = nullptr;
-  const std::uint16_t* stepBucket = nullptr;
+  std::array<const std::uint16_t*, kMaxProfiles> stepBucket{};
 };
 
 // What one update consumes beyond the samples.
 struct UpdateShared {
   const Fleet::Layout* layout = nullptr;
   std::size_t slot = 0;  // ring slot of the sample
-  bool profiled = false;
-  bool commit = false;  // the sample starts a new bucket visit: commit the previous one
-  std::size_t previousBucket = 0;
-  std::size_t bucket = 0;
+  std::size_t np = 0;    // profiles
+  // Per profile: the sample starts a new bucket visit (commit the previous one's), the
+  // previous sample's bucket and this one's.
+  std::array<bool, kMaxProfiles> commit{};
+  std::array<std::size_t, kMaxProfiles> previousBucket{};
+  std::array<std::size_t, kMaxProfiles> bucket{};
   bool first = false;  // the lanes' first sample (fill the ring and levels with it)
   bool guard = true;   // update the guard (not while a fit replays the history)
 };
@@ -187,9 +202,9 @@ float logOnePlus(float x) {
 
 // The profile's change from now to the target whose bucket is `bucket`, per lane (an unseen
 // bucket reads as the newest log value).
-[[gnu::always_inline]] inline void profileChangeLanes(const float* s, const Fleet::Layout& L, std::size_t bucket,
-                                                      const F8& last, const F8& now, F8& out) {
-  const F8 p = lanes(s, L.profile + bucket);
+[[gnu::always_inline]] inline void profileChangeLanes(const float* s, const Fleet::Layout& L, std::size_t prof,
+                                                      std::size_t bucket, const F8& last, const F8& now, F8& out) {
+  const F8 p = lanes(s, L.profile[prof].buckets + bucket);
   out = (p != p ? last : p) - now;
 }
 
@@ -242,53 +257,53 @@ __attribute__((target_clones("avx2", "default"))) void updateLanes(float* s, con
     last = v;
   }
   lanes(s, L.ring + u.slot) = ly;
-  if (!u.profiled) return;
-  F8& sum = lanes(s, L.pendingSum);
-  F8& count = lanes(s, L.pendingCount);
-  if (u.commit) {
-    // A bucket learns the mean of a visit when the visit ends (regression.h).
-    F8& p = lanes(s, L.profile + u.previousBucket);
-    const F8 mean = sum / TSO_MAX(count, 1.0F);
-    const F8 updated = p != p ? mean : p + static_cast<float>(LogRegressionModel::kProfileGamma) * (mean - p);
-    p = count > 0 ? updated : p;
-    sum = F8{};
-    count = F8{};
+  for (std::size_t q = 0; q < u.np; ++q) {
+    const Fleet::Layout::Profile& P = L.profile[q];
+    F8& sum = lanes(s, P.pendingSum);
+    F8& count = lanes(s, P.pendingCount);
+    if (u.commit[q]) {
+      // A bucket learns the mean of a visit when the visit ends (regression.h).
+      F8& p = lanes(s, P.buckets + u.previousBucket[q]);
+      const F8 mean = sum / TSO_MAX(count, 1.0F);
+      const F8 updated = p != p ? mean : p + static_cast<float>(LogRegressionModel::kProfileGamma) * (mean - p);
+      p = count > 0 ? updated : p;
+      sum = F8{};
+      count = F8{};
+    }
+    const F8& p = lanes(s, P.buckets + u.bucket[q]);
+    F8& offset = lanes(s, P.offset);
+    const auto stepMax = static_cast<float>(LogRegressionModel::kOffsetStep);
+    const F8 gap = ly - p - offset;
+    const F8 moved =
+        offset + static_cast<float>(LogRegressionModel::kOffsetAlpha) * TSO_MIN(TSO_MAX(gap, -stepMax), stepMax);
+    offset = p != p ? offset : moved;
+    sum += ly;
+    count += 1.0F;
   }
-  const F8& p = lanes(s, L.profile + u.bucket);
-  F8& offset = lanes(s, L.offset);
-  const auto stepMax = static_cast<float>(LogRegressionModel::kOffsetStep);
-  const F8 gap = ly - p - offset;
-  const F8 moved =
-      offset + static_cast<float>(LogRegressionModel::kOffsetAlpha) * TSO_MIN(TSO_MAX(gap, -stepMax), stepMax);
-  offset = p != p ? offset : moved;
-  sum += ly;
-  count += 1.0F;
 }
 
 // The shared features per lane (x[feature], kL lanes each), the newest log value (last) and
-// the profile's value at the newest sample (now), from the state.
-[[gnu::always_inline]] inline void laneFeatures(const float* s, const Shared& sh, float* x, F8& lastOut, F8& nowOut) {
+// each profile's value at the newest sample (now[profile]), from the state.
+[[gnu::always_inline]] inline void laneFeatures(const float* s, const Shared& sh, float* x, F8& lastOut, F8* nowOut) {
   const Fleet::Layout& L = *sh.layout;
   const F8 last = lanes(s, L.ring + sh.newest);
   std::size_t j = 0;
   lanesAt<F8>(x + kL * j++) = F8{} + 1.0F;
   for (std::size_t k = 0; k < kLags.size(); ++k) lanesAt<F8>(x + kL * j++) = last - lanes(s, L.ring + sh.lagSlot[k]);
   for (std::size_t k = 0; k < kAlphas.size(); ++k) lanesAt<F8>(x + kL * j++) = lanes(s, L.level + k) - last;
-  F8 now = last;
-  if (sh.profiled) {
-    const F8 p = lanes(s, L.profile + sh.nowBucket);
+  for (std::size_t q = 0; q < sh.np; ++q) {
+    const F8 p = lanes(s, L.profile[q].buckets + sh.nowBucket[q]);
     const I8 unseen = p != p;
-    lanesAt<F8>(x + kL * j) = unseen ? F8{} : p + lanes(s, L.offset) - last;
-    now = unseen ? last : p;
+    lanesAt<F8>(x + kL * j++) = unseen ? F8{} : p + lanes(s, L.profile[q].offset) - last;
+    nowOut[q] = unseen ? last : p;
   }
   lastOut = last;
-  nowOut = now;
 }
 
 // The shared regression's part from the shared features at every fitted horizon, per lane
 // (base[anchor], kL lanes each, before shrinkage), with last and now as laneFeatures() gives them.
-[[gnu::always_inline]] inline void anchorBase(const float* s, const Shared& sh, float* base, F8& last, F8& now) {
-  alignas(32) std::array<float, (kBase + 1) * kL> x{};
+[[gnu::always_inline]] inline void anchorBase(const float* s, const Shared& sh, float* base, F8& last, F8* now) {
+  alignas(32) std::array<float, (kBase + kMaxProfiles) * kL> x{};
   laneFeatures(s, sh, x.data(), last, now);
   for (std::size_t a = 0; a < sh.A; ++a) {
     F8 acc{};
@@ -306,38 +321,43 @@ __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float
   const Fleet::Layout& L = *sh.layout;
   const std::size_t A = sh.A;
   alignas(32) std::array<float, irls::kMaxAnchors * kL> base{};
-  alignas(32) std::array<float, irls::kMaxAnchors * kL> pc{};
+  alignas(32) std::array<float, kMaxProfiles * irls::kMaxAnchors * kL> pc{};  // [profile][anchor][lane]
   F8 last{};
-  F8 now{};
+  F8 now[kMaxProfiles] = {};  // NOLINT(modernize-avoid-c-arrays): std::array drops F8's attributes
   anchorBase(s, sh, base.data(), last, now);
   // The regression's own one-step forecast, as shrunk (the guard's reference even while it is
   // set aside): anchor 0 is step 1.
   {
-    F8 z = lanes(s, L.shrink) * lanesAt<F8>(&base[0]);
-    if (sh.profiled) {
+    F8 z = lanesAt<F8>(&base[0]);
+    for (std::size_t q = 0; q < sh.np; ++q) {
       F8 d{};
-      profileChangeLanes(s, L, sh.stepBucket[0], last, now, d);
-      z += sh.coef[sh.S * A] * lanes(s, L.shrink) * d;
+      profileChangeLanes(s, L, q, sh.stepBucket[q][0], last, now[q], d);
+      z += sh.coef[(sh.S + q) * A] * d;
     }
+    z *= lanes(s, L.shrink);
     pointFrom(last, z, lanesAt<F8>(model1));
   }
   // A lane whose regression is set aside forecasts its newest sample (shrinkage 0).
   const F8 keep = 1.0F - lanes(s, L.aside);
   for (std::size_t a = 0; a < A; ++a) {
     const F8 lam = lanes(s, L.shrink + a) * keep;
-    const float c = sh.profiled ? sh.coef[sh.S * A + a] : 0.0F;
     lanesAt<F8>(&base[a * kL]) *= lam;
-    lanesAt<F8>(&pc[a * kL]) = c * lam;
+    for (std::size_t q = 0; q < sh.np; ++q) lanesAt<F8>(&pc[(q * A + a) * kL]) = sh.coef[(sh.S + q) * A + a] * lam;
   }
   const auto H = static_cast<std::size_t>(sh.H);
   for (std::size_t h = 0; h < H; ++h) {
     const std::size_t lo = sh.lo[h];
     const std::size_t hi = sh.hi[h];
     const float f = sh.f[h];
-    F8 d{};
-    if (sh.profiled) profileChangeLanes(s, L, sh.stepBucket[h], last, now, d);
-    const F8 z = (1.0F - f) * (lanesAt<F8>(&base[lo * kL]) + lanesAt<F8>(&pc[lo * kL]) * d) +
-                 f * (lanesAt<F8>(&base[hi * kL]) + lanesAt<F8>(&pc[hi * kL]) * d);
+    F8 zlo = lanesAt<F8>(&base[lo * kL]);
+    F8 zhi = lanesAt<F8>(&base[hi * kL]);
+    for (std::size_t q = 0; q < sh.np; ++q) {
+      F8 d{};
+      profileChangeLanes(s, L, q, sh.stepBucket[q][h], last, now[q], d);
+      zlo += lanesAt<F8>(&pc[(q * A + lo) * kL]) * d;
+      zhi += lanesAt<F8>(&pc[(q * A + hi) * kL]) * d;
+    }
+    const F8 z = (1.0F - f) * zlo + f * zhi;
     pointFrom(last, z, lanesAt<F8>(scratch + h * kL));
   }
   const F8 lastRaw = lanes(s, L.last);
@@ -360,7 +380,8 @@ __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float
 
 // The fit's validation forecasts from one origin, kL lanes at a time: model[(a * kS + c) *
 // kL + lane] is the forecast at fitted horizon a with shrinkage kShrinkage[c] (no quantiles),
-// unit[lane] the noise unit; anchorBucket[a] is the profile bucket of horizon a's target.
+// unit[lane] the noise unit; anchorBucket[profile * kMaxAnchors + a] is the bucket of horizon a's
+// target in each profile.
 constexpr std::size_t kS = kShrinkage.size();
 __attribute__((target_clones("avx2", "default"))) void validationLanes(const float* s, const Shared& sh,
                                                                        const std::uint16_t* anchorBucket, float* model,
@@ -368,14 +389,14 @@ __attribute__((target_clones("avx2", "default"))) void validationLanes(const flo
   const Fleet::Layout& L = *sh.layout;
   alignas(32) std::array<float, irls::kMaxAnchors * kL> base{};
   F8 last{};
-  F8 now{};
+  F8 now[kMaxProfiles] = {};  // NOLINT(modernize-avoid-c-arrays): std::array drops F8's attributes
   anchorBase(s, sh, base.data(), last, now);
   for (std::size_t a = 0; a < sh.A; ++a) {
     F8 z = lanesAt<F8>(&base[a * kL]);
-    if (sh.profiled) {
+    for (std::size_t q = 0; q < sh.np; ++q) {
       F8 d{};
-      profileChangeLanes(s, L, anchorBucket[a], last, now, d);
-      z += sh.coef[sh.S * sh.A + a] * d;
+      profileChangeLanes(s, L, q, anchorBucket[q * irls::kMaxAnchors + a], last, now[q], d);
+      z += sh.coef[(sh.S + q) * sh.A + a] * d;
     }
     for (std::size_t c = 0; c < kS; ++c) {
       const F8 zc = kShrinkage[c] * z;
@@ -419,23 +440,31 @@ Fleet::Fleet(FleetConfig config) : config_(std::move(config)) {
   config_.horizon = std::clamp(config_.horizon, 1, 4096);
   if (config_.step <= 0) config_.step = 60;
   config_.maxValidationOrigins = std::max<std::size_t>(1, config_.maxValidationOrigins);
-  day_ = seasonalityFor(config_.step).day;
-  if (day_ > 0) {
-    nb_ = static_cast<std::size_t>(std::min(day_, LogRegressionModel::kMaxProfileBuckets));
-    bucketOf_.resize(static_cast<std::size_t>(day_));
-    for (std::size_t p = 0; p < bucketOf_.size(); ++p)
-      bucketOf_[p] = static_cast<std::uint16_t>(p * nb_ / static_cast<std::size_t>(day_));
+  const auto day = static_cast<std::size_t>(std::max(0, seasonalityFor(config_.step).day));
+  if (day > 0) {
+    period_[0] = day;
+    nb_[0] = std::min<std::size_t>(day, LogRegressionModel::kMaxProfileBuckets);
+    np_ = 1;
+    if (config_.weeklyProfile) {
+      period_[1] = 7 * day;
+      nb_[1] = 7 * std::min(day, kWeeklyBucketsPerDay);
+      np_ = 2;
+    }
+  }
+  for (std::size_t q = 0; q < np_; ++q) {
+    bucketOf_[q].resize(period_[q]);
+    for (std::size_t p = 0; p < period_[q]; ++p) bucketOf_[q][p] = static_cast<std::uint16_t>(p * nb_[q] / period_[q]);
   }
   anchors_ = irls::anchorHorizons(config_.horizon, config_.focusHorizons, irls::kMaxAnchors);
   out_.assign(static_cast<std::size_t>(config_.horizon) * kNq * kL, 0.0F);
   scratch_.assign(static_cast<std::size_t>(config_.horizon) * kL, 0.0F);
 }
 
-std::size_t Fleet::features() const { return nb_ > 0 ? kBase + 2 : kBase; }
+std::size_t Fleet::features() const { return kBase + 2 * np_; }
 
 std::size_t Fleet::stateBytes() const {
   return sizeof(*this) + state_.capacity() * sizeof(float) + coef_.capacity() * sizeof(float) +
-         out_.capacity() * sizeof(float) + bucketOf_.capacity() * sizeof(std::uint16_t);
+         out_.capacity() * sizeof(float) + (bucketOf_[0].capacity() + bucketOf_[1].capacity()) * sizeof(std::uint16_t);
 }
 
 std::vector<float> Fleet::coefficients(int h) const {
@@ -454,38 +483,40 @@ std::vector<float> Fleet::coefficients(int h) const {
 
 float Fleet::shrinkage(std::size_t i, std::size_t a) const {
   if (i >= series_ || a >= anchors_.size() || state_.empty()) return 0.0F;
-  const Layout L(anchors_.size(), nb_);
+  const Layout L(anchors_.size(), nb_, np_);
   return state_[(i / kL) * L.rows * kL + (L.shrink + a) * kL + i % kL];
 }
 
 bool Fleet::isSetAside(std::size_t i) const {
   if (i >= series_ || state_.empty()) return false;
-  const Layout L(anchors_.size(), nb_);
+  const Layout L(anchors_.size(), nb_, np_);
   return state_[(i / kL) * L.rows * kL + L.aside * kL + i % kL] > 0.0F;
 }
 
 void Fleet::prepareSteps(bool consuming) const {
   const auto H = static_cast<std::size_t>(config_.horizon);
-  stepBucket_.assign(H, 0);
-  if (day_ <= 0) return;
-  // The newest sample's phase (after the next one, when consuming): step h's target is h ahead.
-  const auto day = static_cast<std::size_t>(day_);
-  const std::size_t newest = consuming ? phase_ : (phase_ + day - 1) % day;
-  for (std::size_t h = 0; h < H; ++h) stepBucket_[h] = bucketOf_[(newest + h + 1) % day];
+  for (std::size_t q = 0; q < np_; ++q) {
+    stepBucket_[q].assign(H, 0);
+    // The newest sample's phase (after the next one, when consuming): step h's target is h ahead.
+    const std::size_t period = period_[q];
+    const std::size_t newest = consuming ? phase_[q] : (phase_[q] + period - 1) % period;
+    for (std::size_t h = 0; h < H; ++h) stepBucket_[q][h] = bucketOf_[q][(newest + h + 1) % period];
+  }
 }
 
 namespace {
 
-// The Shared of a forecast whose newest sample has global index `newest` and bucket `nowBucket`.
-Shared sharedFor(const Fleet::Layout& L, const std::vector<float>& coef, std::size_t A, std::size_t S, bool profiled,
-                 std::uint64_t newest, std::size_t nowBucket, int H, const std::uint8_t* lo, const std::uint8_t* hi,
-                 const float* f, const std::uint16_t* stepBucket) {
+// The Shared of a forecast whose newest sample has global index `newest` and buckets
+// `nowBucket` (the per-step buckets are set by the caller that forecasts steps).
+Shared sharedFor(const Fleet::Layout& L, const std::vector<float>& coef, std::size_t A, std::size_t np,
+                 std::uint64_t newest, const std::array<std::size_t, kMaxProfiles>& nowBucket, int H,
+                 const std::uint8_t* lo, const std::uint8_t* hi, const float* f) {
   Shared sh;
   sh.layout = &L;
   sh.coef = coef.data();
   sh.A = A;
-  sh.S = S;
-  sh.profiled = profiled;
+  sh.S = kBase + np;
+  sh.np = np;
   sh.newest = newest & (kRing - 1);
   for (std::size_t k = 0; k < kLags.size(); ++k)
     sh.lagSlot[k] = (newest - static_cast<std::uint64_t>(kLags[k])) & (kRing - 1);
@@ -494,44 +525,46 @@ Shared sharedFor(const Fleet::Layout& L, const std::vector<float>& coef, std::si
   sh.lo = lo;
   sh.hi = hi;
   sh.f = f;
-  sh.stepBucket = stepBucket;
   return sh;
 }
 
 }  // namespace
 
 void Fleet::tickBlock(std::size_t b, const double* y, float* out) {
-  const Layout L(anchors_.size(), nb_);
+  const Layout L(anchors_.size(), nb_, np_);
   float* s = state_.data() + b * L.rows * kL;
   UpdateShared u;
   u.layout = &L;
   u.slot = clock_ & (kRing - 1);
-  u.profiled = nb_ > 0;
-  const std::size_t bucket = nb_ > 0 ? bucketOf_[phase_] : 0;
-  u.commit = bucket != pendingBucket_;
-  u.previousBucket = pendingBucket_;
-  u.bucket = bucket;
+  u.np = np_;
+  for (std::size_t q = 0; q < np_; ++q) {
+    u.bucket[q] = bucketOf_[q][phase_[q]];
+    u.commit[q] = u.bucket[q] != pendingBucket_[q];
+    u.previousBucket[q] = pendingBucket_[q];
+  }
   updateLanes(s, u, y);
-  const Shared sh = sharedFor(L, coef_, anchors_.size(), kBase + (nb_ > 0 ? 1 : 0), nb_ > 0, clock_, bucket,
-                              config_.horizon, stepLo_.data(), stepHi_.data(), stepF_.data(), stepBucket_.data());
+  Shared sh = sharedFor(L, coef_, anchors_.size(), np_, clock_, u.bucket, config_.horizon, stepLo_.data(),
+                        stepHi_.data(), stepF_.data());
+  for (std::size_t q = 0; q < np_; ++q) sh.stepBucket[q] = stepBucket_[q].data();
   forecastLanes(s, sh, out, scratch_.data(), s + L.model1 * kL);
   std::copy_n(out + kP50 * kL, kL, s + L.next1 * kL);  // step 1's P50 stands in for a missing sample
 }
 
 void Fleet::forecastBlock(std::size_t b, float* out) const {
-  const Layout L(anchors_.size(), nb_);
+  const Layout L(anchors_.size(), nb_, np_);
   const float* s = state_.data() + b * L.rows * kL;
-  const Shared sh = sharedFor(L, coef_, anchors_.size(), kBase + (nb_ > 0 ? 1 : 0), nb_ > 0, clock_ - 1, pendingBucket_,
-                              config_.horizon, stepLo_.data(), stepHi_.data(), stepF_.data(), stepBucket_.data());
+  Shared sh = sharedFor(L, coef_, anchors_.size(), np_, clock_ - 1, pendingBucket_, config_.horizon, stepLo_.data(),
+                        stepHi_.data(), stepF_.data());
+  for (std::size_t q = 0; q < np_; ++q) sh.stepBucket[q] = stepBucket_[q].data();
   alignas(32) Lanes model1{};
   forecastLanes(s, sh, out, scratch_.data(), model1.data());
 }
 
 void Fleet::advanceClock() {
   ++clock_;
-  if (day_ > 0) {
-    pendingBucket_ = bucketOf_[phase_];
-    if (++phase_ == static_cast<std::size_t>(day_)) phase_ = 0;
+  for (std::size_t q = 0; q < np_; ++q) {
+    pendingBucket_[q] = bucketOf_[q][phase_[q]];
+    if (++phase_[q] == period_[q]) phase_[q] = 0;
   }
 }
 
@@ -555,13 +588,14 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
   const std::size_t N = histories.size();
   const std::size_t n = longestHistory;  // global index g runs over [0, n); series i starts at n - size
   const std::size_t A = anchors_.size();
-  const bool profiled = nb_ > 0;
-  const std::size_t S = kBase + (profiled ? 1 : 0);
+  const bool profiled = np_ > 0;
+  const std::size_t S = kBase + np_;
   const std::size_t F = features();
   const auto longest = static_cast<std::size_t>(anchors_.back());
-  const auto day = static_cast<std::size_t>(std::max(day_, 1));
-  const Layout L(A, nb_);
+  const std::size_t day = std::max<std::size_t>(period_[0], 1);
+  const Layout L(A, nb_, np_);
   const std::size_t blocks = (N + kL - 1) / kL;
+  using Cursor = std::array<std::size_t, kMaxProfiles>;  // per profile
 
   // The replay covers the last 3 weeks (at least 3,000 samples), as the Forecaster's fit does.
   const std::size_t maxHistory = std::max<std::size_t>(3000, profiled ? 21 * day : 0);
@@ -615,13 +649,16 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
     meanLevel[i] = sum / static_cast<double>(gAll - from) + 1.0;
   }
   const std::size_t Lw = irls::lanesFor(A);
-  std::vector<double> X(rows * irls::kFeatureStride, 0.0), T(rows * Lw, 0.0), Pc(profiled ? rows * Lw : 0, 0.0);
+  static_assert(kBase + kMaxProfiles <= irls::kFeatureStride && kMaxProfiles == irls::kMaxColumns);
+  std::vector<double> X(rows * irls::kFeatureStride, 0.0), T(rows * Lw, 0.0);
+  std::array<std::vector<double>, kMaxProfiles> Pc;  // per profile: its change to each target
+  for (std::size_t q = 0; q < np_; ++q) Pc[q].assign(rows * Lw, 0.0);
   std::vector<double> W0(rows, 0.0);
 
   state_.assign(blocks * L.rows * kL, 0.0F);
   for (std::size_t b = 0; b < blocks; ++b) {
     float* s = state_.data() + b * L.rows * kL;
-    std::fill(s + L.profile * kL, s + L.rows * kL, kNaN);
+    std::fill(s + L.firstBucketRow * kL, s + L.rows * kL, kNaN);
     std::fill(s + L.shrink * kL, s + (L.shrink + A) * kL, 1.0F);
   }
   if (coef_.size() != F * A) coef_.assign(F * A, 0.0F);
@@ -633,8 +670,12 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
   auto replay = [&](std::size_t from, std::size_t to, auto&& atOrigin, auto&& afterBlock) {
     for (std::size_t b = 0; b < blocks; ++b) {
       float* s = state_.data() + b * L.rows * kL;
-      std::size_t phase = from % day;
-      std::size_t pending = profiled && from > 0 ? bucketOf_[(from - 1) % day] : 0;
+      Cursor phase{};
+      Cursor pending{};
+      for (std::size_t q = 0; q < np_; ++q) {
+        phase[q] = from % period_[q];
+        pending[q] = from > 0 ? bucketOf_[q][(from - 1) % period_[q]] : 0;
+      }
       std::array<double, kL> y{};
       for (std::size_t g = from; g < to; ++g) {
         if (g > start) atOrigin(b, s, g, pending, phase);
@@ -642,37 +683,35 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
         UpdateShared u;
         u.layout = &L;
         u.slot = g & (kRing - 1);
-        u.profiled = profiled;
+        u.np = np_;
         u.first = g == start;
         u.guard = false;
-        if (profiled) {
-          u.bucket = bucketOf_[phase];
-          u.commit = u.bucket != pending;
-          u.previousBucket = pending;
-          pending = u.bucket;
-          if (++phase == day) phase = 0;
+        for (std::size_t q = 0; q < np_; ++q) {
+          u.bucket[q] = bucketOf_[q][phase[q]];
+          u.commit[q] = u.bucket[q] != pending[q];
+          u.previousBucket[q] = pending[q];
+          pending[q] = u.bucket[q];
+          if (++phase[q] == period_[q]) phase[q] = 0;
         }
         updateLanes(s, u, y.data());
       }
       afterBlock(b);
     }
   };
-  auto sharedAt = [&](std::uint64_t g, std::size_t pending) {
-    return sharedFor(L, coef_, A, S, profiled, g - 1, pending, 0, nullptr, nullptr, nullptr, nullptr);
+  auto sharedAt = [&](std::uint64_t g, const Cursor& pending) {
+    return sharedFor(L, coef_, A, np_, g - 1, pending, 0, nullptr, nullptr, nullptr);
   };
-  // The profile's value at each fitted horizon's target from an origin whose newest sample has
-  // phase `newestPhase`, minus its value now, for lane l.
-  auto profileChange = [&](const float* s, std::size_t newestPhase, std::size_t a, const Lanes& last, const Lanes& now,
-                           std::size_t l) -> float {
-    if (!profiled) return 0.0F;
-    const float p = s[(L.profile + bucketOf_[(newestPhase + static_cast<std::size_t>(anchors_[a])) % day]) * kL + l];
-    return (std::isnan(p) ? last[l] : p) - now[l];
+  // The bucket of fitted horizon a's target in profile q, from an origin whose next sample has
+  // phase phase[q].
+  auto anchorBucket = [&](const Cursor& phase, std::size_t q, std::size_t a) -> std::size_t {
+    const std::size_t period = period_[q];
+    return bucketOf_[q][(phase[q] + period - 1 + static_cast<std::size_t>(anchors_[a])) % period];
   };
 
   // The training rows due at origin g of block b (phases A and B).
   std::vector<std::size_t> nextRow = rowFrom;
   std::size_t r = 0;
-  auto recordRows = [&](std::size_t b, const float* s, std::size_t g, std::size_t pending, std::size_t phase) {
+  auto recordRows = [&](std::size_t b, const float* s, std::size_t g, const Cursor& pending, const Cursor& phase) {
     std::array<std::size_t, kL> due{};
     std::size_t nDue = 0;
     for (std::size_t l = 0; l < kL; ++l) {
@@ -684,11 +723,16 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
     }
     if (nDue == 0) return;
     const Shared sh = sharedAt(g, pending);
-    alignas(32) std::array<float, (kBase + 1) * kL> x{};
-    alignas(32) Lanes last{};
-    alignas(32) Lanes now{};
-    laneFeatures(s, sh, x.data(), lanesAt<F8>(last.data()), lanesAt<F8>(now.data()));
-    const std::size_t newestPhase = (phase + day - 1) % day;
+    alignas(32) std::array<float, (kBase + kMaxProfiles) * kL> x{};
+    F8 last{};
+    F8 now[kMaxProfiles] = {};  // NOLINT(modernize-avoid-c-arrays): std::array drops F8's attributes
+    laneFeatures(s, sh, x.data(), last, now);
+    // Each profile's change to each fitted horizon's target, per lane.
+    alignas(32) std::array<float, kMaxProfiles * irls::kMaxAnchors * kL> change{};
+    for (std::size_t q = 0; q < np_; ++q) {
+      for (std::size_t a = 0; a < A; ++a)
+        profileChangeLanes(s, L, q, anchorBucket(phase, q, a), last, now[q], lanesAt<F8>(&change[(q * A + a) * kL]));
+    }
     for (std::size_t k = 0; k < nDue && r < rows; ++k, ++r) {
       const std::size_t l = due[k];
       const std::size_t i = b * kL + l;
@@ -697,7 +741,7 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
         const double target =
             logOnePlus(static_cast<float>(std::max(sample(i, g - 1 + static_cast<std::size_t>(anchors_[a])), 0.0)));
         T[r * Lw + a] = target - last[l];
-        if (profiled) Pc[r * Lw + a] = profileChange(s, newestPhase, a, last, now, l);
+        for (std::size_t q = 0; q < np_; ++q) Pc[q][r * Lw + a] = change[(q * A + a) * kL + l];
       }
       W0[r] = (std::max(sample(i, g - 1), 0.0) + 1.0) / meanLevel[i];
     }
@@ -707,7 +751,8 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
   const std::size_t firstRows = r;
   std::vector<double> beta(F * Lw, 0.0);  // [feature][lane]
   auto fitRows = [&](std::size_t count, bool warmFit) {
-    const irls::Rows data{X.data(), T.data(), profiled ? Pc.data() : nullptr, count, S, Lw};
+    const irls::Rows data{X.data(), T.data(), np_ > 0 ? Pc[0].data() : nullptr, count,
+                          S,        Lw,       np_ > 1 ? Pc[1].data() : nullptr};
     irls::fitLad(data, A, W0, beta, warmFit);
     for (std::size_t j = 0; j < F; ++j) {
       for (std::size_t a = 0; a < A; ++a) coef_[j * A + a] = static_cast<float>(beta[j * Lw + a]);
@@ -789,16 +834,17 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
   };
   replay(
       valStart, n,
-      [&](std::size_t b, const float* s, std::size_t g, std::size_t pending, std::size_t phase) {
+      [&](std::size_t b, const float* s, std::size_t g, const Cursor& pending, const Cursor& phase) {
         recordRows(b, s, g, pending, phase);
         if ((g - valStart) % vs != 0) return;
         const std::size_t o = (g - valStart) / vs;
         const Shared sh = sharedAt(g, pending);
-        const std::size_t newestPhase = (phase + day - 1) % day;
-        std::array<std::uint16_t, irls::kMaxAnchors> anchorBucket{};
-        for (std::size_t a = 0; profiled && a < A; ++a)
-          anchorBucket[a] = bucketOf_[(newestPhase + static_cast<std::size_t>(anchors_[a])) % day];
-        validationLanes(s, sh, anchorBucket.data(), model.data(), unitNow.data());
+        std::array<std::uint16_t, kMaxProfiles * irls::kMaxAnchors> buckets{};
+        for (std::size_t q = 0; q < np_; ++q) {
+          for (std::size_t a = 0; a < A; ++a)
+            buckets[q * irls::kMaxAnchors + a] = static_cast<std::uint16_t>(anchorBucket(phase, q, a));
+        }
+        validationLanes(s, sh, buckets.data(), model.data(), unitNow.data());
         for (std::size_t l = 0; l < kL; ++l) {
           const std::size_t i = b * kL + l;
           if (i >= N || g - 1 < laneStart[i]) continue;  // the series has no sample before this origin
@@ -828,8 +874,10 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
 
   // The clock after the newest sample, the per-step blend, and each series' one-step P50.
   clock_ = n;
-  phase_ = n % day;
-  pendingBucket_ = profiled ? bucketOf_[(n - 1) % day] : 0;
+  for (std::size_t q = 0; q < np_; ++q) {
+    phase_[q] = n % period_[q];
+    pendingBucket_[q] = bucketOf_[q][(n - 1) % period_[q]];
+  }
   const auto H = static_cast<std::size_t>(config_.horizon);
   stepLo_.assign(H, 0);
   stepHi_.assign(H, 0);
@@ -846,8 +894,9 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
   prepareSteps(false);
   for (std::size_t b = 0; b < blocks; ++b) {
     float* s = state_.data() + b * L.rows * kL;
-    const Shared sh = sharedFor(L, coef_, A, S, profiled, clock_ - 1, pendingBucket_, config_.horizon, stepLo_.data(),
-                                stepHi_.data(), stepF_.data(), stepBucket_.data());
+    Shared sh = sharedFor(L, coef_, A, np_, clock_ - 1, pendingBucket_, config_.horizon, stepLo_.data(), stepHi_.data(),
+                          stepF_.data());
+    for (std::size_t q = 0; q < np_; ++q) sh.stepBucket[q] = stepBucket_[q].data();
     forecastLanes(s, sh, out_.data(), scratch_.data(), s + L.model1 * kL);
     std::copy_n(out_.data() + kP50 * kL, kL, s + L.next1 * kL);
   }

@@ -36,6 +36,9 @@ struct FleetConfig {
   // and the P99 of too few errors is poor.
   std::size_t maxValidationOrigins = 480;
   std::size_t maxRows = 50'000;  // training rows of the shared fit, spread over the fleet
+  // A weekly profile (30-minute buckets, 336 on minute data) beside the daily one, for demand
+  // whose days differ (weekends); its features stay 0 until a week has been seen.
+  bool weeklyProfile = true;
 };
 
 struct FleetFitReport {
@@ -71,7 +74,8 @@ class FleetForecast {
 
 class Fleet {
  public:
-  static constexpr std::size_t kLanes = 8;  // series a block holds: one AVX2 register of floats
+  static constexpr std::size_t kLanes = 8;        // series a block holds: one AVX2 register of floats
+  static constexpr std::size_t kMaxProfiles = 2;  // daily and weekly
 
   explicit Fleet(FleetConfig config);
 
@@ -117,23 +121,27 @@ class Fleet {
   [[nodiscard]] std::size_t features() const;
 
   FleetConfig config_;
-  int day_ = 0;                          // samples per day (0: no daily profile)
-  std::size_t nb_ = 0;                   // profile buckets
-  std::vector<std::uint16_t> bucketOf_;  // bucket of each phase of the day
+  // Seasonal profiles: 0 (the step does not divide a day), 1 (daily) or 2 (daily and weekly);
+  // per profile its period in samples, its buckets and the bucket of each phase.
+  std::size_t np_ = 0;
+  std::array<std::size_t, kMaxProfiles> period_{};
+  std::array<std::size_t, kMaxProfiles> nb_{};
+  std::array<std::vector<std::uint16_t>, kMaxProfiles> bucketOf_;
   std::size_t series_ = 0;
   std::vector<int> anchors_;
-  std::vector<float> coef_;             // [feature][anchor], shared by every series
-  std::vector<float> state_;            // blocks of kLanes series, see Layout
-  mutable std::vector<float> out_;      // one block's forecast: [step][quantile][lane]
-  mutable std::vector<float> scratch_;  // one block's point forecasts: [step][lane]
-  std::uint64_t clock_ = 0;             // global index of the next sample
-  std::size_t phase_ = 0;               // phase of the day of the next sample
-  std::size_t pendingBucket_ = 0;       // the newest sample's bucket
+  std::vector<float> coef_;                                // [feature][anchor], shared by every series
+  std::vector<float> state_;                               // blocks of kLanes series, see Layout
+  mutable std::vector<float> out_;                         // one block's forecast: [step][quantile][lane]
+  mutable std::vector<float> scratch_;                     // one block's point forecasts: [step][lane]
+  std::uint64_t clock_ = 0;                                // global index of the next sample
+  std::array<std::size_t, kMaxProfiles> phase_{};          // per profile, the next sample's phase
+  std::array<std::size_t, kMaxProfiles> pendingBucket_{};  // per profile, the newest sample's bucket
   // Per step h (index h - 1), constant between fits: the fitted horizons around it and the
   // weight on the upper one.
   std::vector<std::uint8_t> stepLo_, stepHi_;
   std::vector<float> stepF_;
-  mutable std::vector<std::uint16_t> stepBucket_;  // the profile bucket of each step's target
+  // Per profile, the bucket of each step's target.
+  mutable std::array<std::vector<std::uint16_t>, kMaxProfiles> stepBucket_;
   FleetFitReport report_;
 };
 

@@ -40,15 +40,11 @@ TEST(BacktestTest, AutoBeatsTheBaselinesOnSeasonalData) {
 
 TEST(BacktestTest, TheFleetRegressionIsScoredOnTheSamePoints) {
   // --fleet: the series as a fleet of one, refitted daily and ticked in between, scored on
-  // exactly the points and baselines the auto selection is. No weekly cycle: the fleet
-  // regression has only a daily profile (see predictor/README.md).
-  SyntheticSpec spec;
-  spec.step = 1800;
-  spec.days = 42;
-  spec.base = 2000;
-  spec.flashCrowds = 1;
-  spec.weekendFactor = 1.0;
-  const Series s = synthesize(spec);
+  // exactly the points and baselines the auto selection is. Weekends run at 0.6 of weekdays:
+  // the weekly profile carries them (without it: 0.93 at 30 minutes, 1.13 at 3 hours). At 3
+  // hours the auto selection (double-seasonal Holt-Winters) does better; the fleet still beats
+  // every simple baseline there.
+  const Series s = halfHourly(42);
   BacktestConfig c;
   c.horizonSeconds = {1800, 3 * 3600};
   c.trainSeconds = 21 * kSecondsPerDay;
@@ -62,7 +58,7 @@ TEST(BacktestTest, TheFleetRegressionIsScoredOnTheSamePoints) {
   for (const auto& h : r->selected.horizons) {
     EXPECT_EQ(h.points, s.size() - 21 * 48 - static_cast<std::size_t>(h.steps) + 1);
     ASSERT_TRUE(h.skill.has_value());
-    EXPECT_LT(*h.skill, 0.9) << "h=" << h.steps;
+    EXPECT_LT(*h.skill, h.steps == 1 ? 0.9 : 1.0) << "h=" << h.steps;
     EXPECT_GT(h.coverageP90, 0.75);
     EXPECT_LT(h.coverageP90, 0.98);
   }
