@@ -130,8 +130,8 @@ void BM_FleetTick(benchmark::State& state) {
 }
 BENCHMARK(BM_FleetTick)->Arg(kSeries)->Arg(kDistinct)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
-// The refit of 10,000 one-week minute series, all of them (no projection): the shared fit,
-// every series' replay, shrinkage and quantiles.
+// The refit of state.range(0) one-week minute series, all of them (no projection): the shared
+// fit, every series' replay, shrinkage and quantiles.
 void BM_FleetRefit(benchmark::State& state) {
   const auto series = static_cast<std::size_t>(state.range(0));
   std::vector<Series> data;
@@ -156,6 +156,8 @@ void BM_FleetRefit(benchmark::State& state) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_FleetRefit)->Arg(kSeries)->Unit(benchmark::kMillisecond)->Iterations(3);
+// One series alone (the operator's forecast.model FleetRegression): the shared fit is its own.
+BENCHMARK(BM_FleetRefit)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(64);
 
 }  // namespace
 }  // namespace tso::predictor

@@ -20,12 +20,12 @@ static_assert(kFeatureStride % 4 == 0 && kAnchorLanes % 4 == 0);
 // profile's change Pc [row][L] (null without a profile) and a second such column Pc2 (the
 // weekly profile's change; read only with Pc).
 struct Rows {
-  const double* X;
-  const double* T;
-  const double* Pc;
-  std::size_t rows;
-  std::size_t S;
-  std::size_t L;
+  const double* X = nullptr;
+  const double* T = nullptr;
+  const double* Pc = nullptr;
+  std::size_t rows = 0;
+  std::size_t S = 0;
+  std::size_t L = 0;
   const double* Pc2 = nullptr;
 };
 

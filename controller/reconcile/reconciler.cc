@@ -10,6 +10,7 @@
 #include "controller/reconcile/lead_time.h"
 #include "controller/reconcile/planner.h"
 #include "controller/reconcile/recent_series.h"
+#include "controller/reconcile/service_model.h"
 #include "controller/reconcile/spec.h"
 #include "controller/reconcile/status.h"
 #include "controller/reconcile/units.h"
@@ -20,16 +21,6 @@ namespace tso::reconcile {
 namespace {
 
 using nlohmann::json;
-
-std::vector<std::string> modelsFor(const std::string& model) {
-  if (model == "SeasonalNaive") return {"seasonal_naive_day", "seasonal_naive_week"};
-  if (model == "EWMA") return {"ewma"};
-  if (model == "LinearTrend") return {"linear_trend"};
-  if (model == "HoltWinters") return {"holt_winters", "holt_winters_mult"};
-  if (model == "DoubleSeasonalHoltWinters") return {"double_seasonal_hw", "double_seasonal_hw_mult"};
-  if (model == "LogRegression") return {"log_regression"};
-  return {};  // Auto, and Periodic (its candidates are named by the period found)
-}
 
 std::string modeName(Mode m) {
   switch (m) {
@@ -63,7 +54,7 @@ struct Reconciler::State {
   std::shared_ptr<prom::Client> prom;
   std::unique_ptr<RecentSeries> recent;
   std::unique_ptr<DailyPeaks> daily;  // only with fallback.behavior SeasonalNaive
-  std::unique_ptr<predictor::Forecaster> forecaster;
+  std::unique_ptr<ServiceModel> forecaster;
   std::unique_ptr<predictor::Planner> planner;
   std::string plannerKey;
   std::int64_t modelTime = 0;  // grid time of the newest sample the model consumed
@@ -394,14 +385,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
             std::vector<double> hist(values.begin() + static_cast<std::ptrdiff_t>(firstKnown),
                                      values.begin() + static_cast<std::ptrdiff_t>(lastKnown) + 1);
             predictor::fillMissing(hist);
-            predictor::ForecasterConfig cfg;
-            cfg.step = step;
-            cfg.horizon = std::clamp(leadSteps(lead, step) + 2, 48, 2000);
-            cfg.onlyModels = modelsFor(spec.model);
-            // Parameter trials replay a day of warm-up, not the whole history, with early
-            // stopping: as accurate on the traces (predictor/README.md, "operator refit mode").
-            cfg.fastSearch = true;
-            st.forecaster = std::make_unique<predictor::Forecaster>(cfg);
+            st.forecaster =
+                std::make_unique<ServiceModel>(spec.model, step, std::clamp(leadSteps(lead, step) + 2, 48, 2000));
             const auto report = st.forecaster->fit(hist);
             st.modelTime = first + static_cast<std::int64_t>(lastKnown) * step;
             st.lastFit = now;
@@ -460,7 +445,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
     observed.seasonalDemand = st.daily->dayBefore(now + lead);
   }
   ForecastView view{&forecast, st.modelTime + step, step,
-                    st.forecaster ? st.forecaster->selectedModel(1) : std::string()};
+                    st.forecaster ? st.forecaster->selectedModel() : std::string()};
   // A model fitted on a handful of samples extrapolates wildly; until it has seen enough
   // history the operator scales on what it measures (and events) only.
   const bool forecastUsable = st.forecaster && st.fitSamples + st.samplesSinceFit >= kMinForecastSamples;

@@ -300,6 +300,26 @@ TEST_F(OperatorTest, ForecastOnlyAndPausedTouchNothing) {
   EXPECT_EQ(kubectl("get hpa -n " + ns() + " -o name").output, "");
 }
 
+TEST_F(OperatorTest, FleetRegressionForecastsAndScalesTheService) {
+  // forecast.model FleetRegression: the fleet regression (predictor/fleet.h) fitted on this
+  // service alone. Demand 310/s at 50/s a pod needs 7 pods; the forecast must say so.
+  deployment("shared", 2);
+  service("shared", "vector(310)", "  forecast: {model: FleetRegression}\n");
+  startOperator();
+  ASSERT_TRUE(waitFor([&] { return condition("shared", "ForecastReady", "reason") == "ModelFitted"; }, 60s))
+      << jsonpath("tps shared", ns(), ".status") << "\n"
+      << op_->log();
+  const auto message = condition("shared", "ForecastReady", "message");
+  EXPECT_NE(message.find("model fleet_regression fitted on"), std::string::npos) << message;
+  EXPECT_TRUE(waitFor([&] { return replicas("shared") == 7; }, 30s)) << replicas("shared") << "\n"
+                                                                     << jsonpath("tps shared", ns(), ".status");
+  const double predicted = std::atof(jsonpath("tps shared", ns(), ".status.predictedDemand").c_str());
+  EXPECT_NEAR(predicted, 310.0, 5.0) << jsonpath("tps shared", ns(), ".status");
+  // The model label the dashboards read.
+  const auto metrics = runCommand("curl -sf http://127.0.0.1:" + std::to_string(metricsPort_) + "/metrics").output;
+  EXPECT_NE(metrics.find("model=\"fleet_regression\""), std::string::npos) << metrics;
+}
+
 TEST_F(OperatorTest, AModelThatStopsFittingIsSetAsideAndTakenBackWithEvents) {
   // A 60 s sine on 2 s steps: the fit picks the period the FFT finds (periodic_30). For 40 s
   // from t0 demand drops to 20 (an upstream outage): the periodic model, forecasting its swing
