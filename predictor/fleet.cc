@@ -303,29 +303,39 @@ __attribute__((target_clones("avx2", "default"))) void updateLanes(float* s, con
 
 // The shared regression's part from the shared features at every fitted horizon, per lane
 // (base[anchor], kL lanes each, before shrinkage), with last and now as laneFeatures() gives them.
-[[gnu::always_inline]] inline void anchorBase(const float* s, const Shared& sh, float* base, F8& last, F8* now) {
-  alignas(32) std::array<float, (kBase + kMaxProfiles) * kL> x{};
-  laneFeatures(s, sh, x.data(), last, now);
+// x: room for the shared features ((kBase + kMaxProfiles) * kL floats).
+[[gnu::always_inline]] inline void anchorBase(const float* s, const Shared& sh, float* x, float* base, F8& last,
+                                              F8* now) {
+  laneFeatures(s, sh, x, last, now);
   for (std::size_t a = 0; a < sh.A; ++a) {
     F8 acc{};
-    for (std::size_t f = 0; f < sh.S; ++f) acc += sh.coef[f * sh.A + a] * lanesAt<F8>(x.data() + f * kL);
+    for (std::size_t f = 0; f < sh.S; ++f) acc += sh.coef[f * sh.A + a] * lanesAt<F8>(x + f * kL);
     lanesAt<F8>(base + a * kL) = acc;
   }
 }
 
-// The forecast of every lane: out[step][quantile][lane] for steps 1..H (scratch: H * kL
-// floats), and model1[lane], the shared regression's own one-step forecast. Per step, the two fitted horizons around it
-// are blended (their shrunk regression and the profile's change to the step's target), exponentiated, and the quantiles
-// are the point plus the noise unit times the blended normalised error quantiles.
+// The kernels' working space, in floats: the shared features, the fitted horizons' shared
+// part and their profile coefficients per lane, then one row a step. Kept by the Fleet, not
+// on the stack: zeroing ~2 KB a block cost ~7 % of the tick.
+constexpr std::size_t kScratchX = 0;
+constexpr std::size_t kScratchBase = kScratchX + (kBase + kMaxProfiles) * kL;
+constexpr std::size_t kScratchPc = kScratchBase + irls::kMaxAnchors * kL;
+constexpr std::size_t kScratchSteps = kScratchPc + kMaxProfiles * irls::kMaxAnchors * kL;
+
+// The forecast of every lane: out[step][quantile][lane] for steps 1..H (scratch: kScratchSteps
+// + H * kL floats), and model1[lane], the shared regression's own one-step forecast. Per step, the two fitted horizons
+// around it are blended (their shrunk regression and the profile's change to the step's target), exponentiated, and the
+// quantiles are the point plus the noise unit times the blended normalised error quantiles.
 __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float* s, const Shared& sh, float* out,
                                                                      float* scratch, float* model1) {
   const Fleet::Layout& L = *sh.layout;
   const std::size_t A = sh.A;
-  alignas(32) std::array<float, irls::kMaxAnchors * kL> base{};
-  alignas(32) std::array<float, kMaxProfiles * irls::kMaxAnchors * kL> pc{};  // [profile][anchor][lane]
+  float* base = scratch + kScratchBase;
+  float* pc = scratch + kScratchPc;  // [profile][anchor][lane]
+  float* points = scratch + kScratchSteps;
   F8 last{};
   F8 now[kMaxProfiles] = {};  // NOLINT(modernize-avoid-c-arrays): std::array drops F8's attributes
-  anchorBase(s, sh, base.data(), last, now);
+  anchorBase(s, sh, scratch + kScratchX, base, last, now);
   // The regression's own one-step forecast, as shrunk (the guard's reference even while it is
   // set aside): anchor 0 is step 1.
   {
@@ -359,8 +369,14 @@ __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float
       zhi += lanesAt<F8>(&pc[(q * A + hi) * kL]) * d;
     }
     const F8 z = (1.0F - f) * zlo + f * zhi;
-    pointFrom(last, z, lanesAt<F8>(scratch + h * kL));
+    const auto maxChange = static_cast<float>(LogRegressionModel::kMaxLogChange);
+    const F8 change = TSO_MIN(TSO_MAX(z, -maxChange), maxChange);
+    const F8 v = last + change;
+    lanesAt<F8>(points + h * kL) = TSO_MIN(TSO_MAX(v, 0.0F), 80.0F);
   }
+  // The exponentials in a loop of their own: each is a chain of dependent operations, and
+  // without the rest of the step between them the processor overlaps the steps' chains.
+  for (std::size_t h = 0; h < H; ++h) expMinus1Lanes(lanesAt<F8>(points + h * kL));
   const F8 lastRaw = lanes(s, L.last);
   const F8 scaleRow = lanes(s, L.scale);
   const F8 floor = 1e-3F * lastRaw + 1e-9F;
@@ -369,7 +385,7 @@ __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float
     const float f = sh.f[h];
     const float* qlo = row(s, L.q + sh.lo[h] * kNq);
     const float* qhi = row(s, L.q + sh.hi[h] * kNq);
-    const F8 m = lanesAt<F8>(scratch + h * kL);
+    const F8 m = lanesAt<F8>(points + h * kL);
     float* o = out + h * kNq * kL;
     for (std::size_t k = 0; k < kNq; ++k) {
       const F8 e = (1.0F - f) * lanesAt<F8>(qlo + k * kL) + f * lanesAt<F8>(qhi + k * kL);
@@ -382,16 +398,16 @@ __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float
 // The fit's validation forecasts from one origin, kL lanes at a time: model[(a * kS + c) *
 // kL + lane] is the forecast at fitted horizon a with shrinkage kShrinkage[c] (no quantiles),
 // unit[lane] the noise unit; anchorBucket[profile * kMaxAnchors + a] is the bucket of horizon a's
-// target in each profile.
+// target in each profile; scratch as forecastLanes'.
 constexpr std::size_t kS = kShrinkage.size();
 __attribute__((target_clones("avx2", "default"))) void validationLanes(const float* s, const Shared& sh,
                                                                        const std::uint16_t* anchorBucket, float* model,
-                                                                       float* unit) {
+                                                                       float* unit, float* scratch) {
   const Fleet::Layout& L = *sh.layout;
-  alignas(32) std::array<float, irls::kMaxAnchors * kL> base{};
+  float* base = scratch + kScratchBase;
   F8 last{};
   F8 now[kMaxProfiles] = {};  // NOLINT(modernize-avoid-c-arrays): std::array drops F8's attributes
-  anchorBase(s, sh, base.data(), last, now);
+  anchorBase(s, sh, scratch + kScratchX, base, last, now);
   for (std::size_t a = 0; a < sh.A; ++a) {
     F8 z = lanesAt<F8>(&base[a * kL]);
     for (std::size_t q = 0; q < sh.np; ++q) {
@@ -458,7 +474,7 @@ Fleet::Fleet(FleetConfig config) : config_(std::move(config)) {
   }
   anchors_ = irls::anchorHorizons(config_.horizon, config_.focusHorizons, irls::kMaxAnchors);
   out_.assign(static_cast<std::size_t>(config_.horizon) * kNq * kL, 0.0F);
-  scratch_.assign(static_cast<std::size_t>(config_.horizon) * kL, 0.0F);
+  scratch_.assign(kScratchSteps + static_cast<std::size_t>(config_.horizon) * kL, 0.0F);
 }
 
 std::size_t Fleet::features() const { return kBase + 2 * np_; }
@@ -845,7 +861,7 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
           for (std::size_t a = 0; a < A; ++a)
             buckets[q * irls::kMaxAnchors + a] = static_cast<std::uint16_t>(anchorBucket(phase, q, a));
         }
-        validationLanes(s, sh, buckets.data(), model.data(), unitNow.data());
+        validationLanes(s, sh, buckets.data(), model.data(), unitNow.data(), scratch_.data());
         for (std::size_t l = 0; l < kL; ++l) {
           const std::size_t i = b * kL + l;
           if (i >= N || g - 1 < laneStart[i]) continue;  // the series has no sample before this origin
