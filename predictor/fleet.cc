@@ -21,7 +21,6 @@ constexpr auto kLags = LogRegressionModel::kLags;
 constexpr auto kAlphas = LogRegressionModel::kAlphas;
 constexpr std::size_t kBase = LogRegressionModel::kBase;  // intercept, lags, EWMA gaps
 constexpr std::size_t kMinRows = 200;                     // below it the fleet forecasts naively
-constexpr std::size_t kMaxRowsPerSeries = 4000;           // as log_regression's fit: more rows fit no better, slower
 // Shrinkage toward the newest sample a series may choose per fitted horizon (1 = the shared
 // regression as fitted, 0 = naive), tried in this order; a later one must do strictly better.
 constexpr std::array<float, 3> kShrinkage = {1.0F, 0.5F, 0.0F};
@@ -645,7 +644,7 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
   const std::size_t window = std::max<std::size_t>(profiled ? 7 * day : 0, 2000);
   const std::size_t gEnd = valStart + 1 > longest ? valStart + 1 - longest : 0;
   const std::size_t gAll = n + 1 > longest ? n + 1 - longest : 0;
-  const std::size_t quota = std::clamp<std::size_t>(config_.maxRows / N, 1, kMaxRowsPerSeries);
+  const std::size_t quota = std::max<std::size_t>(1, config_.maxRows / N);
   const std::size_t everyNth =
       std::max<std::size_t>(1, (N + config_.maxRows - 1) / std::max<std::size_t>(1, config_.maxRows));
   std::vector<std::size_t> rowFrom(N, gAll), rowStride(N, 1);
