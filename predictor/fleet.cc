@@ -640,7 +640,11 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
   // first fit takes the rows whose targets are all before the validation window (gEnd), so
   // validation scores it out of sample; the final fit takes them all (as the Forecaster refits
   // log_regression on the whole history once validation has scored it).
-  const std::size_t warm = std::max<std::size_t>(profiled ? day : 0, static_cast<std::size_t>(kLags.back()) + 1);
+  // A day of warm-up lets the daily profile fill before the first row; a history too short for
+  // that (an hour of 2 s steps, a young fleet) is fitted on the lags and levels alone, the
+  // profile features 0 while unseen.
+  const auto lagWarm = static_cast<std::size_t>(kLags.back()) + 1;
+  const std::size_t warm = profiled && n - start > day + kMinRows + longest ? std::max(day, lagWarm) : lagWarm;
   const std::size_t window = std::max<std::size_t>(profiled ? 7 * day : 0, 2000);
   const std::size_t gEnd = valStart + 1 > longest ? valStart + 1 - longest : 0;
   const std::size_t gAll = n + 1 > longest ? n + 1 - longest : 0;

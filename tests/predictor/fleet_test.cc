@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -177,6 +178,32 @@ TEST(FleetTest, TooLittleHistoryForecastsTheNewestSampleAndSaysSo) {
     EXPECT_NEAR(c.f[0].point[h], 7.0, 1e-3);
     EXPECT_NEAR(c.f[1].point[h], 900.0, 0.1);
   }
+}
+
+TEST(FleetTest, AHistoryShorterThanADayIsFittedOnItsLags) {
+  // An hour of 2 s steps (a day is 43,200 of them): no daily profile can be seen yet, so the
+  // rows skip the day of warm-up and the fit learns from the lags and levels; a 60 s swing,
+  // which the lags see, is then forecast better than by the newest sample.
+  std::vector<double> y;
+  for (int t = 0; t < 1800; ++t) y.push_back(200.0 + 100.0 * std::sin(2 * std::numbers::pi * t / 30.0));
+  FleetConfig c;
+  c.step = 2;
+  c.horizon = 10;
+  Fleet fleet(c);
+  const std::vector<std::span<const double>> histories = {std::span<const double>(y).first(1500)};
+  auto report = fleet.fit(histories);
+  ASSERT_TRUE(report) << report.error().toString();
+  EXPECT_TRUE(report->fitted);
+  EXPECT_GE(report->rows, 200u);
+  Collected col(1);
+  double eModel = 0, eNaive = 0;
+  for (std::size_t t = 1500; t + 5 < y.size(); ++t) {
+    const std::array<double, 1> sample = {y[t]};
+    ASSERT_TRUE(fleet.tick(sample, col.sink()));
+    eModel += std::abs(y[t + 5] - col.f[0].point[4]);
+    eNaive += std::abs(y[t + 5] - y[t]);
+  }
+  EXPECT_LT(eModel, 0.5 * eNaive);
 }
 
 TEST(FleetTest, AShorterHistoryStartsLaterAndForecastsItsOwnLevel) {
