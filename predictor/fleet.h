@@ -1,12 +1,13 @@
 // Many series forecast in step by one log-domain regression fitted across all of them. The
-// regression's features (regression.h: log changes, log-EWMA gaps, the daily profile) are
-// scale-free, so one set of coefficients serves series at any level: a refit is one replay per
-// series plus one shared fit, and a tick runs eight series per instruction with the shared
-// coefficients in L1. Each series keeps what is its own: its state, a shrinkage toward its
-// newest sample per fitted horizon (searched on its own held-out samples) and its error
-// quantiles. The per-service Forecaster (auto selection among many models) is what the
-// operator runs per ThroughputService; this is the form for fleets of thousands of series
-// sampled on one clock. predictor/README.md has its speed and its skill on the traces.
+// regression's features (regression.h: log changes, log-EWMA gaps, and here a daily and a
+// weekly profile) are scale-free, so one set of coefficients serves series at any level: a
+// refit is one replay per series plus one shared fit, and a tick runs eight series per
+// instruction with the shared coefficients in L1. Each series keeps what is its own: its
+// state, a shrinkage toward its newest sample per fitted horizon (searched on its own held-out
+// samples), its error quantiles and a guard that sets the regression aside when it stops
+// fitting. This is the form for fleets of thousands of series sampled on one clock; the
+// operator runs it per ThroughputService as a fleet of one (forecast.model FleetRegression),
+// beside the auto-selecting Forecaster. predictor/README.md has its speed and its skill.
 #pragma once
 
 #include <algorithm>
