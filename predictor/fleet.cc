@@ -4,6 +4,9 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "predictor/irls.h"
 #include "predictor/regression.h"
@@ -429,6 +432,24 @@ __attribute__((target_clones("avx2", "default"))) void validationLanes(const flo
 
 }  // namespace
 
+namespace {
+
+// The bucket of each phase of a period, shared by every Fleet that asks for the same table
+// while one of them holds it.
+std::shared_ptr<const std::vector<std::uint16_t>> phaseTable(std::size_t period, std::size_t buckets) {
+  static std::mutex mu;
+  static std::map<std::pair<std::size_t, std::size_t>, std::weak_ptr<const std::vector<std::uint16_t>>> tables;
+  const std::lock_guard lock(mu);
+  auto& slot = tables[{period, buckets}];
+  if (auto table = slot.lock()) return table;
+  auto table = std::make_shared<std::vector<std::uint16_t>>(period);
+  for (std::size_t p = 0; p < period; ++p) (*table)[p] = static_cast<std::uint16_t>(p * buckets / period);
+  slot = table;
+  return table;
+}
+
+}  // namespace
+
 float FleetForecast::quantile(int step, std::size_t k) const {
   const int h = std::clamp(step, 1, horizon_) - 1;
   return block_[(static_cast<std::size_t>(h) * kNq + std::min(k, kNq - 1)) * kL + lane_];
@@ -467,10 +488,7 @@ Fleet::Fleet(FleetConfig config) : config_(std::move(config)) {
       np_ = 2;
     }
   }
-  for (std::size_t q = 0; q < np_; ++q) {
-    bucketOf_[q].resize(period_[q]);
-    for (std::size_t p = 0; p < period_[q]; ++p) bucketOf_[q][p] = static_cast<std::uint16_t>(p * nb_[q] / period_[q]);
-  }
+  for (std::size_t q = 0; q < np_; ++q) bucketOf_[q] = phaseTable(period_[q], nb_[q]);
   anchors_ = irls::anchorHorizons(config_.horizon, config_.focusHorizons, irls::kMaxAnchors);
   out_.assign(static_cast<std::size_t>(config_.horizon) * kNq * kL, 0.0F);
   scratch_.assign(kScratchSteps + static_cast<std::size_t>(config_.horizon) * kL, 0.0F);
@@ -480,7 +498,7 @@ std::size_t Fleet::features() const { return kBase + 2 * np_; }
 
 std::size_t Fleet::stateBytes() const {
   return sizeof(*this) + state_.capacity() * sizeof(float) + coef_.capacity() * sizeof(float) +
-         out_.capacity() * sizeof(float) + (bucketOf_[0].capacity() + bucketOf_[1].capacity()) * sizeof(std::uint16_t);
+         out_.capacity() * sizeof(float) + scratch_.capacity() * sizeof(float);  // phase tables: shared
 }
 
 std::vector<float> Fleet::coefficients(int h) const {
@@ -516,7 +534,7 @@ void Fleet::prepareSteps(bool consuming) const {
     // The newest sample's phase (after the next one, when consuming): step h's target is h ahead.
     const std::size_t period = period_[q];
     const std::size_t newest = consuming ? phase_[q] : (phase_[q] + period - 1) % period;
-    for (std::size_t h = 0; h < H; ++h) stepBucket_[q][h] = bucketOf_[q][(newest + h + 1) % period];
+    for (std::size_t h = 0; h < H; ++h) stepBucket_[q][h] = bucketAt(q, (newest + h + 1) % period);
   }
 }
 
@@ -554,7 +572,7 @@ void Fleet::tickBlock(std::size_t b, const double* y, float* out) {
   u.slot = clock_ & (kRing - 1);
   u.np = np_;
   for (std::size_t q = 0; q < np_; ++q) {
-    u.bucket[q] = bucketOf_[q][phase_[q]];
+    u.bucket[q] = bucketAt(q, phase_[q]);
     u.commit[q] = u.bucket[q] != pendingBucket_[q];
     u.previousBucket[q] = pendingBucket_[q];
   }
@@ -579,7 +597,7 @@ void Fleet::forecastBlock(std::size_t b, float* out) const {
 void Fleet::advanceClock() {
   ++clock_;
   for (std::size_t q = 0; q < np_; ++q) {
-    pendingBucket_[q] = bucketOf_[q][phase_[q]];
+    pendingBucket_[q] = bucketAt(q, phase_[q]);
     if (++phase_[q] == period_[q]) phase_[q] = 0;
   }
 }
@@ -694,7 +712,7 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
       Cursor pending{};
       for (std::size_t q = 0; q < np_; ++q) {
         phase[q] = from % period_[q];
-        pending[q] = from > 0 ? bucketOf_[q][(from - 1) % period_[q]] : 0;
+        pending[q] = from > 0 ? bucketAt(q, (from - 1) % period_[q]) : 0;
       }
       std::array<double, kL> y{};
       for (std::size_t g = from; g < to; ++g) {
@@ -707,7 +725,7 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
         u.first = g == start;
         u.guard = false;
         for (std::size_t q = 0; q < np_; ++q) {
-          u.bucket[q] = bucketOf_[q][phase[q]];
+          u.bucket[q] = bucketAt(q, phase[q]);
           u.commit[q] = u.bucket[q] != pending[q];
           u.previousBucket[q] = pending[q];
           pending[q] = u.bucket[q];
@@ -725,7 +743,7 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
   // phase phase[q].
   auto anchorBucket = [&](const Cursor& phase, std::size_t q, std::size_t a) -> std::size_t {
     const std::size_t period = period_[q];
-    return bucketOf_[q][(phase[q] + period - 1 + static_cast<std::size_t>(anchors_[a])) % period];
+    return bucketAt(q, (phase[q] + period - 1 + static_cast<std::size_t>(anchors_[a])) % period);
   };
 
   // The training rows due at origin g of block b (phases A and B).
@@ -896,7 +914,7 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
   clock_ = n;
   for (std::size_t q = 0; q < np_; ++q) {
     phase_[q] = n % period_[q];
-    pendingBucket_[q] = bucketOf_[q][(n - 1) % period_[q]];
+    pendingBucket_[q] = bucketAt(q, (n - 1) % period_[q]);
   }
   const auto H = static_cast<std::size_t>(config_.horizon);
   stepLo_.assign(H, 0);

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -127,7 +128,10 @@ class Fleet {
   std::size_t np_ = 0;
   std::array<std::size_t, kMaxProfiles> period_{};
   std::array<std::size_t, kMaxProfiles> nb_{};
-  std::array<std::vector<std::uint16_t>, kMaxProfiles> bucketOf_;
+  // Shared by every Fleet with the same period and buckets (phaseTable() in fleet.cc): a
+  // week of minute phases is 20 KB, and an operator holds a fleet a service.
+  std::array<std::shared_ptr<const std::vector<std::uint16_t>>, kMaxProfiles> bucketOf_;
+  [[nodiscard]] std::size_t bucketAt(std::size_t q, std::size_t phase) const { return (*bucketOf_[q])[phase]; }
   std::size_t series_ = 0;
   std::vector<int> anchors_;
   std::vector<float> coef_;                                // [feature][anchor], shared by every series
