@@ -1,7 +1,6 @@
 #include "predictor/fleet.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
