@@ -231,4 +231,147 @@ std::expected<void, std::string> writeSimulatePlot(const std::string& path, cons
   return writeSvg(path, simulatePlot(report));
 }
 
+namespace {
+
+struct FrontierAxes {
+  double xmin = 1, xmax = 1, logMin = -5, logMax = -1;  // y in log10 of the missed share
+  double pw = kWidth - kLeft - kRight, ph = kHeight - kTop - kBottom;
+  [[nodiscard]] double px(double x) const { return kLeft + pw * (x - xmin) / (xmax - xmin); }
+  [[nodiscard]] double py(double misses) const {
+    const double l = std::clamp(std::log10(std::max(misses, 1e-12)), logMin, logMax);
+    return kTop + ph * (1 - (l - logMin) / (logMax - logMin));
+  }
+};
+
+FrontierAxes frontierAxes(const FrontierPlot& plot) {
+  FrontierAxes a;
+  double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, lmin = xmin, lmax = -xmin;
+  for (const auto& s : plot.series) {
+    for (const auto& p : s.points) {
+      xmin = std::min(xmin, p.cost);
+      xmax = std::max(xmax, p.cost);
+      if (p.misses > 0) {
+        lmin = std::min(lmin, std::log10(p.misses));
+        lmax = std::max(lmax, std::log10(p.misses));
+      }
+    }
+  }
+  if (std::isfinite(xmin) && xmax > xmin) {
+    const double xs = niceStep(xmax - xmin, 8);
+    a.xmin = std::floor(xmin / xs) * xs;
+    a.xmax = std::ceil(xmax / xs) * xs;
+  } else {
+    a.xmin = 0.5;
+    a.xmax = 1.5;
+  }
+  if (std::isfinite(lmin)) {
+    a.logMin = std::floor(lmin);
+    a.logMax = std::max(a.logMin + 1, std::ceil(lmax));
+  }
+  return a;
+}
+
+std::string frontierGrid(const FrontierAxes& a) {
+  std::string svg;
+  for (double l = a.logMin; l <= a.logMax + 1e-9; l += 1) {
+    char label[32];
+    std::snprintf(label, sizeof label, "%g %%", 100 * std::pow(10.0, l));
+    svg += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + a.pw) + "\" y1=\"" + num(a.py(std::pow(10.0, l))) +
+           "\" y2=\"" + num(a.py(std::pow(10.0, l))) + "\" stroke=\"#e6e6e6\"/>\n<text class=\"ytick\" x=\"" +
+           num(kLeft - 8) + "\" y=\"" + num(a.py(std::pow(10.0, l)) + 4) + "\" text-anchor=\"end\">" + label +
+           "</text>\n";
+  }
+  const double xs = niceStep(a.xmax - a.xmin, 8);
+  for (double x = a.xmin; x <= a.xmax + xs / 2; x += xs) {
+    svg += "<line x1=\"" + num(a.px(x)) + "\" x2=\"" + num(a.px(x)) + "\" y1=\"" + num(kTop) + "\" y2=\"" +
+           num(kTop + a.ph + 5) + "\" stroke=\"#f0f0f0\"/>\n<text class=\"xtick\" x=\"" + num(a.px(x)) + "\" y=\"" +
+           num(kTop + a.ph + 19) + "\" text-anchor=\"middle\">" + tickValue(x, xs) + "x</text>\n";
+  }
+  const double midY = kTop + a.ph / 2;
+  svg += "<text class=\"axis-title\" x=\"18\" y=\"" + num(midY) + "\" transform=\"rotate(-90 18 " + num(midY) +
+         ")\" text-anchor=\"middle\">missed requests (log scale)</text>\n<text class=\"axis-title\" x=\"" +
+         num(kLeft + a.pw / 2) + "\" y=\"" + num(kHeight - 12) +
+         "\" text-anchor=\"middle\">pod-seconds over the oracle's (cost)</text>\n";
+  return svg;
+}
+
+std::string frontierSeries(const FrontierAxes& a, const FrontierSeries& s, double legendX) {
+  std::string svg;
+  auto pts = s.points;
+  std::sort(pts.begin(), pts.end(), [](const auto& x, const auto& y) { return x.cost < y.cost; });
+  if (s.line && pts.size() > 1) {
+    std::string poly;
+    for (const auto& p : pts) poly += num(a.px(p.cost)) + "," + num(a.py(p.misses)) + " ";
+    svg += "<polyline class=\"series\" data-name=\"" + escape(s.name) + "\" fill=\"none\" stroke=\"" + s.color +
+           "\" stroke-width=\"1.5\" points=\"" + poly + "\"/>\n";
+  }
+  for (std::size_t i = 0; i < s.points.size(); ++i) {
+    const auto& p = s.points[i];
+    svg += "<circle class=\"point\" data-name=\"" + escape(s.name) + "\" cx=\"" + num(a.px(p.cost)) + "\" cy=\"" +
+           num(a.py(p.misses)) + "\" r=\"" +
+           (s.line                 ? "3"
+            : s.points.size() == 1 ? "6"
+                                   : "2") +
+           "\" fill=\"" + s.color + "\"/>\n";
+    if (i < s.labels.size() && !s.labels[i].empty()) {
+      svg += "<text class=\"label\" x=\"" + num(a.px(p.cost) + 5) + "\" y=\"" + num(a.py(p.misses) - 5) +
+             "\" font-size=\"10\" fill=\"" + s.color + "\">" + escape(s.labels[i]) + "</text>\n";
+    }
+  }
+  svg += "<g class=\"legend\"><circle cx=\"" + num(legendX + 10) + "\" cy=\"56\" r=\"4\" fill=\"" + s.color +
+         "\"/><text x=\"" + num(legendX + 20) + "\" y=\"60\">" + escape(s.name) + "</text></g>\n";
+  return svg;
+}
+
+}  // namespace
+
+std::string renderFrontierSvg(const FrontierPlot& plot) {
+  const auto a = frontierAxes(plot);
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(kWidth) + "\" height=\"" + num(kHeight) +
+                    "\" viewBox=\"0 0 " + num(kWidth) + " " + num(kHeight) +
+                    "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
+                    "fill=\"white\"/>\n";
+  svg += "<text class=\"title\" x=\"" + num(kLeft) + "\" y=\"20\" font-size=\"15\">" + escape(plot.title) + "</text>\n";
+  svg += frontierGrid(a);
+  svg += "<line x1=\"" + num(kLeft) + "\" y1=\"" + num(kTop) + "\" x2=\"" + num(kLeft) + "\" y2=\"" + num(kTop + a.ph) +
+         "\" stroke=\"#555\"/>\n<line x1=\"" + num(kLeft) + "\" y1=\"" + num(kTop + a.ph) + "\" x2=\"" +
+         num(kLeft + a.pw) + "\" y2=\"" + num(kTop + a.ph) + "\" stroke=\"#555\"/>\n";
+  double legendX = kLeft;
+  for (const auto& s : plot.series) {
+    svg += frontierSeries(a, s, legendX);
+    legendX += 40 + 7.0 * static_cast<double>(s.name.size());
+  }
+  svg += "</svg>\n";
+  return svg;
+}
+
+FrontierPlot frontierPlot(const predictor::SimulationReport& report) {
+  FrontierPlot plot;
+  plot.title = "simulate: missed requests against cost, the HPA swept and the predictive policy's budgets";
+  FrontierSeries swept{"HPA settings swept", "#c8c8c8", {}, false, {}};
+  for (const auto& h : report.hpaSweep) swept.points.push_back(h.point());
+  FrontierSeries envelope{
+      "HPA at its best (lower envelope)", "#d62728", predictor::lowerEnvelope(swept.points), true, {}};
+  FrontierSeries budgets{"predictive, miss budget swept", "#2ca02c", {}, true, {}};
+  for (const auto& p : report.predictiveSweep) {
+    budgets.points.push_back(p.point());
+    char label[32];
+    std::snprintf(label, sizeof label, "%g %%", 100 * p.knob);
+    budgets.labels.emplace_back(label);
+  }
+  plot.series = {swept, envelope, budgets};
+  if (!report.policies.empty()) {
+    plot.series.push_back({"predictive (this run)", "#1f77b4", {report.policies.front().point()}, false, {}});
+  }
+  return plot;
+}
+
+std::expected<void, std::string> writeFrontierPlot(const std::string& path, const predictor::SimulationReport& report) {
+  std::ofstream out(path);
+  if (!out) return std::unexpected(path + ": cannot write");
+  out << renderFrontierSvg(frontierPlot(report));
+  if (!out) return std::unexpected(path + ": write failed");
+  return {};
+}
+
 }  // namespace tso::cli

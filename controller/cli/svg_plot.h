@@ -43,4 +43,22 @@ std::expected<void, std::string> writeBacktestPlot(const std::string& path, cons
                                                    const std::string& horizonLabel);
 std::expected<void, std::string> writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report);
 
+// Cost/miss frontiers: x = pod-seconds over the oracle's, y = missed requests (log scale). Each
+// series is a set of points; `line` joins them in cost order.
+struct FrontierSeries {
+  std::string name;
+  std::string color;
+  std::vector<predictor::FrontierPoint> points;
+  bool line = true;
+  std::vector<std::string> labels;  // per point, may be empty
+};
+struct FrontierPlot {
+  std::string title;
+  std::vector<FrontierSeries> series;
+};
+std::string renderFrontierSvg(const FrontierPlot& plot);
+// The HPA's swept settings, its lower envelope, the predictive policy's budgets and the run shown.
+FrontierPlot frontierPlot(const predictor::SimulationReport& report);
+std::expected<void, std::string> writeFrontierPlot(const std::string& path, const predictor::SimulationReport& report);
+
 }  // namespace tso::cli

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "predictor/synthetic.h"
 
 namespace tso::predictor {
@@ -39,6 +41,114 @@ TEST(SimulatorTest, PredictiveMissesFarLessThanHpaAtSimilarCost) { expectPredict
 // The same with the fleet regression (a fleet of one) behind the predictive policy.
 TEST(SimulatorTest, TheFleetRegressionMissesFarLessThanHpaToo) { expectPredictiveMissesFarLess(true); }
 
+Series diurnal(int flashCrowds = 0) {
+  SyntheticSpec spec;
+  spec.step = 300;
+  spec.days = 12;
+  spec.base = 3000;
+  spec.dailyAmplitude = 0.8;
+  spec.flashCrowds = flashCrowds;
+  spec.flashMagnitude = 4;
+  return synthesize(spec);
+}
+
+SimulationConfig swept() {
+  SimulationConfig c;
+  c.trainSeconds = 8 * kSecondsPerDay;
+  c.tickSeconds = 60;
+  c.hpaSweep = defaultHpaSweep();
+  c.missBudgets = {0.002, 0.01};
+  return c;
+}
+
+TEST(SimulatorTest, ThePredictivePolicyIsComparedWithTheHpaTunedToItsCost) {
+  const Series s = diurnal();
+  const auto c = swept();
+  auto r = simulate(s, c);
+  ASSERT_TRUE(r) << r.error().toString();
+  ASSERT_EQ(r->hpaSweep.size(), 5u * 29u);
+  ASSERT_EQ(r->predictiveSweep.size(), 2u);
+  EXPECT_DOUBLE_EQ(r->predictiveSweep[1].knob, 0.01);
+  const auto& pred = r->policies[0];
+  const auto& hpa = r->policies[1];
+  // The HPA shown is the swept setting nearest the predictive policy's cost, not the default.
+  EXPECT_NEAR(hpa.podSecondsRatio, pred.podSecondsRatio, 0.05);
+  EXPECT_LT(hpa.knob, 1.0);
+  // On a clean daily rhythm the forecast buys far fewer misses than any HPA setting at that cost.
+  ASSERT_TRUE(r->equalCost.missRatio);
+  ASSERT_TRUE(r->equalCost.costRatio);
+  EXPECT_LT(*r->equalCost.missRatio, 0.5);
+  EXPECT_LT(*r->equalCost.costRatio, 1.0);
+  EXPECT_LT(pred.underprovisionedFraction, hpa.underprovisionedFraction);
+}
+
+TEST(SimulatorTest, OneForecastPassServesEveryReplay) {
+  const Series s = diurnal();
+  auto c = swept();
+  auto lead = forecastLeadTimes(s, c);
+  ASSERT_TRUE(lead) << lead.error().toString();
+  auto once = simulate(s, c);
+  auto again = simulate(s, c, *lead);
+  ASSERT_TRUE(once && again);
+  for (std::size_t p = 0; p < 3; ++p) {
+    EXPECT_EQ(once->policies[p].missedRequests, again->policies[p].missedRequests);
+    EXPECT_EQ(once->policies[p].podSeconds, again->policies[p].podSeconds);
+  }
+  c.tickSeconds = 30;  // another timing: the lead forecasts no longer fit
+  EXPECT_EQ(simulate(s, c, *lead).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(SimulatorTest, AMissBudgetSetsTheHeadroomInsteadOfAQuantile) {
+  SyntheticSpec spec;
+  spec.step = 300;
+  spec.days = 30;
+  spec.base = 3000;
+  spec.dailyAmplitude = 0.8;
+  const Series s = synthesize(spec);
+  auto c = swept();
+  c.hpaSweep.clear();
+  c.missBudgets.clear();
+  auto lead = forecastLeadTimes(s, c);
+  ASSERT_TRUE(lead);
+  c.provisioning.missBudget = 0.001;
+  auto tight = simulate(s, c, *lead);
+  c.provisioning.missBudget = 0.004;
+  auto loose = simulate(s, c, *lead);
+  ASSERT_TRUE(tight && loose);
+  // A looser budget buys fewer pods and spends more of it; each is spent to within a third
+  // over the 22 evaluated days, starting from the P95's headroom.
+  EXPECT_LT(loose->policies[0].podSeconds, tight->policies[0].podSeconds);
+  EXPECT_NEAR(tight->policies[0].underprovisionedFraction, 0.001, 0.001 / 3);
+  EXPECT_NEAR(loose->policies[0].underprovisionedFraction, 0.004, 0.004 / 3);
+}
+
+TEST(SimulatorTest, ABreakoutAboveTheBandRaisesTheStepsAheadAtOnce) {
+  SyntheticSpec spec;
+  spec.days = 9;
+  spec.base = 1000;
+  spec.dailyAmplitude = 0.3;
+  Series s = synthesize(spec);
+  // Eight ramps on the evaluated day: x1.4 a minute for six minutes, held two, then back.
+  for (std::size_t r = 0; r < 8; ++r) {
+    const std::size_t at = 8 * 1440 + 100 + r * 170;
+    for (int k = 1; k <= 8; ++k) s.values[at + static_cast<std::size_t>(k)] *= std::pow(1.4, std::min(k, 6));
+  }
+  SimulationConfig c;
+  c.trainSeconds = 8 * kSecondsPerDay;
+  auto lead = forecastLeadTimes(s, c);
+  ASSERT_TRUE(lead);
+  c.provisioning.breakoutLevel = 0;
+  auto off = simulate(s, c, *lead);
+  c.provisioning.breakoutLevel = 0.9;
+  auto on = simulate(s, c, *lead);
+  ASSERT_TRUE(off && on);
+  // The forecaster has only whole minutes; the breakout acts on the minute being observed.
+  EXPECT_LT(on->policies[0].missedRequests, 0.99 * off->policies[0].missedRequests);
+  EXPECT_GT(on->policies[0].podSeconds, off->policies[0].podSeconds);
+  c.provisioning.breakoutLevel = 1.0;
+  EXPECT_EQ(simulate(s, c, *lead).error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST(SimulatorTest, RecordsATimelineAndRejectsBadInput) {
   SyntheticSpec spec;
   spec.step = 1800;
@@ -54,6 +164,12 @@ TEST(SimulatorTest, RecordsATimelineAndRejectsBadInput) {
   c.peakReplicas = 0;
   EXPECT_EQ(simulate(s, c).error().code, ErrorCode::kInvalidArgument);
   c.peakReplicas = 50;
+  c.hpa = HpaSetting{1.5, 300};
+  EXPECT_EQ(simulate(s, c).error().code, ErrorCode::kInvalidArgument);
+  c.hpa.reset();
+  c.provisioning.missBudget = 0;
+  EXPECT_EQ(simulate(s, c).error().code, ErrorCode::kInvalidArgument);
+  c.provisioning.missBudget.reset();
   c.trainSeconds = 10 * kSecondsPerDay;
   EXPECT_EQ(simulate(s, c).error().code, ErrorCode::kTooShort);
 }

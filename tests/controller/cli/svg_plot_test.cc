@@ -141,5 +141,39 @@ TEST(SvgPlot, SimulatePlotShowsNeededAndEachPolicy) {
   EXPECT_THAT(svg, HasSubstr("sample step 15 s"));
 }
 
+TEST(SvgPlot, FrontierPlotPutsBothFrontiersOnCostAgainstLogMisses) {
+  predictor::SimulationReport report;
+  for (double t : {0.5, 0.7, 1.0}) {
+    predictor::PolicyResult h;
+    h.knob = t;
+    h.podSecondsRatio = 1 / t;
+    h.underprovisionedFraction = 0.01 * t * t;
+    report.hpaSweep.push_back(h);
+  }
+  predictor::PolicyResult dominated;  // costlier and worse than the 0.7 setting
+  dominated.podSecondsRatio = 1.6;
+  dominated.underprovisionedFraction = 0.008;
+  report.hpaSweep.push_back(dominated);
+  predictor::PolicyResult b;
+  b.knob = 0.005;
+  b.podSecondsRatio = 1.2;
+  b.underprovisionedFraction = 0.001;
+  report.predictiveSweep.push_back(b);
+  report.policies.push_back(b);
+  const auto plot = frontierPlot(report);
+  ASSERT_EQ(plot.series.size(), 4u);
+  EXPECT_EQ(plot.series[0].points.size(), 4u);  // every swept setting
+  EXPECT_EQ(plot.series[1].points.size(), 3u);  // the envelope drops the dominated one
+  const auto svg = renderFrontierSvg(plot);
+  EXPECT_THAT(svg, HasSubstr("data-name=\"HPA at its best (lower envelope)\""));
+  EXPECT_THAT(svg, HasSubstr(">0.5 %</text>"));  // the budget's label
+  EXPECT_THAT(svg, HasSubstr(">missed requests (log scale)</text>"));
+  EXPECT_THAT(svg, HasSubstr(">pod-seconds over the oracle's (cost)</text>"));
+  // Decades on the y axis from 0.1 % (the budget's point) up to 1 % (the HPA at 1.0).
+  EXPECT_THAT(svg, HasSubstr(">0.1 %</text>"));
+  EXPECT_THAT(svg, HasSubstr(">1 %</text>"));
+  EXPECT_THAT(svg, Not(HasSubstr(">0.01 %</text>")));
+}
+
 }  // namespace
 }  // namespace tso::cli

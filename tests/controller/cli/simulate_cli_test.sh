@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `throughput-operator simulate` end to end on a small generated trace: the equal-cost report,
+# its JSON and frontier SVG, and bad flags rejected with exit 2 and a message naming the flag.
+set -euo pipefail
+bin=${1:?usage: simulate_cli_test.sh BINARY}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL $*" >&2; exit 1; }
+
+# Four days of a daily rhythm at 5-minute steps (deterministic).
+awk 'BEGIN { print "timestamp,value"; for (i = 0; i < 4 * 288; i++) printf "%d,%d\n", 1700000000 + 300 * i, 1000 + 800 * sin(2 * 3.14159265 * i / 288) + 37 * ((i * 7919) % 11) }' >"$work/t.csv"
+
+"$bin" simulate --input "$work/t.csv" --train 2d --json --frontier-plot "$work/f.svg" >"$work/out.json" 2>/dev/null
+python3 - "$work/out.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r["hpa_sweep"]) == 145, len(r["hpa_sweep"])
+assert [round(p["knob"], 4) for p in r["predictive_sweep"]] == [0.001, 0.002, 0.005, 0.01, 0.02, 0.05]
+env = r["hpa_envelope"]
+assert all(a["pod_seconds_ratio"] < b["pod_seconds_ratio"] and a["underprovisioned_fraction"] > b["underprovisioned_fraction"]
+           for a, b in zip(env, env[1:])), "the envelope is sorted by cost with falling misses"
+ec = r["equal_cost"]
+assert ec["miss_ratio"] is not None and 0 <= ec["miss_ratio"] < 1, ec
+hpa, pred = r["policies"]["hpa"], r["policies"]["predictive"]
+nearest = min(env, key=lambda p: abs(p["pod_seconds_ratio"] - pred["pod_seconds_ratio"]))
+assert abs(hpa["pod_seconds_ratio"] - nearest["pod_seconds_ratio"]) < 1e-9, "the HPA shown is the envelope's nearest in cost"
+assert r["provisioning"]["quantile"] == 0.95 and r["provisioning"]["miss_budget"] is None
+PY
+for name in 'HPA at its best (lower envelope)' 'predictive, miss budget swept' 'predictive (this run)'; do
+  grep -q "data-name=\"$name\"" "$work/f.svg" || fail "frontier SVG lacks '$name'"
+done
+
+"$bin" simulate --input "$work/t.csv" --train 2d --miss-budget 0.5% --no-sweep --json >"$work/b.json" 2>/dev/null
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["provisioning"]["miss_budget"] == 0.005 and r["hpa_sweep"] == [] and r["equal_cost"]["miss_ratio"] is None' "$work/b.json"
+
+expect_usage() {  # FLAG-NAME ARGS...: exit 2 and a message naming the flag
+  local flag=$1
+  shift
+  local rc=0
+  "$bin" simulate --input "$work/t.csv" --train 2d --no-sweep "$@" >/dev/null 2>"$work/err" || rc=$?
+  [[ $rc == 2 ]] || fail "$* exited $rc, want 2"
+  grep -q -- "--$flag" "$work/err" || fail "$*: the message does not name --$flag: $(cat "$work/err")"
+}
+expect_usage miss-budget --miss-budget 150%
+expect_usage miss-budget --miss-budget zero
+expect_usage quantile --quantile p100
+expect_usage breakout --breakout sometimes
+expect_usage hpa-target --hpa-target 1.5
+expect_usage hpa-scale-down-window --hpa-scale-down-window 60s
+expect_usage frontier-plot --frontier-plot "$work/x.svg"
+echo "simulate_cli: ok"
