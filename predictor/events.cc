@@ -4,6 +4,8 @@
 #include <charconv>
 #include <string>
 
+#include "predictor/csv.h"
+
 namespace tso::predictor {
 namespace {
 
@@ -121,6 +123,62 @@ void EventCalendar::apply(Forecast& f, std::int64_t firstTime, std::int64_t step
     f.point[h] *= m;
     for (auto& q : f.quantiles[h]) q *= m;
   }
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// One `start,duration,multiplier` line into the calendar.
+Result<void> addEventLine(std::string_view line, std::size_t lineNo, EventCalendar& cal) {
+  const auto c1 = line.find(',');
+  const auto c2 = c1 == std::string_view::npos ? c1 : line.find(',', c1 + 1);
+  if (c2 == std::string_view::npos || line.find(',', c2 + 1) != std::string_view::npos) {
+    return fail(ErrorCode::kParse, "want start,duration,multiplier", lineNo);
+  }
+  const auto start = trim(line.substr(0, c1));
+  const auto duration = parseDuration(trim(line.substr(c1 + 1, c2 - c1 - 1)));
+  const std::string multText(trim(line.substr(c2 + 1)));
+  char* end = nullptr;
+  const double mult = std::strtod(multText.c_str(), &end);
+  if (!duration || *duration <= 0) return fail(ErrorCode::kParse, "duration must be positive, e.g. 2h", lineNo);
+  if (multText.empty() || *end != '\0' || !(mult > 0)) {
+    return fail(ErrorCode::kParse, "multiplier must be a number > 0", lineNo);
+  }
+  if (start.starts_with("cron:")) {
+    auto cron = CronSchedule::parse(trim(start.substr(5)));
+    if (!cron) return fail(ErrorCode::kParse, "bad cron schedule: " + cron.error().message, lineNo);
+    if (*duration > kSecondsPerDay) return fail(ErrorCode::kParse, "a recurring event lasts at most a day", lineNo);
+    cal.add(RecurringEvent{*cron, *duration, mult});
+    return {};
+  }
+  const auto t = parseTimestamp(start);
+  if (!t) return fail(ErrorCode::kParse, "start must be ISO-8601, unix seconds or cron:...", lineNo);
+  cal.add(ScheduledEvent{*t, *duration, mult});
+  return {};
+}
+
+}  // namespace
+
+Result<EventCalendar> readEventsCsv(std::istream& in) {
+  EventCalendar cal;
+  std::string line;
+  std::size_t lineNo = 0;
+  bool first = true;  // the first line with content may be the header
+  while (std::getline(in, line)) {
+    ++lineNo;
+    const auto text = trim(std::string_view(line).substr(0, line.find('#')));
+    if (text.empty()) continue;
+    const bool header = first && text.starts_with("start,");
+    first = false;
+    if (header) continue;
+    if (auto st = addEventLine(text, lineNo, cal); !st) return std::unexpected(st.error());
+  }
+  return cal;
 }
 
 }  // namespace tso::predictor

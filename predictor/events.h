@@ -6,6 +6,7 @@
 #include <array>
 #include <bitset>
 #include <cstdint>
+#include <istream>
 #include <string_view>
 #include <vector>
 
@@ -58,5 +59,10 @@ class EventCalendar {
   std::vector<ScheduledEvent> oneOff_;
   std::vector<RecurringEvent> recurring_;
 };
+
+// Events as CSV lines `start,duration,multiplier` (a header line is allowed; `#` starts a
+// comment): start is ISO-8601 or unix seconds for a one-off event, or `cron:M H DOM MON DOW`
+// for a recurring one; duration as `2h`, `90m`, `3600`; multiplier > 0. Errors name the line.
+Result<EventCalendar> readEventsCsv(std::istream& in);
 
 }  // namespace tso::predictor

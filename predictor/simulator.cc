@@ -274,7 +274,7 @@ class OraclePolicy {
 class PredictivePolicy {
  public:
   PredictivePolicy(const World& w, std::span<const LeadForecast> lead, const Provisioning& p)
-      : w_(w), lead_(lead), fixedZ_(zOfLevel(p.quantile)), planner_(predictivePlanner(w)) {
+      : w_(w), lead_(lead), events_(&p.events), fixedZ_(zOfLevel(p.quantile)), planner_(predictivePlanner(w)) {
     if (p.breakoutLevel > 0) breakoutZ_ = zOfLevel(p.breakoutLevel);
     if (p.missBudget) {
       auto c = p.budget;
@@ -302,11 +302,21 @@ class PredictivePolicy {
       predicted = quantileAtZ(toQuantiles(f.ahead), z) + (breakout ? observed - seen[kP50] : 0.0);
     }
     if (w_.indexAt(now) <= w_.indexAt(seenAt)) predicted = std::max(predicted.value_or(0.0), observed);
+    if (predicted && !events_->empty()) *predicted *= eventMultiplier(now);
     return planner_.plan({now, current, observed, predicted, std::nullopt}).desired;
   }
   void delivered(double demand, double missed) { pending_.emplace_back(demand, missed); }
 
  private:
+  // The largest event multiplier over the lead window, at tick resolution.
+  [[nodiscard]] double eventMultiplier(std::int64_t now) const {
+    double m = 1;
+    for (std::int64_t t = now; t < now + w_.cfg->warmupSeconds + w_.dt; t += w_.dt) {
+      m = std::max(m, events_->multiplierAt(t));
+    }
+    return m;
+  }
+
   static Quantiles toQuantiles(const std::array<float, kQuantileLevels.size()>& a) {
     Quantiles q{};
     for (std::size_t k = 0; k < q.size(); ++k) q[k] = a[k];
@@ -319,6 +329,7 @@ class PredictivePolicy {
   }
   const World& w_;
   std::span<const LeadForecast> lead_;
+  const EventCalendar* events_;
   double fixedZ_;
   std::optional<double> breakoutZ_;
   Planner planner_;
@@ -406,6 +417,8 @@ Result<LeadForecasts> forecastLeadTimes(const Series& series, const SimulationCo
   if (!world) return std::unexpected(world.error());
   const World& w = *world;
   LeadForecaster lf(w, cfg);
+  out.start = w.t0;
+  out.tickSeconds = w.dt;
   out.ticks.reserve(w.ticks());
   for (std::size_t i = 0; i < w.ticks(); ++i) {
     auto f = lf.at(w.timeOf(i));
@@ -428,7 +441,7 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
   auto world = makeWorld(series, cfg, report.notes);
   if (!world) return std::unexpected(world.error());
   const World& w = *world;
-  if (lead.ticks.size() != w.ticks()) {
+  if (lead.ticks.size() != w.ticks() || lead.start != w.t0 || lead.tickSeconds != w.dt) {
     return fail(ErrorCode::kInvalidArgument, "the lead forecasts were made for another trace or timing (" +
                                                  std::to_string(lead.ticks.size()) + " ticks, this run has " +
                                                  std::to_string(w.ticks()) + ")");

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "predictor/events.h"
 #include "predictor/fleet.h"
 #include "predictor/forecaster.h"
 #include "predictor/frontier.h"
@@ -29,6 +30,9 @@ struct Provisioning {
   // (MissBudget), starting from `quantile`'s.
   std::optional<double> missBudget;
   MissBudgetConfig budget;
+  // Known events (a sale, a match): their multiplier scales the predicted demand over the lead
+  // window, as the operator's spec.events do.
+  EventCalendar events;
   // Fast path: when the observed rate breaks out above the forecast band of its own step (this
   // level's quantile), the steps ahead are raised at once by how far it runs above the
   // forecast's median, before the forecaster has the completed sample; 0 disables it.
@@ -114,6 +118,8 @@ struct LeadForecast {
 };
 
 struct LeadForecasts {
+  std::int64_t start = 0;  // unix seconds of the first tick
+  std::int64_t tickSeconds = 0;
   std::vector<LeadForecast> ticks;  // one per evaluated tick
   std::vector<std::string> notes;   // the last fit's
 };

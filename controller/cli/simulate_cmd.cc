@@ -3,6 +3,7 @@
 // same cost (both frontiers swept): missed requests, pod-seconds and elasticity.
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -31,6 +32,9 @@ constexpr FlagSpec kFlags[] = {
     {"breakout", true,
      "band (p50..p99 or a level) above which observed demand raises the steps ahead at once, or "
      "off (default p90)"},
+    {"events", true,
+     "CSV of known events `start,duration,multiplier` (start ISO-8601, unix seconds or cron:M H DOM MON DOW): "
+     "the predictive policy scales its forecast by them over the lead window"},
     {"scale-down-window", true, "predictive scale-down stabilization (default 0s: the lead window looks ahead)"},
     {"hpa-target", true,
      "show the HPA at this target utilization in (0, 1] (default: the swept HPA nearest the "
@@ -146,6 +150,19 @@ std::optional<int> configure(const Flags& flags, predictor::SimulationConfig& cf
       return 2;
     }
     cfg.provisioning.breakoutLevel = *b;
+  }
+  if (auto v = flags.value("events")) {
+    std::ifstream in(*v);
+    if (!in) {
+      std::fprintf(stderr, "%s: --events: cannot read %s\n", kCommand, v->c_str());
+      return 2;
+    }
+    auto cal = predictor::readEventsCsv(in);
+    if (!cal) {
+      std::fprintf(stderr, "%s: --events: %s: %s\n", kCommand, v->c_str(), cal.error().toString().c_str());
+      return 2;
+    }
+    cfg.provisioning.events = std::move(*cal);
   }
   cfg.fastSearch = flags.has("fast-search");
   cfg.fleet = flags.has("fleet");

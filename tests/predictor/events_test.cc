@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "predictor/csv.h"
 
 namespace tso::predictor {
@@ -49,6 +51,48 @@ TEST(EventsTest, CalendarScalesTheForecastInsideEvents) {
   EXPECT_EQ(f.point[0], 10);
   EXPECT_EQ(f.point[1], 30);
   EXPECT_EQ(f.quantiles[2][kP99], 39);
+}
+
+TEST(EventsTest, ReadsOneOffAndRecurringEventsFromCsv) {
+  std::istringstream in(
+      "# a match schedule\n"
+      "start,duration,multiplier\n"
+      "1998-06-10T15:30:00Z,2h,1.5   # opening match\n"
+      "\n"
+      "cron:0 12 * * 6,90m,2\n");
+  auto cal = readEventsCsv(in);
+  ASSERT_TRUE(cal) << cal.error().toString();
+  EXPECT_EQ(cal->multiplierAt(at("1998-06-10T15:29:00Z")), 1.0);
+  EXPECT_EQ(cal->multiplierAt(at("1998-06-10T15:30:00Z")), 1.5);
+  EXPECT_EQ(cal->multiplierAt(at("1998-06-10T17:29:59Z")), 1.5);
+  EXPECT_EQ(cal->multiplierAt(at("1998-06-10T17:30:00Z")), 1.0);
+  EXPECT_EQ(cal->multiplierAt(at("1998-06-13T13:29:00Z")), 2.0);  // a Saturday, 12:00 + 89 min
+  EXPECT_EQ(cal->multiplierAt(at("1998-06-13T13:30:00Z")), 1.0);
+}
+
+TEST(EventsTest, BadEventLinesAreRejectedWithTheirLine) {
+  struct Case {
+    const char* text;
+    std::size_t line;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"start,duration,multiplier\nyesterday,2h,1.5\n", 2, "start must be"},
+      {"1998-06-10T15:30:00Z,0,1.5\n", 1, "duration must be positive"},
+      {"1998-06-10T15:30:00Z,2h,-1\n", 1, "multiplier must be"},
+      {"1998-06-10T15:30:00Z,2h,x\n", 1, "multiplier must be"},
+      {"1998-06-10T15:30:00Z,2h\n", 1, "want start,duration,multiplier"},
+      {"# ok\ncron:61 * * * *,1h,2\n", 2, "bad cron schedule"},
+      {"cron:0 12 * * *,2d,2\n", 1, "at most a day"},
+  };
+  for (const auto& c : cases) {
+    std::istringstream in(c.text);
+    auto cal = readEventsCsv(in);
+    ASSERT_FALSE(cal) << c.text;
+    EXPECT_EQ(cal.error().code, ErrorCode::kParse) << c.text;
+    EXPECT_EQ(cal.error().line, c.line) << c.text;
+    EXPECT_NE(cal.error().message.find(c.says), std::string::npos) << cal.error().message;
+  }
 }
 
 }  // namespace
