@@ -380,23 +380,23 @@ Meter runPredictive(const World& w, std::span<const LeadForecast> lead, const Pr
   return m;
 }
 
+std::vector<FrontierPoint> pointsOf(const std::vector<PolicyResult>& runs) {
+  std::vector<FrontierPoint> out;
+  out.reserve(runs.size());
+  for (const auto& r : runs) out.push_back(r.point());
+  return out;
+}
+
 // The swept HPA setting whose cost is nearest `cost` among those on the lower envelope.
 HpaSetting nearestOnEnvelope(const std::vector<PolicyResult>& sweep, double cost) {
-  std::vector<FrontierPoint> points;
-  for (std::size_t i = 0; i < sweep.size(); ++i)
-    points.push_back({static_cast<double>(i), sweep[i].podSecondsRatio, sweep[i].underprovisionedFraction});
+  auto points = pointsOf(sweep);
+  for (std::size_t i = 0; i < points.size(); ++i) points[i].knob = static_cast<double>(i);  // the run it came from
   const auto env = lowerEnvelope(points);
   const auto best = std::min_element(env.begin(), env.end(), [cost](const auto& a, const auto& b) {
     return std::abs(a.cost - cost) < std::abs(b.cost - cost);
   });
   const auto& r = sweep[static_cast<std::size_t>(best->knob)];
   return {r.knob, r.scaleDownSeconds};
-}
-
-std::vector<FrontierPoint> pointsOf(const std::vector<PolicyResult>& runs) {
-  std::vector<FrontierPoint> out;
-  for (const auto& r : runs) out.push_back(r.point());
-  return out;
 }
 
 }  // namespace

@@ -141,7 +141,7 @@ std::optional<int> configure(const Flags& flags, predictor::SimulationConfig& cf
       badValue("miss-budget", *v, "a share in (0, 1) such as 0.5% or 0.005");
       return 2;
     }
-    cfg.provisioning.missBudget = *b;
+    cfg.provisioning.missBudget = b;
   }
   if (auto v = flags.value("breakout")) {
     const auto b = *v == "off" ? std::optional<double>(0.0) : parseLevel(*v);
@@ -198,6 +198,7 @@ nlohmann::json policyJson(const predictor::PolicyResult& p) {
 
 std::vector<predictor::FrontierPoint> hpaEnvelope(const predictor::SimulationReport& r) {
   std::vector<predictor::FrontierPoint> points;
+  points.reserve(r.hpaSweep.size());
   for (const auto& h : r.hpaSweep) points.push_back(h.point());
   return predictor::lowerEnvelope(points);
 }

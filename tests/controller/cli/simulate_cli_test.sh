@@ -33,6 +33,13 @@ done
 "$bin" simulate --input "$work/t.csv" --train 2d --miss-budget 0.5% --no-sweep --json >"$work/b.json" 2>/dev/null
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["provisioning"]["miss_budget"] == 0.005 and r["hpa_sweep"] == [] and r["equal_cost"]["miss_ratio"] is None' "$work/b.json"
 
+# A known event doubles the forecast for two hours on the last day: more pods than without it.
+echo "start,duration,multiplier" >"$work/events.csv"
+echo "$((1700000000 + 3 * 86400 + 36000)),2h,2" >>"$work/events.csv"
+"$bin" simulate --input "$work/t.csv" --train 2d --no-sweep --json >"$work/plain.json" 2>/dev/null
+"$bin" simulate --input "$work/t.csv" --train 2d --no-sweep --json --events "$work/events.csv" >"$work/ev.json" 2>/dev/null
+python3 -c 'import json,sys; a,b=(json.load(open(f))["policies"]["predictive"]["pod_seconds"] for f in sys.argv[1:]); assert b > a, (a, b)' "$work/plain.json" "$work/ev.json"
+
 expect_usage() {  # FLAG-NAME ARGS...: exit 2 and a message naming the flag
   local flag=$1
   shift
@@ -48,4 +55,8 @@ expect_usage breakout --breakout sometimes
 expect_usage hpa-target --hpa-target 1.5
 expect_usage hpa-scale-down-window --hpa-scale-down-window 60s
 expect_usage frontier-plot --frontier-plot "$work/x.svg"
+expect_usage events --events "$work/missing.csv"
+printf 'start,duration,multiplier\nsoon,2h,2\n' >"$work/bad.csv"
+expect_usage events --events "$work/bad.csv"
+grep -q "line 2" "$work/err" || fail "--events: the error does not name the line: $(cat "$work/err")"
 echo "simulate_cli: ok"
