@@ -89,14 +89,7 @@ BENCHMARK(BM_RefitOneWeekSeries)->Arg(0)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark
 // The fleet regression (predictor/fleet.h): the same targets with one regression fitted across
 // the fleet. Every series is its own lane; kDistinct (tick) or 32 (refit) distinct synthetic
 // series repeat to 10,000, as above.
-FleetConfig fleetConfig() {
-  const ForecasterConfig c = operatorConfig();
-  FleetConfig f;
-  f.step = c.step;
-  f.horizon = c.horizon;
-  f.focusHorizons = c.focusHorizons;
-  return f;
-}
+FleetConfig fleetConfig() { return fleetConfigLike(operatorConfig()); }
 
 // state.range(0) = number of series.
 void BM_FleetTick(benchmark::State& state) {

@@ -43,6 +43,16 @@ struct FleetConfig {
   bool weeklyProfile = true;
 };
 
+// The fleet regression forecasting the same steps as a Forecaster: its step, horizon and
+// focus horizons, the fleet's defaults for the rest.
+inline FleetConfig fleetConfigLike(const ForecasterConfig& c) {
+  FleetConfig f;
+  f.step = c.step;
+  f.horizon = c.horizon;
+  f.focusHorizons = c.focusHorizons;
+  return f;
+}
+
 struct FleetFitReport {
   std::size_t series = 0;
   std::size_t rows = 0;      // training rows of the shared fit

@@ -148,7 +148,7 @@ Result<World> makeWorld(const Series& series, const SimulationConfig& cfg, std::
 class LeadForecaster {
  public:
   LeadForecaster(const World& w, const SimulationConfig& cfg)
-      : w_(w), cfg_(cfg), forecaster_(config()), fleet_(fleetConfig()) {}
+      : w_(w), cfg_(cfg), forecaster_(config()), fleet_(fleetConfigLike(config())) {}
 
   Result<LeadForecast> at(std::int64_t now) {
     const std::int64_t available = w_.indexAt(now - cfg_.metricLagSeconds) - 1;
@@ -181,14 +181,6 @@ class LeadForecaster {
     f.jumpThreshold = cfg_.jumpThreshold;
     f.fastSearch = cfg_.fastSearch;
     return f;
-  }
-  [[nodiscard]] FleetConfig fleetConfig() const {
-    const auto f = config();
-    FleetConfig c;
-    c.step = f.step;
-    c.horizon = f.horizon;
-    c.focusHorizons = f.focusHorizons;
-    return c;
   }
   // Refits when due, then feeds the samples delivered since the last tick.
   Result<void> feed(std::int64_t now, std::int64_t available) {
