@@ -238,6 +238,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
       if (!metrics->is_array()) return bad("hpa.metrics", "must be a list");
       out.hpaMetricsJson = metrics->dump();
     }
+    // An HPA's minReplicas cannot be 0: the owned HPA would silently keep one replica.
+    if (out.hpaEnabled && out.minReplicas < 1) {
+      return bad("replicas.min", "must be at least 1 when hpa.enabled (an HPA's minReplicas cannot be 0)");
+    }
   }
 
   if (const json* cache = member(spec, "cache")) {

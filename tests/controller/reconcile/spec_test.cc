@@ -126,6 +126,12 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
        },
        "spec.cache.min"},
       {"static", [](json& j) { j["fallback"] = {{"behavior", "Static"}}; }, "spec.fallback.replicas"},
+      {"hpa with min 0",
+       [](json& j) {
+         j["replicas"]["min"] = 0;
+         j["hpa"] = {{"enabled", true}};
+       },
+       "spec.replicas.min: must be at least 1 when hpa.enabled"},
       {"not object", [](json& j) { j = json::array(); }, "spec: must be an object"},
   };
   for (const auto& c : cases) {
