@@ -119,6 +119,10 @@ Result<World> makeWorld(const Series& series, const SimulationConfig& cfg, std::
       !(cfg.provisioning.breakoutLevel >= 0 && cfg.provisioning.breakoutLevel < 1)) {
     return fail(ErrorCode::kInvalidArgument, "the quantile must be in (0, 1) and the breakout level in [0, 1)");
   }
+  if (cfg.predictiveScaleDownSeconds < 0 ||
+      std::any_of(cfg.scaleDownWindows.begin(), cfg.scaleDownWindows.end(), [](auto s) { return s < 0; })) {
+    return fail(ErrorCode::kInvalidArgument, "a scale-down window must be >= 0");
+  }
   auto badHpa = [](const HpaSetting& h) { return !(h.target > 0 && h.target <= 1) || h.scaleDownSeconds < 0; };
   if ((cfg.hpa && badHpa(*cfg.hpa)) || std::any_of(cfg.hpaSweep.begin(), cfg.hpaSweep.end(), badHpa)) {
     return fail(ErrorCode::kInvalidArgument, "an HPA target must be in (0, 1] and its scale-down window >= 0");
@@ -265,8 +269,13 @@ class OraclePolicy {
 // for the step it falls in; planned with the reactive signal at utilization 1.0 beside it.
 class PredictivePolicy {
  public:
-  PredictivePolicy(const World& w, std::span<const LeadForecast> lead, const Provisioning& p)
-      : w_(w), lead_(lead), events_(&p.events), fixedZ_(zOfLevel(p.quantile)), planner_(predictivePlanner(w)) {
+  PredictivePolicy(const World& w, std::span<const LeadForecast> lead, const Provisioning& p,
+                   std::int64_t scaleDownSeconds)
+      : w_(w),
+        lead_(lead),
+        events_(&p.events),
+        fixedZ_(zOfLevel(p.quantile)),
+        planner_(predictivePlanner(w, scaleDownSeconds)) {
     if (p.breakoutLevel > 0) breakoutZ_ = zOfLevel(p.breakoutLevel);
     if (p.missBudget) {
       auto c = p.budget;
@@ -314,9 +323,9 @@ class PredictivePolicy {
     for (std::size_t k = 0; k < q.size(); ++k) q[k] = a[k];
     return q;
   }
-  static PlannerConfig predictivePlanner(const World& w) {
+  static PlannerConfig predictivePlanner(const World& w, std::int64_t scaleDownSeconds) {
     auto c = plannerFor(w, 1.0);
-    c.behavior.scaleDown.stabilizationSeconds = w.cfg->predictiveScaleDownSeconds;
+    c.behavior.scaleDown.stabilizationSeconds = scaleDownSeconds;
     return c;
   }
   const World& w_;
@@ -365,10 +374,10 @@ Meter runHpa(const World& w, const HpaSetting& setting, Timeline timeline = {}) 
 }
 
 Meter runPredictive(const World& w, std::span<const LeadForecast> lead, const Provisioning& prov,
-                    Timeline timeline = {}) {
-  PredictivePolicy p(w, lead, prov);
+                    std::int64_t scaleDownSeconds, Timeline timeline = {}) {
+  PredictivePolicy p(w, lead, prov, scaleDownSeconds);
   auto m = replay(w, p, "predictive", prov.missBudget.value_or(prov.quantile), timeline);
-  m.r.scaleDownSeconds = w.cfg->predictiveScaleDownSeconds;
+  m.r.scaleDownSeconds = scaleDownSeconds;
   return m;
 }
 
@@ -456,13 +465,17 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
     m.finish(seconds, oraclePod);
     return m.r;
   };
-  auto predictive = finish(
-      runPredictive(w, lead.ticks, cfg.provisioning, cfg.recordTimeline ? Timeline{&report.ready[0]} : Timeline{}));
+  const auto window = cfg.predictiveScaleDownSeconds;
+  auto predictive = finish(runPredictive(w, lead.ticks, cfg.provisioning, window,
+                                         cfg.recordTimeline ? Timeline{&report.ready[0]} : Timeline{}));
   for (const auto& setting : cfg.hpaSweep) report.hpaSweep.push_back(finish(runHpa(w, setting)));
   for (double b : cfg.missBudgets) {
     auto prov = cfg.provisioning;
     prov.missBudget = b;
-    report.predictiveSweep.push_back(finish(runPredictive(w, lead.ticks, prov)));
+    report.predictiveSweep.push_back(finish(runPredictive(w, lead.ticks, prov, window)));
+  }
+  for (std::int64_t other : cfg.scaleDownWindows) {
+    report.windowSweep.push_back(finish(runPredictive(w, lead.ticks, cfg.provisioning, other)));
   }
   HpaSetting shown = cfg.hpa.value_or(HpaSetting{});
   if (!report.hpaSweep.empty()) {

@@ -63,9 +63,11 @@ struct SimulationConfig {
   // The predictive policy forecasts with the fleet regression (fleet.h, a fleet of one)
   // instead of the auto-selecting forecaster.
   bool fleet = false;
-  // Frontiers: the HPA at each setting, the predictive policy at each miss budget.
+  // Frontiers: the HPA at each setting, the predictive policy at each miss budget and, as it
+  // is configured otherwise, at each of these scale-down windows (the operator's default 300 s).
   std::vector<HpaSetting> hpaSweep;
   std::vector<double> missBudgets;
+  std::vector<std::int64_t> scaleDownWindows;
   bool recordTimeline = false;
   std::function<void(double)> progress;
 };
@@ -101,6 +103,7 @@ struct SimulationReport {
   // lower envelope at its own cost.
   std::vector<PolicyResult> hpaSweep;
   std::vector<PolicyResult> predictiveSweep;
+  std::vector<PolicyResult> windowSweep;  // knob: the quantile or budget; scaleDownSeconds set
   EqualCost equalCost;
   std::vector<std::string> notes;
   // With recordTimeline: per tick, the replicas demand needs and each policy's ready replicas.

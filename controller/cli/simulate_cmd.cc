@@ -50,6 +50,7 @@ constexpr FlagSpec kFlags[] = {
 };
 
 constexpr const char* kCommand = "throughput-operator simulate";
+constexpr std::int64_t kOperatorScaleDownSeconds = 300;
 
 void badValue(const char* flag, const std::string& value, const char* why) {
   std::fprintf(stderr, "%s: --%s: bad value '%s' (%s)\n", kCommand, flag, value.c_str(), why);
@@ -173,6 +174,8 @@ std::optional<int> configure(const Flags& flags, predictor::SimulationConfig& cf
   if (!flags.has("no-sweep")) {
     cfg.hpaSweep = predictor::defaultHpaSweep();
     cfg.missBudgets = predictor::defaultMissBudgets();
+    // The operator's default scale-down stabilization, to show what it costs against this run's.
+    if (cfg.predictiveScaleDownSeconds != kOperatorScaleDownSeconds) cfg.scaleDownWindows = {kOperatorScaleDownSeconds};
   } else if (flags.has("frontier-plot")) {
     std::fprintf(stderr, "%s: --frontier-plot needs the sweep (drop --no-sweep)\n", kCommand);
     return 2;
@@ -203,6 +206,20 @@ std::vector<predictor::FrontierPoint> hpaEnvelope(const predictor::SimulationRep
   return predictor::lowerEnvelope(points);
 }
 
+// Each run with its equal-cost ratios against the HPA's envelope.
+nlohmann::json comparedRuns(const std::vector<predictor::FrontierPoint>& env,
+                            const std::vector<predictor::PolicyResult>& runs) {
+  auto out = nlohmann::json::array();
+  for (const auto& p : runs) {
+    const auto ec = predictor::compareAtEqualCost(env, p.point());
+    auto j = policyJson(p);
+    j["equal_cost_miss_ratio"] = optional(ec.missRatio);
+    j["equal_cost_cost_ratio"] = optional(ec.costRatio);
+    out.push_back(j);
+  }
+  return out;
+}
+
 void printJson(const std::string& input, const predictor::SimulationConfig& cfg, const predictor::SimulationReport& r) {
   nlohmann::json out;
   out["input"] = input;
@@ -223,14 +240,8 @@ void printJson(const std::string& input, const predictor::SimulationConfig& cfg,
   out["hpa_envelope"] = nlohmann::json::array();
   for (const auto& p : env)
     out["hpa_envelope"].push_back({{"pod_seconds_ratio", p.cost}, {"underprovisioned_fraction", p.misses}});
-  out["predictive_sweep"] = nlohmann::json::array();
-  for (const auto& p : r.predictiveSweep) {
-    const auto ec = predictor::compareAtEqualCost(env, p.point());
-    auto j = policyJson(p);
-    j["equal_cost_miss_ratio"] = optional(ec.missRatio);
-    j["equal_cost_cost_ratio"] = optional(ec.costRatio);
-    out["predictive_sweep"].push_back(j);
-  }
+  out["predictive_windows"] = comparedRuns(env, r.windowSweep);
+  out["predictive_sweep"] = comparedRuns(env, r.predictiveSweep);
   out["notes"] = r.notes;
   std::printf("%s\n", out.dump(2).c_str());
 }
@@ -257,6 +268,14 @@ void printTable(const predictor::SimulationConfig& cfg, const predictor::Simulat
         "against the HPA tuned to the same cost (%zu settings swept, lower envelope): misses x%s, "
         "pod-seconds for the same misses x%s\n",
         r.hpaSweep.size(), ratio(r.equalCost.missRatio).c_str(), ratio(r.equalCost.costRatio).c_str());
+  }
+  for (const auto& p : r.windowSweep) {
+    const auto ec = predictor::compareAtEqualCost(hpaEnvelope(r), p.point());
+    std::printf(
+        "the same with a %llds scale-down window: under_frac %.6f at %.3fx the oracle, %.2f acts/h: "
+        "misses x%s, pod-seconds for the same misses x%s\n",
+        static_cast<long long>(p.scaleDownSeconds), p.underprovisionedFraction, p.podSecondsRatio, p.actionsPerHour,
+        ratio(ec.missRatio).c_str(), ratio(ec.costRatio).c_str());
   }
   if (!r.predictiveSweep.empty()) {
     const auto env = hpaEnvelope(r);

@@ -63,10 +63,15 @@ SimulationConfig swept() {
 
 TEST(SimulatorTest, ThePredictivePolicyIsComparedWithTheHpaTunedToItsCost) {
   const Series s = diurnal();
-  const auto c = swept();
+  auto c = swept();
+  c.scaleDownWindows = {300};
   auto r = simulate(s, c);
   ASSERT_TRUE(r) << r.error().toString();
   ASSERT_EQ(r->hpaSweep.size(), 5u * 29u);
+  // The same policy holding its pods 300 s (the operator's default) pays for it.
+  ASSERT_EQ(r->windowSweep.size(), 1u);
+  EXPECT_EQ(r->windowSweep[0].scaleDownSeconds, 300);
+  EXPECT_GT(r->windowSweep[0].podSeconds, r->policies[0].podSeconds);
   ASSERT_EQ(r->predictiveSweep.size(), 2u);
   EXPECT_DOUBLE_EQ(r->predictiveSweep[1].knob, 0.01);
   const auto& pred = r->policies[0];
