@@ -55,7 +55,7 @@ for n in names:
     ok = ec["miss_ratio"] is not None and ec["miss_ratio"] <= goal and pr["pod_seconds_ratio"] <= 1.5
     print(f"| {n} | {100*pr['underprovisioned_fraction']:.3f} % | {pr['pod_seconds_ratio']:.3f} | {pr['actions_per_hour']:.1f} | "
           f"{hp['knob']:.3f}, {hp['scale_down_seconds']} s | {100*hp['underprovisioned_fraction']:.3f} % | {fmtr(ec['miss_ratio'])} | {fmtr(ec['cost_ratio'])} | {'yes' if ok else 'no'} |")
-print("\n#### The same policy with the operator's default scale-down window (300 s; set `behavior.scaleDown.stabilizationWindowSeconds: 0` for the row above)\n")
+print("\n#### The same policy with HPA's default scale-down window (300 s), what a `behavior` copied from an HPA would set\n")
 print("| trace | predictive misses | pod-seconds vs oracle | actions/h | equal-cost miss ratio | equal-miss cost ratio |")
 print("|---|---|---|---|---|---|")
 for n in names:

@@ -55,8 +55,9 @@ struct SimulationConfig {
   // the predictive policy's cost on the HPA's lower envelope (its default when nothing is swept).
   std::optional<HpaSetting> hpa;
   Provisioning provisioning;
-  // The predictive policy's own scale-down stabilization. None by default: its lead window
-  // already looks as far ahead as a pod takes to come back, so it need not look back.
+  // The predictive policy's own scale-down stabilization. None by default, as the operator
+  // while its forecast drives: its lead window already looks as far ahead as a pod takes to
+  // come back, so it need not look back.
   std::int64_t predictiveScaleDownSeconds = 0;
   double jumpThreshold = 6.0;
   bool fastSearch = false;  // ForecasterConfig::fastSearch (the operator refit mode)
@@ -64,7 +65,7 @@ struct SimulationConfig {
   // instead of the auto-selecting forecaster.
   bool fleet = false;
   // Frontiers: the HPA at each setting, the predictive policy at each miss budget and, as it
-  // is configured otherwise, at each of these scale-down windows (the operator's default 300 s).
+  // is configured otherwise, at each of these scale-down windows (HPA's default 300 s).
   std::vector<HpaSetting> hpaSweep;
   std::vector<double> missBudgets;
   std::vector<std::int64_t> scaleDownWindows;

@@ -35,7 +35,9 @@ constexpr FlagSpec kFlags[] = {
     {"events", true,
      "CSV of known events `start,duration,multiplier` (start ISO-8601, unix seconds or cron:M H DOM MON DOW): "
      "the predictive policy scales its forecast by them over the lead window"},
-    {"scale-down-window", true, "predictive scale-down stabilization (default 0s: the lead window looks ahead)"},
+    {"scale-down-window", true,
+     "predictive scale-down stabilization (default 0s, as the operator while its forecast drives: the lead "
+     "window looks ahead)"},
     {"hpa-target", true,
      "show the HPA at this target utilization in (0, 1] (default: the swept HPA nearest the "
      "predictive policy's cost)"},
@@ -50,7 +52,7 @@ constexpr FlagSpec kFlags[] = {
 };
 
 constexpr const char* kCommand = "throughput-operator simulate";
-constexpr std::int64_t kOperatorScaleDownSeconds = 300;
+constexpr std::int64_t kHpaScaleDownSeconds = 300;
 
 void badValue(const char* flag, const std::string& value, const char* why) {
   std::fprintf(stderr, "%s: --%s: bad value '%s' (%s)\n", kCommand, flag, value.c_str(), why);
@@ -174,8 +176,8 @@ std::optional<int> configure(const Flags& flags, predictor::SimulationConfig& cf
   if (!flags.has("no-sweep")) {
     cfg.hpaSweep = predictor::defaultHpaSweep();
     cfg.missBudgets = predictor::defaultMissBudgets();
-    // The operator's default scale-down stabilization, to show what it costs against this run's.
-    if (cfg.predictiveScaleDownSeconds != kOperatorScaleDownSeconds) cfg.scaleDownWindows = {kOperatorScaleDownSeconds};
+    // HPA's default scale-down stabilization, to show what holding pods costs against this run.
+    if (cfg.predictiveScaleDownSeconds != kHpaScaleDownSeconds) cfg.scaleDownWindows = {kHpaScaleDownSeconds};
   } else if (flags.has("frontier-plot")) {
     std::fprintf(stderr, "%s: --frontier-plot needs the sweep (drop --no-sweep)\n", kCommand);
     return 2;

@@ -48,7 +48,7 @@ int leadSteps(std::int64_t leadSeconds, std::int64_t stepSeconds) {
   return static_cast<int>((std::max<std::int64_t>(0, leadSeconds) + stepSeconds - 1) / stepSeconds) + 2;
 }
 
-predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec) {
+predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec, bool forecastDriven) {
   predictor::PlannerConfig c;
   c.perReplica = spec.perReplica;
   c.targetUtilization = spec.targetUtilization;
@@ -56,6 +56,9 @@ predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec) {
   c.maxReplicas = spec.maxReplicas;
   c.tolerance = spec.tolerance;
   c.behavior = spec.behavior;
+  if (!spec.scaleDownWindowSet) {
+    c.behavior.scaleDown.stabilizationSeconds = forecastDriven ? 0 : kReactiveScaleDownSeconds;
+  }
   return c;
 }
 

@@ -74,8 +74,12 @@ double quantileAt(const predictor::Forecast& f, int h, double q);
 // one more step allows for the workload controllers creating the pods after the scale.
 int leadSteps(std::int64_t leadSeconds, std::int64_t stepSeconds);
 
-// The predictor's planner configured from the spec (bounds, capacity, behavior).
-predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec);
+// The predictor's planner configured from the spec (bounds, capacity, behavior). Without a
+// scale-down window in the spec: none while a forecast drives (its lead window already looks as
+// far ahead as a pod takes to come back, so holding pods 300 s only pays for them), HPA's 300 s
+// while replicas follow measured demand alone.
+predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec, bool forecastDriven);
+inline constexpr std::int64_t kReactiveScaleDownSeconds = 300;
 
 // Decides. `planner` carries the stabilization/rate-limit history of this service between
 // calls; `forecast` is null when no forecast is available yet.

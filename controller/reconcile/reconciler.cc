@@ -297,10 +297,6 @@ Outcome Reconciler::reconcile(const std::string& key) {
   const std::string pkey = std::to_string(spec.minReplicas) + "/" + std::to_string(spec.maxReplicas) + "/" +
                            std::to_string(spec.perReplica) + "/" + std::to_string(spec.targetUtilization) + "/" +
                            (obj.body["spec"].contains("behavior") ? obj.body["spec"]["behavior"].dump() : "");
-  if (!st.planner || st.plannerKey != pkey) {
-    st.planner = std::make_unique<predictor::Planner>(plannerConfigOf(spec));
-    st.plannerKey = pkey;
-  }
   Observed observed;
   observed.now = now;
   observed.currentReplicas = current;
@@ -453,6 +449,12 @@ Outcome Reconciler::reconcile(const std::string& key) {
   // A query problem (two series, NaN, a PromQL error) leaves the operator as blind as an outage.
   if (!queryProblem.empty() && observed.prometheusAvailable) {
     observed.demand.reset();
+  }
+  // The planner's window depends on whether the forecast drives, so it is made once that is known.
+  const std::string plannerKey = pkey + (forecastUsable ? "/forecast" : "/reactive");
+  if (!st.planner || st.plannerKey != plannerKey) {
+    st.planner = std::make_unique<predictor::Planner>(plannerConfigOf(spec, forecastUsable));
+    st.plannerKey = plannerKey;
   }
   const Decision d = decide(spec, observed, forecastUsable ? &view : nullptr, calendar, lead, *st.planner);
 

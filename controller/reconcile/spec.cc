@@ -113,8 +113,8 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   if (!spec.is_object()) return fail(ErrorCode::kInvalid, "spec: must be an object");
   ServiceSpec out;
   // Scale-up is not rate limited unless asked: the forecast already looks ahead, and HPA's
-  // max(4 pods, 100%) per 15 s would spend the lead time ramping up. Scale-down keeps HPA's
-  // 300 s stabilization so a forecast dip alone never removes replicas at once.
+  // max(4 pods, 100%) per 15 s would spend the lead time ramping up. Scale-down's window is
+  // chosen by plannerConfigOf unless behavior gives one.
   out.behavior.scaleUp.policies.clear();
 
   const json* target = member(spec, "targetRef");
@@ -227,6 +227,8 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   if (const json* behavior = member(spec, "behavior")) {
     TSO_TRY(readRules(*behavior, "scaleUp", "behavior.scaleUp", out.behavior.scaleUp, out.tolerance));
     TSO_TRY(readRules(*behavior, "scaleDown", "behavior.scaleDown", out.behavior.scaleDown, out.tolerance));
+    const json* down = member(*behavior, "scaleDown");
+    out.scaleDownWindowSet = down != nullptr && member(*down, "stabilizationWindowSeconds") != nullptr;
   }
 
   if (const json* hpa = member(spec, "hpa")) {

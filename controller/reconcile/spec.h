@@ -58,6 +58,9 @@ struct ServiceSpec {
   std::optional<std::int64_t> leadTimeSeconds;  // empty: Auto (measured from pods)
   std::vector<EventSpec> events;
   predictor::ScalingBehavior behavior;  // scale-up unlimited by default, see parseSpec
+  // behavior.scaleDown.stabilizationWindowSeconds was given; otherwise the window depends on
+  // whether a forecast drives (plannerConfigOf).
+  bool scaleDownWindowSet = false;
   double tolerance = 0.1;
   bool hpaEnabled = false;
   std::string hpaMetricsJson = "[]";  // the autoscaling/v2 metrics list, passed through

@@ -26,7 +26,7 @@ nearest = min(env, key=lambda p: abs(p["pod_seconds_ratio"] - pred["pod_seconds_
 assert abs(hpa["pod_seconds_ratio"] - nearest["pod_seconds_ratio"]) < 1e-9, "the HPA shown is the envelope's nearest in cost"
 assert r["provisioning"]["quantile"] == 0.95 and r["provisioning"]["miss_budget"] is None
 w = r["predictive_windows"]
-assert len(w) == 1 and w[0]["scale_down_seconds"] == 300, "the operator's default window is replayed beside"
+assert len(w) == 1 and w[0]["scale_down_seconds"] == 300, "HPA's default window is replayed beside"
 assert w[0]["pod_seconds"] >= pred["pod_seconds"], "holding pods 300 s longer costs pod-seconds"
 PY
 for name in 'HPA at its best (lower envelope)' 'predictive, miss budget swept' 'predictive (this run)'; do

@@ -57,7 +57,7 @@ TEST(ReconcilePlannerTest, LeadWindowCoversLeadPlusTwoSteps) {
 
 TEST(ReconcilePlannerTest, ScalesAheadOfAForecastSpikeWithinTheLeadWindow) {
   auto spec = specWith();
-  predictor::Planner planner(plannerConfigOf(spec));
+  predictor::Planner planner(plannerConfigOf(spec, true));
   const std::int64_t now = 1'000'020;
   // Spike of 1500 at step 4 (now + 90 s); lead 90 s covers it.
   auto f = forecastOf(10, 300, 4, 1500);
@@ -77,7 +77,7 @@ TEST(ReconcilePlannerTest, ScalesAheadOfAForecastSpikeWithinTheLeadWindow) {
 
 TEST(ReconcilePlannerTest, SpikeBeyondTheLeadWindowIsNotProvisionedYet) {
   auto spec = specWith();
-  predictor::Planner planner(plannerConfigOf(spec));
+  predictor::Planner planner(plannerConfigOf(spec, true));
   const std::int64_t now = 1'000'020;
   auto f = forecastOf(20, 300, 15, 1500);  // at now + 420 s
   ForecastView view{&f, now, 30, "test"};
@@ -89,7 +89,7 @@ TEST(ReconcilePlannerTest, SpikeBeyondTheLeadWindowIsNotProvisionedYet) {
 TEST(ReconcilePlannerTest, ScheduledEventWinsAndIsNamed) {
   auto spec =
       specWith(R"({"events":[{"name":"sale","start":"1970-01-12T13:47:30Z","duration":"10m","multiplier":3}]})");
-  predictor::Planner planner(plannerConfigOf(spec));
+  predictor::Planner planner(plannerConfigOf(spec, true));
   const std::int64_t now = 1'000'020;  // 1970-01-12T13:47:00Z; the event starts 30 s later
   auto f = forecastOf(10, 300);
   ForecastView view{&f, now, 30, "test"};
@@ -102,7 +102,7 @@ TEST(ReconcilePlannerTest, ScheduledEventWinsAndIsNamed) {
 
 TEST(ReconcilePlannerTest, BoundsAreReportedAsScalingLimited) {
   auto spec = specWith();
-  predictor::Planner planner(plannerConfigOf(spec));
+  predictor::Planner planner(plannerConfigOf(spec, true));
   auto high = decide(spec, observed(1000, 10, 5000), nullptr, {}, 60, planner);
   EXPECT_EQ(high.desired, 20);
   EXPECT_EQ(high.winner, "max");
@@ -110,32 +110,48 @@ TEST(ReconcilePlannerTest, BoundsAreReportedAsScalingLimited) {
   EXPECT_EQ(high.limitedReason, "TooManyReplicas");
   EXPECT_NE(high.limitedMessage.find("needs 50 replicas; replicas.max is 20"), std::string::npos);
 
-  predictor::Planner planner2(plannerConfigOf(spec));
+  predictor::Planner planner2(plannerConfigOf(spec, true));
   auto low = decide(spec, observed(1000, 2, 10), nullptr, {}, 60, planner2);
   EXPECT_EQ(low.desired, 2);
   EXPECT_EQ(low.winner, "min");
   EXPECT_EQ(low.limitedReason, "TooFewReplicas");
 }
 
-TEST(ReconcilePlannerTest, ForecastDipDoesNotScaleDownInsideTheStabilizationWindow) {
-  auto spec = specWith();
-  predictor::Planner planner(plannerConfigOf(spec));
-  auto f = forecastOf(10, 1000);
-  ForecastView view{&f, 1000, 30, "test"};
-  auto first = decide(spec, observed(1000, 12, 1000), &view, {}, 60, planner);
-  EXPECT_EQ(first.desired, 12);
-  auto dip = forecastOf(10, 100);
-  ForecastView dipView{&dip, 1030, 30, "test"};
-  auto second = decide(spec, observed(1030, 12, 100), &dipView, {}, 60, planner);
-  EXPECT_EQ(second.desired, 12);  // default scale-down stabilization: 300 s
-  EXPECT_EQ(second.winner, "behavior");
-  EXPECT_TRUE(second.scalingLimited);
-  EXPECT_EQ(second.limitedReason, "BehaviorLimited");
+TEST(ReconcilePlannerTest, AForecastDipReleasesPodsAtOnceUnlessAScaleDownWindowIsSet) {
+  struct Case {
+    const char* name;
+    const char* extra;    // spec patch
+    bool forecastDriven;  // a usable forecast drives the decision
+    int first;            // replicas at demand 1000 (and a forecast of it at P90: 1200)
+    int want;             // 30 s after demand and forecast fell to 100
+    const char* winner;
+  };
+  const Case cases[] = {
+      // The lead window already sees the dip through the time a pod takes to come back.
+      {"forecast, no window", "{}", true, 12, 2, "reactive"},
+      {"forecast, window set", R"({"behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}}})", true, 12, 12,
+       "behavior"},
+      // Measured demand alone keeps HPA's 300 s: a dip in a noisy metric is no forecast.
+      {"reactive, no window", "{}", false, 10, 10, "behavior"},
+  };
+  for (const auto& c : cases) {
+    auto spec = specWith(c.extra);
+    predictor::Planner planner(plannerConfigOf(spec, c.forecastDriven));
+    auto high = forecastOf(10, 1000);
+    ForecastView highView{&high, 1000, 30, "test"};
+    auto first = decide(spec, observed(1000, 12, 1000), c.forecastDriven ? &highView : nullptr, {}, 60, planner);
+    EXPECT_EQ(first.desired, c.first) << c.name;
+    auto dip = forecastOf(10, 100);
+    ForecastView dipView{&dip, 1030, 30, "test"};
+    auto second = decide(spec, observed(1030, 12, 100), c.forecastDriven ? &dipView : nullptr, {}, 60, planner);
+    EXPECT_EQ(second.desired, c.want) << c.name;
+    EXPECT_EQ(second.winner, c.winner) << c.name;
+  }
 }
 
 TEST(ReconcilePlannerTest, BlindFallbackNeverScalesBelowCurrent) {
   auto spec = specWith();
-  predictor::Planner planner(plannerConfigOf(spec));
+  predictor::Planner planner(plannerConfigOf(spec, true));
   Observed o = observed(10'000, 7, 50);
   o.prometheusAvailable = false;
   o.prometheusProblem = "PrometheusUnreachable";
@@ -157,7 +173,7 @@ TEST(ReconcilePlannerTest, BlindFallbackNeverScalesBelowCurrent) {
 
 TEST(ReconcilePlannerTest, StaticAndSeasonalFallbacksOnlyRaise) {
   auto spec = specWith(R"({"fallback":{"behavior":"Static","replicas":9}})");
-  predictor::Planner planner(plannerConfigOf(spec));
+  predictor::Planner planner(plannerConfigOf(spec, true));
   Observed o = observed(10'000, 5, 50);
   o.demand.reset();
   EXPECT_EQ(decide(spec, o, nullptr, {}, 60, planner).desired, 9);
@@ -174,7 +190,7 @@ TEST(ReconcilePlannerTest, StaticAndSeasonalFallbacksOnlyRaise) {
 TEST(ReconcilePlannerTest, CacheFollowsTheLargestDemandWithinBounds) {
   auto spec = specWith(
       R"({"cache":{"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1048576,"min":"64Mi","max":"1Gi"}})");
-  predictor::Planner planner(plannerConfigOf(spec));
+  predictor::Planner planner(plannerConfigOf(spec, true));
   auto f = forecastOf(10, 500);
   ForecastView view{&f, 1000, 30, "test"};
   auto d = decide(spec, observed(1000, 5, 400), &view, {}, 60, planner);

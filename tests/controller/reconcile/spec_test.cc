@@ -35,6 +35,7 @@ TEST(SpecTest, MinimalSpecGetsDefaults) {
   EXPECT_FALSE(s->hpaEnabled);
   // Scale-down keeps HPA v2's default window; scale-up is not rate limited by default.
   EXPECT_EQ(s->behavior.scaleDown.stabilizationSeconds, 300);
+  EXPECT_FALSE(s->scaleDownWindowSet);  // plannerConfigOf chooses: none while a forecast drives
   EXPECT_TRUE(s->behavior.scaleUp.policies.empty());
 }
 
@@ -66,6 +67,7 @@ TEST(SpecTest, FullSpecDecodes) {
   EXPECT_EQ(s->events[1].start.value(), 1'796'115'600);
   EXPECT_EQ(s->events[1].durationSeconds, 7200);
   EXPECT_EQ(s->behavior.scaleDown.stabilizationSeconds, 600);
+  EXPECT_TRUE(s->scaleDownWindowSet);
   ASSERT_EQ(s->behavior.scaleDown.policies.size(), 1U);
   EXPECT_EQ(s->behavior.scaleDown.policies[0].type, predictor::ScalingPolicy::Type::kPods);
   EXPECT_TRUE(s->hpaEnabled);
