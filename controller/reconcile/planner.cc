@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "predictor/provision.h"
+
 namespace tso::reconcile {
 
 namespace {
@@ -30,17 +32,7 @@ int unbounded(const ServiceSpec& spec, double demand) {
 }  // namespace
 
 double quantileAt(const predictor::Forecast& f, int h, double q) {
-  const auto& levels = predictor::kQuantileLevels;
-  const auto& qs = f.quantiles.at(static_cast<std::size_t>(h - 1));
-  if (q <= levels.front()) return qs.front();
-  if (q >= levels.back()) return qs.back();
-  for (std::size_t k = 1; k < levels.size(); ++k) {
-    if (q <= levels[k]) {
-      const double w = (q - levels[k - 1]) / (levels[k] - levels[k - 1]);
-      return qs[k - 1] + w * (qs[k] - qs[k - 1]);
-    }
-  }
-  return qs.back();
+  return predictor::quantileAtZ(f.quantiles.at(static_cast<std::size_t>(h - 1)), predictor::zOfLevel(q));
 }
 
 int leadSteps(std::int64_t leadSeconds, std::int64_t stepSeconds) {

@@ -65,8 +65,9 @@ struct Decision {
 
 inline constexpr std::size_t kMaxStatusPoints = 48;
 
-// The chosen quantile `q` in (0, 1) of horizon `h` (1-based), interpolated between the
-// predictor's levels (P50, P90, P95, P99); below P50 it is the P50, above P99 the P99.
+// The chosen quantile `q` in (0, 1) of horizon `h` (1-based), linear between the predictor's
+// levels (P50, P90, P95, P99) and, outside them, along the nearest segment (predictor::
+// quantileAtZ): a P99.9 asks for more than the P99, a P30 for less than the P50.
 double quantileAt(const predictor::Forecast& f, int h, double q);
 
 // Steps of a forecast that cover [now, now + lead + 2 steps]: pods started now are ready after

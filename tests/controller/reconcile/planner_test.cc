@@ -40,13 +40,15 @@ Observed observed(std::int64_t now, int current, double demand) {
   return o;
 }
 
-TEST(ReconcilePlannerTest, QuantileInterpolatesBetweenLevels) {
+TEST(ReconcilePlannerTest, QuantileInterpolatesBetweenLevelsAndHonoursThoseOutside) {
   auto f = forecastOf(1, 100);  // P50 100, P90 120, P95 130, P99 150
-  EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.9), 120);
-  EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.7), 110);
-  EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.97), 140);
-  EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.3), 100);
-  EXPECT_DOUBLE_EQ(quantileAt(f, 1, 0.999), 150);
+  EXPECT_NEAR(quantileAt(f, 1, 0.9), 120, 1e-9);
+  EXPECT_NEAR(quantileAt(f, 1, 0.7), 110, 1e-9);
+  EXPECT_NEAR(quantileAt(f, 1, 0.97), 140, 1e-9);
+  // Outside P50-P99 the nearest segment goes on instead of clamping: P50-P90 rises 50 per unit
+  // of level, so P30 = 100 - 0.2 x 50; P95-P99 rises 500, so P99.9 = 150 + 0.009 x 500.
+  EXPECT_NEAR(quantileAt(f, 1, 0.3), 90, 1e-9);
+  EXPECT_NEAR(quantileAt(f, 1, 0.999), 154.5, 1e-9);
 }
 
 TEST(ReconcilePlannerTest, LeadWindowCoversLeadPlusTwoSteps) {
