@@ -54,47 +54,82 @@ predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec, bool forecastD
   return c;
 }
 
+namespace {
+
+// Why the operator is blind, for the Fallback condition and its message.
+void explainBlindness(const ServiceSpec& spec, const Observed& obs, Decision& d) {
+  if (!obs.prometheusAvailable) {
+    d.fallbackReason = "PrometheusUnavailable";
+    d.fallbackMessage = "Prometheus is unavailable (" + obs.prometheusProblem + ": " + obs.prometheusMessage + ")";
+  } else if (!obs.demand) {
+    d.fallbackReason = "NoDemandData";
+    d.fallbackMessage = "no demand sample has been seen yet";
+  } else {
+    d.fallbackReason = "StaleData";
+    d.fallbackMessage = "the newest demand sample is " + std::to_string(obs.now - obs.demandTime) +
+                        "s old (staleAfter " + std::to_string(spec.staleAfterSeconds) + "s)";
+  }
+}
+
+// Blind (Prometheus down, no or stale data): never below the current replicas on a guess, the
+// fallback policy's count, and known events still provisioned on the last demand known (or,
+// without one, on what the current replicas serve): a scheduled sale during an outage is not
+// a surprise.
+Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const predictor::EventCalendar& events,
+                       std::int64_t leadSeconds) {
+  Decision d;
+  const int lo = spec.minReplicas;
+  const int hi = std::max(spec.minReplicas, spec.maxReplicas);
+  d.fallback = true;
+  explainBlindness(spec, obs, d);
+  int target = obs.currentReplicas;
+  switch (spec.fallback) {
+    case FallbackBehavior::kHoldCurrent:
+      break;
+    case FallbackBehavior::kSeasonalNaive:
+      if (obs.seasonalDemand) {
+        target = std::max(target,
+                          predictor::replicasFor(*obs.seasonalDemand, spec.perReplica, spec.targetUtilization, lo, hi));
+      }
+      break;
+    case FallbackBehavior::kStatic:
+      target = std::max(target, spec.fallbackReplicas);
+      break;
+  }
+  d.winner = "fallback";
+  d.fallbackMessage += "; holding at least the current " + std::to_string(obs.currentReplicas) + " replicas";
+  const std::int64_t windowEnd = obs.now + std::max<std::int64_t>(0, leadSeconds) + 2 * spec.stepSeconds;
+  double m = 1;
+  for (std::int64_t t = obs.now; t <= windowEnd; t += std::max<std::int64_t>(1, spec.stepSeconds)) {
+    m = std::max(m, events.multiplierAt(t));
+  }
+  if (m > 1) {
+    const double base = obs.demand || obs.seasonalDemand
+                            ? std::max(obs.demand.value_or(0.0), obs.seasonalDemand.value_or(0.0))
+                            : obs.currentReplicas * spec.perReplica * spec.targetUtilization;
+    d.scheduledDemand = base * m;
+    d.scheduled = predictor::replicasFor(*d.scheduledDemand, spec.perReplica, spec.targetUtilization, lo, hi);
+    if (d.scheduled > target) {
+      target = d.scheduled;
+      d.winner = "scheduled";
+    }
+    d.fallbackMessage += "; a scheduled event (x" + fmt(m) + ") is provisioned on demand " + fmt(base) + ": " +
+                         std::to_string(d.scheduled) + " replicas";
+  }
+  d.desired = std::clamp(target, lo, hi);
+  d.explanation = d.fallbackMessage;
+  return d;
+}
+
+}  // namespace
+
 Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv,
                 const predictor::EventCalendar& events, std::int64_t leadSeconds, predictor::Planner& planner) {
   Decision d;
   const int lo = spec.minReplicas;
   const int hi = std::max(spec.minReplicas, spec.maxReplicas);
   const bool stale = !obs.demand || obs.now - obs.demandTime > spec.staleAfterSeconds;
-
-  // Blind: never scale below the current replicas on a guess.
-  if (!obs.prometheusAvailable || stale) {
-    d.fallback = true;
-    if (!obs.prometheusAvailable) {
-      d.fallbackReason = "PrometheusUnavailable";
-      d.fallbackMessage = "Prometheus is unavailable (" + obs.prometheusProblem + ": " + obs.prometheusMessage + ")";
-    } else if (!obs.demand) {
-      d.fallbackReason = "NoDemandData";
-      d.fallbackMessage = "no demand sample has been seen yet";
-    } else {
-      d.fallbackReason = "StaleData";
-      d.fallbackMessage = "the newest demand sample is " + std::to_string(obs.now - obs.demandTime) +
-                          "s old (staleAfter " + std::to_string(spec.staleAfterSeconds) + "s)";
-    }
-    int target = obs.currentReplicas;
-    switch (spec.fallback) {
-      case FallbackBehavior::kHoldCurrent:
-        break;
-      case FallbackBehavior::kSeasonalNaive:
-        if (obs.seasonalDemand) {
-          target = std::max(
-              target, predictor::replicasFor(*obs.seasonalDemand, spec.perReplica, spec.targetUtilization, lo, hi));
-        }
-        break;
-      case FallbackBehavior::kStatic:
-        target = std::max(target, spec.fallbackReplicas);
-        break;
-    }
-    d.desired = std::clamp(target, lo, hi);
-    d.winner = "fallback";
-    d.fallbackMessage += "; holding at least the current " + std::to_string(obs.currentReplicas) + " replicas";
-    d.explanation = d.fallbackMessage;
-    return d;
-  }
+  if (!obs.prometheusAvailable || stale) return blindDecision(spec, obs, events, leadSeconds);
 
   const double q = spec.quantile;
   const std::int64_t step = spec.stepSeconds;

@@ -189,6 +189,34 @@ TEST(ReconcilePlannerTest, StaticAndSeasonalFallbacksOnlyRaise) {
   EXPECT_EQ(decide(seasonal, s, nullptr, {}, 60, planner).desired, 15);
 }
 
+TEST(ReconcilePlannerTest, KnownEventsAreStillProvisionedWhileBlind) {
+  // A flash sale x3 from 10:00 for an hour; Prometheus goes down at 09:59.
+  auto spec = specWith(R"({"events":[{"name":"sale","start":"2026-01-01T10:00:00Z","duration":"1h","multiplier":3}]})");
+  predictor::Planner planner(plannerConfigOf(spec, true));
+  const std::int64_t tenOClock = 1767261600;  // 2026-01-01T10:00:00Z
+  Observed o = observed(tenOClock - 60, 4, 350);
+  o.demandTime = tenOClock - 400;  // stale: the last sample, 350/s, is older than staleAfter
+  auto d = decide(spec, o, nullptr, calendarOf(spec), 60, planner);
+  EXPECT_TRUE(d.fallback);
+  EXPECT_EQ(d.fallbackReason, "StaleData");
+  EXPECT_EQ(d.desired, 11);  // 350 x 3 / 100 = 10.5
+  EXPECT_EQ(d.winner, "scheduled");
+  EXPECT_NE(d.fallbackMessage.find("scheduled event (x3)"), std::string::npos) << d.fallbackMessage;
+
+  // No demand ever seen: the event scales what the current replicas serve, 4 x 100 x 3.
+  Observed none = observed(tenOClock - 60, 4, 0);
+  none.demand.reset();
+  none.prometheusAvailable = false;
+  EXPECT_EQ(decide(spec, none, nullptr, calendarOf(spec), 60, planner).desired, 12);
+
+  // Outside the lead window the event changes nothing: hold the current replicas.
+  Observed early = observed(tenOClock - 3600, 4, 350);
+  early.prometheusAvailable = false;
+  auto e = decide(spec, early, nullptr, calendarOf(spec), 60, planner);
+  EXPECT_EQ(e.desired, 4);
+  EXPECT_EQ(e.winner, "fallback");
+}
+
 TEST(ReconcilePlannerTest, CacheFollowsTheLargestDemandWithinBounds) {
   auto spec = specWith(
       R"({"cache":{"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1048576,"min":"64Mi","max":"1Gi"}})");
