@@ -56,6 +56,11 @@ predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec, bool forecastD
 
 namespace {
 
+// End of the window provisioned for: the lead time plus two steps (see leadSteps).
+std::int64_t leadWindowEnd(std::int64_t now, std::int64_t leadSeconds, std::int64_t stepSeconds) {
+  return now + std::max<std::int64_t>(0, leadSeconds) + 2 * stepSeconds;
+}
+
 // Why the operator is blind, for the Fallback condition and its message.
 void explainBlindness(const ServiceSpec& spec, const Observed& obs, Decision& d) {
   if (!obs.prometheusAvailable) {
@@ -98,7 +103,7 @@ Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const predi
   }
   d.winner = "fallback";
   d.fallbackMessage += "; holding at least the current " + std::to_string(obs.currentReplicas) + " replicas";
-  const std::int64_t windowEnd = obs.now + std::max<std::int64_t>(0, leadSeconds) + 2 * spec.stepSeconds;
+  const std::int64_t windowEnd = leadWindowEnd(obs.now, leadSeconds, spec.stepSeconds);
   double m = 1;
   for (std::int64_t t = obs.now; t <= windowEnd; t += std::max<std::int64_t>(1, spec.stepSeconds)) {
     m = std::max(m, events.multiplierAt(t));
@@ -133,7 +138,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
 
   const double q = spec.quantile;
   const std::int64_t step = spec.stepSeconds;
-  const std::int64_t windowEnd = obs.now + std::max<std::int64_t>(0, leadSeconds) + 2 * step;
+  const std::int64_t windowEnd = leadWindowEnd(obs.now, leadSeconds, step);
   std::optional<double> predicted;
   std::optional<double> scheduled;
   if (fv != nullptr && fv->forecast != nullptr && !fv->forecast->quantiles.empty()) {
