@@ -15,6 +15,7 @@ struct ScalingPolicy {
   Type type = Type::kPercent;
   int value = 100;
   std::int64_t periodSeconds = 15;
+  bool operator==(const ScalingPolicy&) const = default;
 };
 
 enum class SelectPolicy { kMax, kMin, kDisabled };
@@ -23,6 +24,7 @@ struct ScalingRules {
   std::int64_t stabilizationSeconds = 0;
   std::vector<ScalingPolicy> policies;
   SelectPolicy select = SelectPolicy::kMax;
+  bool operator==(const ScalingRules&) const = default;
 };
 
 // Defaults are the HPA v2 defaults (autoscaling/v2 HorizontalPodAutoscalerBehavior).
@@ -30,6 +32,7 @@ struct ScalingBehavior {
   ScalingRules scaleUp{
       0, {{ScalingPolicy::Type::kPercent, 100, 15}, {ScalingPolicy::Type::kPods, 4, 15}}, SelectPolicy::kMax};
   ScalingRules scaleDown{300, {{ScalingPolicy::Type::kPercent, 100, 15}}, SelectPolicy::kMax};
+  bool operator==(const ScalingBehavior&) const = default;
 };
 
 struct PlannerConfig {
@@ -42,6 +45,8 @@ struct PlannerConfig {
   // for more replicas is not held back by the tolerance band.
   double forecastTolerance = 0.0;
   ScalingBehavior behavior;
+  // The reconciler keeps a service's planner (its stabilization history) while this is equal.
+  bool operator==(const PlannerConfig&) const = default;
 };
 
 struct PlanInput {
