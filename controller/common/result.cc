@@ -24,6 +24,16 @@ std::string_view errorCodeName(ErrorCode code) {
       return "Config";
     case ErrorCode::kInternal:
       return "Internal";
+    case ErrorCode::kUnreachable:
+      return "Unreachable";
+    case ErrorCode::kQueryFailed:
+      return "QueryFailed";
+    case ErrorCode::kNoData:
+      return "NoData";
+    case ErrorCode::kMultipleSeries:
+      return "MultipleSeries";
+    case ErrorCode::kNotFinite:
+      return "NotFinite";
   }
   return "Unknown";
 }

@@ -21,6 +21,12 @@ enum class ErrorCode {
   kBadResponse,   // a peer answered something we cannot decode
   kConfig,        // bad flag, kubeconfig or file
   kInternal,
+  // A demand query's answer cannot stand for demand (prom/): each names its own condition reason.
+  kUnreachable,     // nothing answered: connection refused, timeout, DNS
+  kQueryFailed,     // Prometheus answered status "error" (bad_data, execution, timeout, ...)
+  kNoData,          // no series
+  kMultipleSeries,  // more than one series: demand must be one number
+  kNotFinite,       // NaN or +-Inf
 };
 
 std::string_view errorCodeName(ErrorCode code);

@@ -78,92 +78,99 @@ Result<std::string> pemField(const YAML::Node& node, const std::string& key, con
   return std::string{};
 }
 
+Status readCluster(const YAML::Node& root, const std::string& name, const std::string& prefix,
+                   const std::filesystem::path& baseDir, Config& cfg) {
+  auto cluster = findNamed(root, "clusters", "cluster", name, prefix);
+  if (!cluster) return std::unexpected(cluster.error());
+  const std::string where = prefix + "clusters[name=" + name + "].cluster";
+  auto server = scalar(*cluster, "server", where);
+  if (!server) return std::unexpected(server.error());
+  if (server->empty()) return fail(ErrorCode::kConfig, where + ".server: missing");
+  cfg.server = *server;
+  while (cfg.server.ends_with('/')) cfg.server.pop_back();
+  if (!cfg.server.starts_with("https://") && !cfg.server.starts_with("http://")) {
+    return fail(ErrorCode::kConfig, where + ".server: must start with https:// or http://, got \"" + cfg.server + "\"");
+  }
+  auto ca = pemField(*cluster, "certificate-authority", where, baseDir);
+  if (!ca) return std::unexpected(ca.error());
+  cfg.caPem = std::move(*ca);
+  auto insecure = scalar(*cluster, "insecure-skip-tls-verify", where);
+  if (!insecure) return std::unexpected(insecure.error());
+  if (insecure->empty() || *insecure == "false") return {};
+  if (*insecure != "true") return fail(ErrorCode::kConfig, where + ".insecure-skip-tls-verify: must be true or false");
+  cfg.insecureSkipTlsVerify = true;
+  return {};
+}
+
+Status readToken(const YAML::Node& user, const std::string& where, const std::filesystem::path& baseDir, Config& cfg) {
+  auto token = scalar(user, "token", where);
+  if (!token) return std::unexpected(token.error());
+  cfg.token = *token;
+  auto tokenFile = scalar(user, "tokenFile", where);
+  if (!tokenFile) return std::unexpected(tokenFile.error());
+  if (tokenFile->empty()) return {};
+  std::filesystem::path p(*tokenFile);
+  if (p.is_relative()) p = baseDir / p;
+  cfg.tokenFile = p.string();
+  auto first = readFile(p, where + ".tokenFile");
+  if (!first) return std::unexpected(first.error());
+  return {};
+}
+
+Status readUser(const YAML::Node& root, const std::string& name, const std::string& prefix,
+                const std::filesystem::path& baseDir, Config& cfg) {
+  auto user = findNamed(root, "users", "user", name, prefix);
+  if (!user) return std::unexpected(user.error());
+  const std::string where = prefix + "users[name=" + name + "].user";
+  auto cert = pemField(*user, "client-certificate", where, baseDir);
+  if (!cert) return std::unexpected(cert.error());
+  auto key = pemField(*user, "client-key", where, baseDir);
+  if (!key) return std::unexpected(key.error());
+  if (cert->empty() != key->empty()) {
+    return fail(ErrorCode::kConfig, where + ": client-certificate and client-key must be given together");
+  }
+  cfg.clientCertPem = std::move(*cert);
+  cfg.clientKeyPem = std::move(*key);
+  TSO_TRY(readToken(*user, where, baseDir, cfg));
+  const bool plugin = user->operator[]("exec") || user->operator[]("auth-provider");
+  if (plugin && cfg.token.empty() && cfg.tokenFile.empty() && cfg.clientCertPem.empty()) {
+    return fail(ErrorCode::kConfig, where + ": exec and auth-provider plugins are not supported");
+  }
+  return {};
+}
+
+Result<std::string> contextNameOf(const YAML::Node& root, std::string_view contextOverride, const std::string& prefix) {
+  if (!contextOverride.empty()) return std::string(contextOverride);
+  auto current = scalar(root, "current-context", prefix.substr(0, prefix.size() - 2));
+  if (!current) return std::unexpected(current.error());
+  if (current->empty()) return fail(ErrorCode::kConfig, prefix + "current-context: not set and no --context given");
+  return *current;
+}
+
 Result<Config> parseTree(const YAML::Node& root, const std::filesystem::path& baseDir, std::string_view contextOverride,
                          const std::string& prefix) {
   if (!root.IsMap()) return fail(ErrorCode::kConfig, prefix + "not a kubeconfig (expected a YAML map)");
   Config cfg;
-  std::string contextName(contextOverride);
-  if (contextName.empty()) {
-    auto current = scalar(root, "current-context", prefix.substr(0, prefix.size() - 2));
-    if (!current) return std::unexpected(current.error());
-    if (current->empty()) {
-      return fail(ErrorCode::kConfig, prefix + "current-context: not set and no --context given");
-    }
-    contextName = *current;
-  }
-  auto context = findNamed(root, "contexts", "context", contextName, prefix);
+  auto contextName = contextNameOf(root, contextOverride, prefix);
+  if (!contextName) return std::unexpected(contextName.error());
+  auto context = findNamed(root, "contexts", "context", *contextName, prefix);
   if (!context) {
-    return fail(ErrorCode::kConfig, prefix + "context \"" + contextName + "\" not found in contexts" +
+    return fail(ErrorCode::kConfig, prefix + "context \"" + *contextName + "\" not found in contexts" +
                                         (contextOverride.empty() ? " (current-context)" : " (--context)"));
   }
-  cfg.contextName = contextName;
-  const std::string ctxWhere = prefix + "contexts[name=" + contextName + "].context";
+  cfg.contextName = *contextName;
+  const std::string ctxWhere = prefix + "contexts[name=" + *contextName + "].context";
   auto clusterName = scalar(*context, "cluster", ctxWhere);
   if (!clusterName) return std::unexpected(clusterName.error());
   if (clusterName->empty()) return fail(ErrorCode::kConfig, ctxWhere + ".cluster: missing");
   auto ns = scalar(*context, "namespace", ctxWhere);
   if (!ns) return std::unexpected(ns.error());
   if (!ns->empty()) cfg.ns = *ns;
-
-  auto cluster = findNamed(root, "clusters", "cluster", *clusterName, prefix);
-  if (!cluster) return std::unexpected(cluster.error());
-  const std::string clWhere = prefix + "clusters[name=" + *clusterName + "].cluster";
-  auto server = scalar(*cluster, "server", clWhere);
-  if (!server) return std::unexpected(server.error());
-  if (server->empty()) return fail(ErrorCode::kConfig, clWhere + ".server: missing");
-  cfg.server = *server;
-  while (cfg.server.ends_with('/')) cfg.server.pop_back();
-  if (!cfg.server.starts_with("https://") && !cfg.server.starts_with("http://")) {
-    return fail(ErrorCode::kConfig,
-                clWhere + ".server: must start with https:// or http://, got \"" + cfg.server + "\"");
-  }
-  auto ca = pemField(*cluster, "certificate-authority", clWhere, baseDir);
-  if (!ca) return std::unexpected(ca.error());
-  cfg.caPem = std::move(*ca);
-  auto insecure = scalar(*cluster, "insecure-skip-tls-verify", clWhere);
-  if (!insecure) return std::unexpected(insecure.error());
-  if (!insecure->empty()) {
-    if (*insecure == "true") {
-      cfg.insecureSkipTlsVerify = true;
-    } else if (*insecure != "false") {
-      return fail(ErrorCode::kConfig, clWhere + ".insecure-skip-tls-verify: must be true or false");
-    }
-  }
-
+  TSO_TRY(readCluster(root, *clusterName, prefix, baseDir, cfg));
   // A context may name no user (e.g. a local insecure port); then there is no credential.
   auto userName = scalar(*context, "user", ctxWhere);
   if (!userName) return std::unexpected(userName.error());
-  if (!userName->empty()) {
-    auto user = findNamed(root, "users", "user", *userName, prefix);
-    if (!user) return std::unexpected(user.error());
-    const std::string uWhere = prefix + "users[name=" + *userName + "].user";
-    auto cert = pemField(*user, "client-certificate", uWhere, baseDir);
-    if (!cert) return std::unexpected(cert.error());
-    auto key = pemField(*user, "client-key", uWhere, baseDir);
-    if (!key) return std::unexpected(key.error());
-    if (cert->empty() != key->empty()) {
-      return fail(ErrorCode::kConfig, uWhere + ": client-certificate and client-key must be given together");
-    }
-    cfg.clientCertPem = std::move(*cert);
-    cfg.clientKeyPem = std::move(*key);
-    auto token = scalar(*user, "token", uWhere);
-    if (!token) return std::unexpected(token.error());
-    cfg.token = *token;
-    auto tokenFile = scalar(*user, "tokenFile", uWhere);
-    if (!tokenFile) return std::unexpected(tokenFile.error());
-    if (!tokenFile->empty()) {
-      std::filesystem::path p(*tokenFile);
-      if (p.is_relative()) p = baseDir / p;
-      cfg.tokenFile = p.string();
-      auto first = readFile(p, uWhere + ".tokenFile");
-      if (!first) return std::unexpected(first.error());
-    }
-    if (user->operator[]("exec") || user->operator[]("auth-provider")) {
-      if (cfg.token.empty() && cfg.tokenFile.empty() && cfg.clientCertPem.empty()) {
-        return fail(ErrorCode::kConfig, uWhere + ": exec and auth-provider plugins are not supported");
-      }
-    }
-  }
+  if (!userName->empty()) TSO_TRY(readUser(root, *userName, prefix, baseDir, cfg));
   return cfg;
 }
 

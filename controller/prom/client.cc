@@ -46,12 +46,11 @@ kube::HttpRequest rangeRequest(std::string_view pathPrefix, std::string_view exp
 Client::Client(std::unique_ptr<kube::Transport> transport, std::string pathPrefix)
     : transport_(std::move(transport)), pathPrefix_(std::move(pathPrefix)) {}
 
-QueryResult<std::unique_ptr<Client>> Client::connect(std::string_view address, std::chrono::milliseconds timeout) {
+Result<std::unique_ptr<Client>> Client::connect(std::string_view address, std::chrono::milliseconds timeout) {
   auto scheme = address.find("://");
   if (scheme == std::string_view::npos ||
       (address.substr(0, scheme) != "http" && address.substr(0, scheme) != "https")) {
-    return queryFail(Problem::kUnreachable,
-                     "Prometheus address \"" + std::string(address) + "\" is not an http(s) URL");
+    return fail(ErrorCode::kUnreachable, "Prometheus address \"" + std::string(address) + "\" is not an http(s) URL");
   }
   auto pathStart = address.find('/', scheme + 3);
   std::string base(address.substr(0, pathStart));
@@ -64,28 +63,28 @@ QueryResult<std::unique_ptr<Client>> Client::connect(std::string_view address, s
   config.qps = 0;  // Prometheus is not the API server: no client-side rate limit
   auto transport = kube::makeCpprestTransport(config);
   if (!transport) {
-    return queryFail(Problem::kUnreachable, "cannot set up a client for " + base + ": " + transport.error().message);
+    return fail(ErrorCode::kUnreachable, "cannot set up a client for " + base + ": " + transport.error().message);
   }
   return std::make_unique<Client>(std::move(*transport), std::move(prefix));
 }
 
-QueryResult<kube::HttpResponse> Client::send(const kube::HttpRequest& request) {
+Result<kube::HttpResponse> Client::send(const kube::HttpRequest& request) {
   auto response = transport_->send(request, "");
-  if (!response) return queryFail(Problem::kUnreachable, response.error().message);
+  if (!response) return fail(ErrorCode::kUnreachable, response.error().message);
   return std::move(*response);
 }
 
-QueryResult<Sample> Client::query(std::string_view expr, double time, std::chrono::milliseconds timeout) {
+Result<Sample> Client::query(std::string_view expr, double time, std::chrono::milliseconds timeout) {
   auto response = send(instantRequest(pathPrefix_, expr, time, timeout));
   if (!response) return std::unexpected(response.error());
   return parseInstant(response->status, response->body);
 }
 
-QueryResult<RangeSeries> Client::queryRange(std::string_view expr, std::int64_t start, std::int64_t end,
-                                            std::int64_t step, std::chrono::milliseconds timeout) {
+Result<RangeSeries> Client::queryRange(std::string_view expr, std::int64_t start, std::int64_t end, std::int64_t step,
+                                       std::chrono::milliseconds timeout) {
   if (step <= 0 || end < start) {
-    return queryFail(Problem::kQueryError, "invalid range: start " + std::to_string(start) + ", end " +
-                                               std::to_string(end) + ", step " + std::to_string(step));
+    return fail(ErrorCode::kQueryFailed, "invalid range: start " + std::to_string(start) + ", end " +
+                                             std::to_string(end) + ", step " + std::to_string(step));
   }
   RangeSeries all;
   for (std::int64_t chunkStart = start; chunkStart <= end; chunkStart += kMaxPointsPerQuery * step) {

@@ -33,17 +33,17 @@ class Client {
 
   // A client over cpprestsdk for an http(s) address; kConfig-style errors as kBadResponse are
   // not possible here: a malformed address is reported as kUnreachable with the reason.
-  static QueryResult<std::unique_ptr<Client>> connect(std::string_view address, std::chrono::milliseconds timeout);
+  static Result<std::unique_ptr<Client>> connect(std::string_view address, std::chrono::milliseconds timeout);
 
   // The value of `expr` at `time` (unix seconds): exactly one finite sample.
-  QueryResult<Sample> query(std::string_view expr, double time, std::chrono::milliseconds timeout);
+  Result<Sample> query(std::string_view expr, double time, std::chrono::milliseconds timeout);
 
   // Samples of `expr` at start, start+step, ... <= end (unix seconds), in chunks.
-  QueryResult<RangeSeries> queryRange(std::string_view expr, std::int64_t start, std::int64_t end, std::int64_t step,
-                                      std::chrono::milliseconds timeout);
+  Result<RangeSeries> queryRange(std::string_view expr, std::int64_t start, std::int64_t end, std::int64_t step,
+                                 std::chrono::milliseconds timeout);
 
  private:
-  QueryResult<kube::HttpResponse> send(const kube::HttpRequest& request);
+  Result<kube::HttpResponse> send(const kube::HttpRequest& request);
 
   std::unique_ptr<kube::Transport> transport_;
   std::string pathPrefix_;

@@ -1,7 +1,7 @@
-// The reconciler: level-based glue for one ThroughputService key ("namespace/name"). It reads
-// the object from the informer cache, fetches only the new demand samples from Prometheus,
-// keeps the model up to date (O(1) per sample, refit on a schedule from Prometheus' history),
-// asks the pure planner what to do, has the executor do it, and writes the status last.
+// The reconciler: level-based glue for one ThroughputService key ("namespace/name"), a pipeline
+// of stages each in its own file: spec (spec.h) -> target and lead time (target.h) -> demand
+// and model (demand.h) -> forecast -> decision (planner.h, pure) -> actions (actions.h) ->
+// status (status_builder.h, pure) -> write, then the snapshot metrics read (snapshot.h).
 #pragma once
 
 #include <array>
@@ -19,6 +19,9 @@
 #include "controller/kube/client.h"
 #include "controller/prom/client.h"
 #include "controller/reconcile/executor.h"
+#include "controller/reconcile/snapshot.h"
+#include "controller/reconcile/status_builder.h"
+#include "controller/reconcile/target.h"
 #include "controller/watch/store.h"
 
 namespace tso::reconcile {
@@ -34,7 +37,10 @@ struct ReconcilerOptions {
   std::size_t accuracyWindow = 120;  // forecasts scored for status.accuracy
   // Reads the target's replicas and selector from a cache (the workload informers); empty
   // when the cache does not have it, and the reconciler asks the API's /scale instead.
-  std::function<std::optional<Executor::TargetState>(const std::string& ns, const TargetRef& target)> targetLookup;
+  TargetLookup targetLookup;
+  // Makes the client of a Prometheus address (prom::Client::connect when empty; tests script it).
+  std::function<Result<std::unique_ptr<prom::Client>>(const std::string& address, std::chrono::milliseconds timeout)>
+      connectPrometheus;
   // Called after each Prometheus query with its duration and the problem reason (empty on success).
   std::function<void(double seconds, const std::string& problem)> onQuery;
 };
@@ -45,54 +51,6 @@ struct Outcome {
   std::optional<std::chrono::milliseconds> requeueAfter;
   bool failed = false;
   std::string error;
-};
-
-// Recent past for charts, one entry per step from `start`: actual demand, what was forecast for
-// that time (the chosen quantile, made a lead time ahead; NaN if none) and the desired replicas
-// (-1 before this operator's first decision). Floats: this is kept for every service, and 2,000
-// of them must fit the memory budget.
-struct ServiceHistory {
-  std::int64_t start = 0;
-  std::vector<float> actual;
-  std::vector<float> forecastForTime;
-  std::vector<std::int32_t> desired;
-};
-
-// What metrics and the dashboard show of one service (copied out under a lock).
-struct ServiceSnapshot {
-  std::string ns;
-  std::string name;
-  std::string mode;
-  bool valid = false;
-  double demand = 0;
-  bool hasDemand = false;
-  std::array<double, 4> predictedPeak{};  // P50/P90/P95/P99 peak over the lead window
-  bool hasForecast = false;
-  double predictedDemand = 0;  // at the spec's quantile
-  int reactive = 0;
-  int predicted = 0;
-  int scheduled = 0;
-  int desired = 0;
-  int current = 0;
-  std::string winner;
-  std::int64_t leadSeconds = 0;
-  double wape = 0;
-  double coverage = 0;
-  std::size_t scored = 0;
-  bool fallback = false;
-  std::string model;
-  std::int64_t step = 0;
-  std::size_t modelBytes = 0;  // recent-demand buffer + forecaster state
-  // Recent past for charts: only in a snapshot with history, built at that call from the service's
-  // recent demand, scored forecasts and desired-replica changes (null before the first sample).
-  // Keeping it built between requests cost ~3 KB a service.
-  std::shared_ptr<const ServiceHistory> history;
-};
-
-// Which services a snapshot covers, and whether it builds their chart history.
-struct SnapshotFilter {
-  bool history = false;
-  std::vector<std::string> keys;  // "namespace/name"; empty = every service
 };
 
 class Reconciler {
@@ -110,10 +68,19 @@ class Reconciler {
 
  private:
   struct State;
+  struct Sensed;
   State& stateFor(const std::string& key, const std::string& uid);
-  [[nodiscard]] std::shared_ptr<const ServiceHistory> historyOf(const State& st, std::int64_t step) const;
-  std::expected<std::shared_ptr<prom::Client>, prom::QueryError> promFor(const std::string& address,
-                                                                         std::int64_t timeoutMs);
+  void forget(const std::string& key);
+  Result<std::shared_ptr<prom::Client>> promFor(const std::string& address, std::int64_t timeoutMs);
+  Outcome rejectSpec(const kube::Object& obj, State& st, const std::string& message, const StatusFrame& frame);
+  Sensed sense(State& st, const ServiceSpec& spec, int current, std::int64_t now, std::int64_t lead);
+  void score(State& st, const ServiceSpec& spec, const ForecastView& view, std::int64_t lead);
+  predictor::Planner& plannerFor(State& st, const ServiceSpec& spec, bool forecastDriven);
+  void recordTransitions(const kube::Object& obj, State& st, const Decision& d, const std::string& modelInUse);
+  // Writes the status; on success runs `recorded` and returns `outcome`.
+  Outcome writeThen(const kube::Object& obj, const nlohmann::json& status, Outcome outcome,
+                    const std::function<void()>& recorded = {});
+  void publish(State& st, const SnapshotInput& in, std::int64_t now);
 
   const watch::Store& services_;
   EventSink& events_;

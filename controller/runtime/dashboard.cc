@@ -6,8 +6,9 @@ namespace tso::runtime {
 // (tests/browser) relies on: table.summary tr[data-name], input#filter, div.svc[data-name]
 // [data-points], svg.demand / svg.replicas with path.series[data-name], text.axis-title,
 // g.legend-item, and body[data-loaded] after a render.
-const char* dashboardPage() {
-  return R"HTML(<!doctype html>
+namespace {
+// At namespace scope: the page is data, not a function body.
+constexpr const char* kPage = R"HTML(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>throughput-operator</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
@@ -149,6 +150,8 @@ refresh(true);setInterval(()=>{if(!document.hidden)refresh(true)},5000);
 document.addEventListener('visibilitychange',()=>{if(!document.hidden)refresh(true)});
 </script></body></html>
 )HTML";
-}
+}  // namespace
+
+const char* dashboardPage() { return kPage; }
 
 }  // namespace tso::runtime

@@ -12,7 +12,7 @@
 namespace tso::testing {
 namespace {
 
-using prom::Problem;
+using tso::ErrorCode;
 constexpr std::chrono::seconds kTimeout{5};
 
 class PromClientIT : public PrometheusTest {
@@ -47,13 +47,13 @@ TEST_F(PromClientIT, TwoSeriesAreRejected) {
   auto r = client_->query(R"(label_replace(vector(1), "s", "a", "", "") or label_replace(vector(2), "s", "b", "", ""))",
                           now(), kTimeout);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kMultipleSeries) << r.error().message;
+  EXPECT_EQ(r.error().code, ErrorCode::kMultipleSeries) << r.error().message;
 }
 
 TEST_F(PromClientIT, NaNIsRejected) {
   auto r = client_->query("vector(0/0)", now(), kTimeout);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kNotFinite) << r.error().message;
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFinite) << r.error().message;
   auto range = client_->queryRange("vector(0/0)", static_cast<std::int64_t>(now()) - 30,
                                    static_cast<std::int64_t>(now()), 10, kTimeout);
   ASSERT_TRUE(range.has_value()) << range.error().message;
@@ -64,13 +64,13 @@ TEST_F(PromClientIT, NaNIsRejected) {
 TEST_F(PromClientIT, MissingMetricIsNoData) {
   auto r = client_->query("tso_metric_that_does_not_exist", now(), kTimeout);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kNoData);
+  EXPECT_EQ(r.error().code, ErrorCode::kNoData);
 }
 
-TEST_F(PromClientIT, SyntaxErrorIsAQueryError) {
+TEST_F(PromClientIT, SyntaxErrorIsAError) {
   auto r = client_->query("sum(", now(), kTimeout);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kQueryError);
+  EXPECT_EQ(r.error().code, ErrorCode::kQueryFailed);
   EXPECT_NE(r.error().message.find("bad_data"), std::string::npos) << r.error().message;
 }
 
@@ -80,7 +80,7 @@ TEST_F(PromClientIT, ClosedPortIsUnreachable) {
   ASSERT_TRUE(c.has_value());
   auto r = (*c)->query("up", now(), std::chrono::seconds(2));
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kUnreachable) << r.error().message;
+  EXPECT_EQ(r.error().code, ErrorCode::kUnreachable) << r.error().message;
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ TEST(PromClientTest, ConnectionFailureIsUnreachable) {
   Client client(script.transport(), "");
   auto r = client.query("up", 1, std::chrono::seconds(1));
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kUnreachable);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnreachable);
   EXPECT_NE(r.error().message.find("connection refused"), std::string::npos);
 }
 
@@ -81,14 +81,14 @@ TEST(PromClientTest, InvalidRangeIsRejectedWithoutARequest) {
   Client client(std::move(transport), "");
   auto r = client.queryRange("up", 100, 50, 30, std::chrono::seconds(1));
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kQueryError);
+  EXPECT_EQ(r.error().code, ErrorCode::kQueryFailed);
   EXPECT_TRUE(t->requests().empty());
 }
 
 TEST(PromClientTest, ConnectRejectsANonHttpAddress) {
   auto r = Client::connect("ftp://prom:9090", std::chrono::seconds(1));
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kUnreachable);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnreachable);
   EXPECT_NE(r.error().message.find("not an http(s) URL"), std::string::npos);
 }
 

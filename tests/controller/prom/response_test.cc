@@ -31,15 +31,15 @@ TEST(ParseInstantTest, ScalarResult) {
 TEST(ParseInstantTest, EmptyVectorIsNoData) {
   auto r = parseInstant(200, R"({"status":"success","data":{"resultType":"vector","result":[]}})");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kNoData);
-  EXPECT_EQ(problemReason(r.error().problem), "NoData");
+  EXPECT_EQ(r.error().code, ErrorCode::kNoData);
+  EXPECT_EQ(problemReason(r.error().code), "NoData");
 }
 
 TEST(ParseInstantTest, TwoSeriesAreRejectedNamingBoth) {
   auto r = parseInstant(200, R"({"status":"success","data":{"resultType":"vector","result":[
     {"metric":{"pod":"a"},"value":[1,"1"]},{"metric":{"pod":"b"},"value":[1,"2"]}]}})");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kMultipleSeries);
+  EXPECT_EQ(r.error().code, ErrorCode::kMultipleSeries);
   EXPECT_NE(r.error().message.find("2 series"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find(R"("pod":"b")"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("sum("), std::string::npos);
@@ -51,21 +51,21 @@ TEST(ParseInstantTest, NaNAndInfAreNotFinite) {
         200, std::string(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,")") +
                  v + R"("]}]}})");
     ASSERT_FALSE(r.has_value()) << v;
-    EXPECT_EQ(r.error().problem, Problem::kNotFinite) << v;
+    EXPECT_EQ(r.error().code, ErrorCode::kNotFinite) << v;
   }
 }
 
 TEST(ParseInstantTest, ErrorStatusCarriesTypeAndMessage) {
   auto r = parseInstant(400, R"({"status":"error","errorType":"bad_data","error":"parse error at char 5"})");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kQueryError);
+  EXPECT_EQ(r.error().code, ErrorCode::kQueryFailed);
   EXPECT_EQ(r.error().message, "bad_data: parse error at char 5");
 }
 
 TEST(ParseInstantTest, NonJsonErrorPageIsHttpError) {
   auto r = parseInstant(502, "<html>Bad Gateway</html>");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().problem, Problem::kHttpError);
+  EXPECT_EQ(r.error().code, ErrorCode::kTransient);
   EXPECT_NE(r.error().message.find("502"), std::string::npos);
 }
 
@@ -88,7 +88,7 @@ TEST(ParseInstantTest, GarbageAndWrongShapesAreBadResponses) {
   for (const char* body : bodies) {
     auto r = parseInstant(200, body);
     ASSERT_FALSE(r.has_value()) << body;
-    EXPECT_EQ(r.error().problem, Problem::kBadResponse) << body << " -> " << r.error().message;
+    EXPECT_EQ(r.error().code, ErrorCode::kBadResponse) << body << " -> " << r.error().message;
   }
 }
 
@@ -113,10 +113,10 @@ TEST(ParseRangeTest, TwoSeriesAndVectorsAreRejected) {
   auto two = parseRange(200, R"({"status":"success","data":{"resultType":"matrix","result":[
     {"metric":{"a":"1"},"values":[[1,"1"]]},{"metric":{"a":"2"},"values":[[1,"1"]]}]}})");
   ASSERT_FALSE(two.has_value());
-  EXPECT_EQ(two.error().problem, Problem::kMultipleSeries);
+  EXPECT_EQ(two.error().code, ErrorCode::kMultipleSeries);
   auto vec = parseRange(200, R"({"status":"success","data":{"resultType":"vector","result":[]}})");
   ASSERT_FALSE(vec.has_value());
-  EXPECT_EQ(vec.error().problem, Problem::kBadResponse);
+  EXPECT_EQ(vec.error().code, ErrorCode::kBadResponse);
 }
 
 TEST(ParseRangeTest, ExtraKeysAnyOrderAndNumberFormsAreRead) {
@@ -243,7 +243,7 @@ TEST(ParseRangeTest, MalformedMatricesAreBadResponsesNamingTheShape) {
   for (const auto& [body, what] : cases) {
     auto r = parseRange(200, body);
     ASSERT_FALSE(r.has_value()) << body;
-    EXPECT_EQ(r.error().problem, Problem::kBadResponse) << body;
+    EXPECT_EQ(r.error().code, ErrorCode::kBadResponse) << body;
     EXPECT_NE(r.error().message.find(what), std::string::npos) << body << " -> " << r.error().message;
   }
 }
@@ -251,12 +251,12 @@ TEST(ParseRangeTest, MalformedMatricesAreBadResponsesNamingTheShape) {
 TEST(ParseRangeTest, ErrorsAndHttpFailuresKeepTheirReasons) {
   auto err = parseRange(422, R"({"status":"error","errorType":"execution","error":"too many samples"})");
   ASSERT_FALSE(err.has_value());
-  EXPECT_EQ(err.error().problem, Problem::kQueryError);
+  EXPECT_EQ(err.error().code, ErrorCode::kQueryFailed);
   EXPECT_EQ(err.error().message, "execution: too many samples");
   // A well-formed matrix with a failing HTTP status is not taken as data.
   auto http = parseRange(503, R"({"status":"success","data":{"resultType":"matrix","result":[]}})");
   ASSERT_FALSE(http.has_value());
-  EXPECT_EQ(http.error().problem, Problem::kHttpError);
+  EXPECT_EQ(http.error().code, ErrorCode::kTransient);
 }
 
 }  // namespace

@@ -1,0 +1,55 @@
+#include "controller/reconcile/actions.h"
+
+namespace tso::reconcile {
+
+namespace {
+
+Error withContext(Error e, const std::string& what) {
+  e.message = what + ": " + e.message;
+  return e;
+}
+
+std::optional<Error> applyReplicas(Executor& executor, const kube::Object& service, const ServiceSpec& spec,
+                                   int desired, int current, ActionState& state) {
+  const std::string& ns = service.meta.ns;
+  if (spec.hpaEnabled) {
+    state.hpaChecked = false;
+    if (auto s = executor.applyHpa(service, spec, desired); !s) return withContext(s.error(), "applying the HPA");
+    return std::nullopt;
+  }
+  if (!state.hpaChecked) {
+    if (auto s = executor.removeHpa(ns, service.meta.name); s) state.hpaChecked = true;
+  }
+  if (desired == current) return std::nullopt;
+  if (auto s = executor.scaleTarget(ns, spec.target, desired); !s)
+    return withContext(s.error(), "scaling " + spec.target.name);
+  return std::nullopt;
+}
+
+}  // namespace
+
+ActionResult act(Executor& executor, EventSink& events, const kube::Object& service, const ServiceSpec& spec,
+                 const Decision& d, int current, ActionState& state, const std::string& nowText) {
+  ActionResult out;
+  if (spec.mode != Mode::kAuto) return out;
+  out.error = applyReplicas(executor, service, spec, d.desired, current, state);
+  if (!out.error && d.desired != current) {
+    out.scaled = true;
+    state.lastScaleTime = nowText;
+    if (d.desired > current && (d.winner == "predicted" || d.winner == "scheduled")) {
+      events.record(service, "Normal", "ScaledAhead",
+                    "scaled " + spec.target.name + " from " + std::to_string(current) + " to " +
+                        std::to_string(d.desired) + " ahead of demand: " + d.explanation);
+    }
+  }
+  if (spec.cache && d.cacheBytes) {
+    auto applied = executor.applyCache(service.meta.ns, *spec.cache, *d.cacheBytes);
+    if (applied)
+      out.appliedCacheBytes = *applied;
+    else if (!out.error)
+      out.error = withContext(applied.error(), "writing the cache size to ConfigMap " + spec.cache->configMapName);
+  }
+  return out;
+}
+
+}  // namespace tso::reconcile

@@ -1,0 +1,33 @@
+// The action stage of a reconcile (mode Auto only): the decision applied through the executor,
+// either as the workload's replicas (/scale) or as the floor of the owned HPA, and the cache
+// size into its ConfigMap key. A scale-up the forecast or an event drove is an Event.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "controller/common/result.h"
+#include "controller/kube/object.h"
+#include "controller/reconcile/executor.h"
+#include "controller/reconcile/planner.h"
+#include "controller/reconcile/spec.h"
+
+namespace tso::reconcile {
+
+// What actions remember of a service between reconciles.
+struct ActionState {
+  bool hpaChecked = false;    // no owned HPA is left behind since hpa.enabled went off
+  std::string lastScaleTime;  // RFC 3339
+};
+
+struct ActionResult {
+  std::optional<Error> error;  // the first action that failed, its message saying which
+  std::optional<std::int64_t> appliedCacheBytes;
+  bool scaled = false;  // the desired count differs from the current and was applied
+};
+
+ActionResult act(Executor& executor, EventSink& events, const kube::Object& service, const ServiceSpec& spec,
+                 const Decision& decision, int current, ActionState& state, const std::string& nowText);
+
+}  // namespace tso::reconcile

@@ -1,0 +1,141 @@
+#include "controller/reconcile/status_builder.h"
+
+#include "controller/prom/response.h"
+#include "controller/reconcile/status.h"
+#include "controller/reconcile/units.h"
+
+namespace tso::reconcile {
+
+namespace {
+
+using nlohmann::json;
+
+// The previous status with its conditions, to be updated in place and stamped on the way out.
+class StatusDraft {
+ public:
+  explicit StatusDraft(const StatusFrame& frame)
+      : frame_(frame), status_(frame.previous.is_object() ? frame.previous : json::object()) {
+    conditions_ = status_.contains("conditions") ? status_["conditions"] : json::array();
+  }
+  void set(const std::string& type, bool value, const std::string& reason, const std::string& message) {
+    setCondition(conditions_, {type, value, reason, message}, frame_.generation, frame_.nowText);
+  }
+  json& operator[](const char* field) { return status_[field]; }
+  [[nodiscard]] bool has(const char* field) const { return status_.contains(field); }
+  json done() && {
+    status_["observedGeneration"] = frame_.generation;
+    status_["conditions"] = std::move(conditions_);
+    return std::move(status_);
+  }
+
+ private:
+  const StatusFrame& frame_;
+  json status_;
+  json conditions_;
+};
+
+json recommendationOf(const Decision& d, bool forecastUsable) {
+  json r = {{"reactive", d.reactive}, {"scheduled", d.scheduled}, {"final", d.desired}, {"winner", d.winner}};
+  // No forecast drives yet: "predicted: 0" would read as a forecast of nothing.
+  r["predicted"] = forecastUsable ? json(d.predicted) : json(nullptr);
+  return r;
+}
+
+json pointsOf(const Decision& d) {
+  json points = json::array();
+  for (const auto& p : d.points)
+    points.push_back({{"time", formatRfc3339(p.time)}, {"value", p.value}, {"upper", p.upper}});
+  return points;
+}
+
+json accuracyOf(const std::optional<Accuracy>& a) {
+  if (!a || a->scored < kMinScoredForAccuracy) return nullptr;
+  return {{"wape", a->wape}, {"coverage", a->coverage}, {"windowSeconds", a->windowSeconds}};
+}
+
+void setFields(StatusDraft& s, const StatusInput& in) {
+  const Decision& d = *in.decision;
+  s["currentReplicas"] = in.currentReplicas;
+  s["desiredReplicas"] = d.desired;
+  s["leadTimeSeconds"] = in.leadSeconds;
+  if (in.demand) s["currentDemand"] = *in.demand;
+  if (d.predictedDemand) s["predictedDemand"] = *d.predictedDemand;
+  s["recommendation"] = recommendationOf(d, in.forecast.usable);
+  s["forecast"] = pointsOf(d);
+  if (auto a = accuracyOf(in.accuracy); !a.is_null() || s.has("accuracy")) s["accuracy"] = a;
+  if (in.spec->cache && d.cacheBytes) {
+    s["cache"] = {{"desiredBytes", *d.cacheBytes}};
+    if (in.appliedCacheBytes) s["cache"]["appliedBytes"] = *in.appliedCacheBytes;
+  } else if (s.has("cache")) {
+    s["cache"] = nullptr;
+  }
+  if (!in.lastScaleTime.empty()) s["lastScaleTime"] = in.lastScaleTime;
+}
+
+void setForecastReady(StatusDraft& s, const ForecastHealth& f) {
+  if (f.queryProblem) {
+    s.set("ForecastReady", false, std::string(prom::problemReason(f.queryProblem->code)), f.queryProblem->message);
+  } else if (f.hasModel && !f.usable) {
+    s.set("ForecastReady", false, "WarmingUp",
+          f.fitSummary + "; the forecast is used once " + std::to_string(f.samplesNeeded) +
+              " samples were seen, until then replicas follow measured demand");
+  } else if (f.hasModel && !f.modelsAside.empty()) {
+    s.set("ForecastReady", true, "ModelSetAside", f.fitSummary + "; forecasting now with " + f.modelInUse);
+  } else if (f.hasModel) {
+    s.set("ForecastReady", true, "ModelFitted", f.fitSummary);
+  } else {
+    s.set("ForecastReady", false, "NoHistory", "waiting for demand history to fit a model");
+  }
+}
+
+void setConditions(StatusDraft& s, const StatusInput& in) {
+  const Decision& d = *in.decision;
+  s.set("InvalidSpec", false, "Valid", "the spec is valid");
+  if (!in.prometheus.available)
+    s.set("PrometheusAvailable", false, in.prometheus.reason, in.prometheus.message);
+  else
+    s.set("PrometheusAvailable", true, "QueryOK", "Prometheus at " + in.prometheus.address + " answers");
+  setForecastReady(s, in.forecast);
+  s.set("Fallback", d.fallback, d.fallback ? d.fallbackReason : "DataFresh",
+        d.fallback ? d.fallbackMessage : "demand data is fresh");
+  s.set("ScalingLimited", d.scalingLimited, d.scalingLimited ? d.limitedReason : "DesiredWithinRange",
+        d.scalingLimited ? d.limitedMessage : "the desired replicas are within bounds and behavior");
+  if (in.actionError)
+    s.set("Ready", false, "ActionFailed", in.actionError->message);
+  else if (d.fallback)
+    s.set("Ready", false, d.fallbackReason, d.fallbackMessage);
+  else
+    s.set("Ready", true, in.spec->mode == Mode::kAuto ? "Reconciled" : "ForecastOnly", d.explanation);
+}
+
+}  // namespace
+
+json buildStatus(const StatusFrame& frame, const StatusInput& in) {
+  StatusDraft s(frame);
+  setFields(s, in);
+  setConditions(s, in);
+  return std::move(s).done();
+}
+
+json invalidSpecStatus(const StatusFrame& frame, const std::string& message) {
+  StatusDraft s(frame);
+  s.set("InvalidSpec", true, "InvalidSpec", message);
+  s.set("Ready", false, "InvalidSpec", message);
+  return std::move(s).done();
+}
+
+json pausedStatus(const StatusFrame& frame) {
+  StatusDraft s(frame);
+  s.set("InvalidSpec", false, "Valid", "the spec is valid");
+  s.set("Ready", true, "Paused", "spec.mode is Paused: the operator touches nothing");
+  return std::move(s).done();
+}
+
+json targetMissingStatus(const StatusFrame& frame, const ServiceSpec& spec, const std::string& ns) {
+  StatusDraft s(frame);
+  s.set("InvalidSpec", false, "Valid", "the spec is valid");
+  s.set("Ready", false, "TargetNotFound", spec.target.kind + " " + ns + "/" + spec.target.name + " does not exist");
+  return std::move(s).done();
+}
+
+}  // namespace tso::reconcile

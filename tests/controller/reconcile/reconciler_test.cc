@@ -1,0 +1,404 @@
+// The whole reconcile on a fake cluster, a scripted Prometheus and the manual clock: each case
+// drives reconcile() and asserts the writes, the status, the Events and the snapshot.
+#include "controller/reconcile/reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "controller/kube/object.h"
+#include "controller/reconcile/lead_time.h"
+#include "controller/reconcile/status.h"
+#include "controller/reconcile/units.h"
+#include "tests/controller/support/fake_cluster.h"
+
+namespace tso::reconcile {
+namespace {
+
+using nlohmann::json;
+using tso::testing::FakeCluster;
+using tso::testing::FakePrometheus;
+
+struct RecordedEvent {
+  std::string type;
+  std::string reason;
+  std::string message;
+};
+
+class RecordingSink : public EventSink {
+ public:
+  void record(const kube::Object&, std::string_view type, std::string_view reason, std::string_view message) override {
+    events.push_back({std::string(type), std::string(reason), std::string(message)});
+  }
+  [[nodiscard]] int count(const std::string& reason) const {
+    int n = 0;
+    for (const auto& e : events) n += e.reason == reason ? 1 : 0;
+    return n;
+  }
+  std::vector<RecordedEvent> events;
+};
+
+// 2025-01-01T00:00:00Z, the manual clock's wall time at offset zero.
+constexpr std::int64_t kEpoch = 1735689600;
+
+// 100 req/s with a 1,000 req/s spike from 12:00 to 12:10 UTC every day.
+double dailySpike(std::int64_t t) {
+  const std::int64_t secondOfDay = ((t % 86400) + 86400) % 86400;
+  return secondOfDay >= 12 * 3600 && secondOfDay < 12 * 3600 + 600 ? 1000.0 : 100.0;
+}
+
+json baseSpec() {
+  return json::parse(R"J({
+    "targetRef": {"kind": "Deployment", "name": "web"},
+    "demand": {"prometheus": {"address": "http://127.0.0.1:9"}, "query": "sum(rate(x[1m]))", "step": "60s",
+               "history": "3d"},
+    "capacity": {"perReplica": 100, "targetUtilization": 1.0},
+    "replicas": {"min": 1, "max": 50},
+    "leadTime": "120s",
+    "behavior": {"scaleUp": {"policies": [{"type": "Pods", "value": 100, "periodSeconds": 15}]},
+                 "scaleDown": {"stabilizationWindowSeconds": 0}}})J");
+}
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  explicit ReconcilerTest(std::function<double(std::int64_t)> demand = [](std::int64_t) { return 100.0; })
+      : demand_(std::move(demand)) {
+    auto cluster = std::make_unique<FakeCluster>();
+    cluster_ = cluster.get();
+    kube::Config config;
+    config.server = "https://unused";
+    config.qps = 0;
+    client_ = std::make_unique<kube::Client>(std::move(cluster), config, clock_);
+    cluster_->setWorkload("Deployment", "web", {1, "app=web"});
+  }
+
+  Reconciler& reconciler(ReconcilerOptions options = {}) {
+    options.connectPrometheus = [this](const std::string&, std::chrono::milliseconds) {
+      auto transport = std::make_unique<FakePrometheus>(demand_);
+      prom_ = transport.get();
+      if (promMode_) transport->setMode(*promMode_);
+      transport->setFirstSample(firstSample_);
+      return Result<std::unique_ptr<prom::Client>>(std::make_unique<prom::Client>(std::move(transport), ""));
+    };
+    reconciler_ = std::make_unique<Reconciler>(*client_, store_, events_, std::move(options), clock_);
+    return *reconciler_;
+  }
+
+  // Puts the ThroughputService in the informer's store (uid and generation as given).
+  void apply(const json& spec, const std::string& uid = "uid-1", std::int64_t generation = 1) {
+    const json body = {
+        {"apiVersion", "throughput.dev/v1alpha1"},
+        {"kind", "ThroughputService"},
+        {"metadata",
+         {{"name", "svc"}, {"namespace", "ns"}, {"uid", uid}, {"generation", generation}, {"resourceVersion", "1"}}},
+        {"spec", spec},
+        {"status", status_.is_null() ? json::object() : status_}};
+    auto obj = kube::parseObject(body.dump());
+    ASSERT_TRUE(obj.has_value()) << obj.error().message;
+    store_.apply(std::make_shared<const kube::Object>(*obj));
+  }
+
+  // Reconciles once, then feeds the written status back as the object's (as the informer would).
+  Outcome run(const json& spec) {
+    apply(spec);
+    Outcome out = reconciler_->reconcile("ns/svc");
+    if (auto s = cluster_->lastStatus(); !s.is_null()) status_ = s;
+    return out;
+  }
+
+  // Moves the clock to `t` (unix seconds).
+  void at(std::int64_t t) {
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.wallNow().time_since_epoch()).count();
+    ASSERT_GE(t, now);
+    clock_.advance(std::chrono::seconds(t - now));
+  }
+
+  [[nodiscard]] std::string condition(const std::string& type, const std::string& field = "reason") const {
+    const json conditions = status_.value("conditions", json::array());
+    const json* c = findCondition(conditions, type);
+    return c ? c->value(field, std::string()) : std::string();
+  }
+  int scaledTo() {
+    auto w = cluster_->writesTo("/deployments/web/scale");
+    return w.empty() ? -1 : w.back().body["spec"]["replicas"].get<int>();
+  }
+
+  ManualClock clock_;
+  FakeCluster* cluster_ = nullptr;
+  FakePrometheus* prom_ = nullptr;
+  std::optional<FakePrometheus::Mode> promMode_;
+  std::int64_t firstSample_ = 0;
+  std::unique_ptr<kube::Client> client_;
+  watch::Store store_;
+  RecordingSink events_;
+  std::unique_ptr<Reconciler> reconciler_;
+  std::function<double(std::int64_t)> demand_;
+  json status_;
+};
+
+TEST_F(ReconcilerTest, InvalidSpecIsTerminalWithConditionAndOneEvent) {
+  reconciler();
+  json spec = baseSpec();
+  spec["replicas"] = {{"min", 5}, {"max", 2}};
+  for (int i = 0; i < 2; ++i) {
+    const Outcome out = run(spec);
+    EXPECT_FALSE(out.failed);
+    EXPECT_FALSE(out.requeueAfter.has_value()) << "terminal until the spec changes";
+  }
+  EXPECT_EQ(condition("InvalidSpec"), "InvalidSpec");
+  EXPECT_EQ(condition("Ready", "status"), "False");
+  EXPECT_NE(condition("Ready", "message").find("spec.replicas"), std::string::npos) << condition("Ready", "message");
+  EXPECT_EQ(events_.count("InvalidSpec"), 1) << "a repeat of the same problem is not a new Event";
+  EXPECT_EQ(cluster_->reads("/scale"), 0);
+  EXPECT_EQ(prom_, nullptr) << "Prometheus is not asked for an invalid spec";
+}
+
+TEST_F(ReconcilerTest, PausedTouchesNothing) {
+  reconciler();
+  json spec = baseSpec();
+  spec["mode"] = "Paused";
+  const Outcome out = run(spec);
+  EXPECT_FALSE(out.failed);
+  EXPECT_EQ(condition("Ready"), "Paused");
+  EXPECT_EQ(cluster_->reads("/scale"), 0);
+  EXPECT_EQ(cluster_->writes().size(), 1u) << "only the status is written";
+  const auto snap = reconciler_->snapshot();
+  ASSERT_EQ(snap.size(), 1u);
+  EXPECT_EQ(snap[0].mode, "Paused");
+}
+
+TEST_F(ReconcilerTest, ForecastOnlyDecidesButDoesNotScale) {
+  demand_ = [](std::int64_t) { return 730.0; };
+  reconciler();
+  json spec = baseSpec();
+  spec["mode"] = "ForecastOnly";
+  run(spec);
+  EXPECT_EQ(status_["desiredReplicas"], 8);
+  EXPECT_EQ(condition("Ready"), "ForecastOnly");
+  EXPECT_EQ(cluster_->writes().size(), 1u) << "only the status is written";
+}
+
+TEST_F(ReconcilerTest, MissingTargetRequeuesAndARecreatedOneIsScaled) {
+  demand_ = [](std::int64_t) { return 430.0; };
+  reconciler();
+  cluster_->removeWorkload("Deployment", "web");
+  const Outcome missing = run(baseSpec());
+  EXPECT_FALSE(missing.failed);
+  EXPECT_TRUE(missing.requeueAfter.has_value());
+  EXPECT_EQ(condition("Ready"), "TargetNotFound");
+  EXPECT_NE(condition("Ready", "message").find("Deployment ns/web"), std::string::npos);
+
+  cluster_->setWorkload("Deployment", "web", {2, "app=web"});
+  at(kEpoch + 60);
+  run(baseSpec());
+  EXPECT_EQ(condition("Ready"), "Reconciled");
+  EXPECT_EQ(scaledTo(), 5);
+  EXPECT_EQ(cluster_->workload("Deployment", "web")->replicas, 5);
+}
+
+TEST_F(ReconcilerTest, HpaModeRaisesTheFloorInsteadOfScaling) {
+  demand_ = [](std::int64_t) { return 430.0; };
+  reconciler();
+  json spec = baseSpec();
+  spec["hpa"] = {{"enabled", true}};
+  run(spec);
+  EXPECT_EQ(scaledTo(), -1);
+  const auto hpa = cluster_->writesTo("horizontalpodautoscalers/tso-svc");
+  ASSERT_FALSE(hpa.empty());
+  EXPECT_EQ(hpa.back().body["spec"]["minReplicas"], 5);
+}
+
+// Prometheus goes away after the model was fitted; past staleAfter each fallback policy applies.
+struct FallbackCase {
+  std::string name;
+  json fallback;
+  FakePrometheus::Mode mode;
+  int want;
+  std::string promReason;
+};
+
+class ReconcilerFallbackTest : public ReconcilerTest, public ::testing::WithParamInterface<FallbackCase> {
+ protected:
+  ReconcilerFallbackTest() : ReconcilerTest(dailySpike) {}
+};
+
+TEST_P(ReconcilerFallbackTest, AppliesThePolicyOncePrometheusIsGone) {
+  const auto& c = GetParam();
+  reconciler();
+  json spec = baseSpec();
+  spec["fallback"] = c.fallback;
+  spec["fallback"]["staleAfter"] = "300s";
+  cluster_->setWorkload("Deployment", "web", {3, "app=web"});
+  at(kEpoch + 2 * 86400 + 11 * 3600);  // 11:00 on day 3: two days of history
+  run(spec);
+  ASSERT_EQ(condition("PrometheusAvailable", "status"), "True");
+  cluster_->setWorkload("Deployment", "web", {3, "app=web"});
+  prom_->setMode(c.mode);
+  at(kEpoch + 2 * 86400 + 12 * 3600 - 60);  // 11:59, an hour without data
+  const Outcome out = run(spec);
+  EXPECT_FALSE(out.failed);
+  EXPECT_EQ(condition("PrometheusAvailable"), c.promReason);
+  EXPECT_EQ(condition("Fallback", "status"), "True");
+  EXPECT_EQ(status_["desiredReplicas"], c.want) << status_.dump();
+  EXPECT_EQ(events_.count("FallbackActivated"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Policies, ReconcilerFallbackTest,
+    ::testing::Values(
+        FallbackCase{
+            "HoldCurrent", {{"behavior", "HoldCurrent"}}, FakePrometheus::Mode::kDown, 3, "PrometheusUnreachable"},
+        FallbackCase{"Static",
+                     {{"behavior", "Static"}, {"replicas", 7}},
+                     FakePrometheus::Mode::kHttp500,
+                     7,
+                     "PrometheusHTTPError"},
+        // Yesterday's peak where the lead time reaches (12:01): the spike, 1,000 req/s.
+        FallbackCase{"SeasonalNaive",
+                     {{"behavior", "SeasonalNaive"}},
+                     FakePrometheus::Mode::kDown,
+                     10,
+                     "PrometheusUnreachable"}),
+    [](const auto& p) { return p.param.name; });
+
+// A query whose answer cannot stand for demand blinds the operator, but Prometheus is up.
+struct QueryProblemCase {
+  FakePrometheus::Mode mode;
+  std::string reason;
+};
+
+class ReconcilerQueryProblemTest : public ReconcilerTest, public ::testing::WithParamInterface<QueryProblemCase> {};
+
+TEST_P(ReconcilerQueryProblemTest, NamesTheProblemAndHoldsReplicas) {
+  promMode_ = GetParam().mode;
+  reconciler();
+  cluster_->setWorkload("Deployment", "web", {4, "app=web"});
+  const Outcome out = run(baseSpec());
+  EXPECT_FALSE(out.failed);
+  EXPECT_EQ(condition("ForecastReady"), GetParam().reason);
+  EXPECT_EQ(condition("ForecastReady", "status"), "False");
+  EXPECT_EQ(condition("PrometheusAvailable", "status"), "True");
+  EXPECT_FALSE(status_.contains("currentDemand"));
+  EXPECT_EQ(status_["desiredReplicas"], 4);
+  EXPECT_EQ(scaledTo(), -1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Problems, ReconcilerQueryProblemTest,
+                         ::testing::Values(QueryProblemCase{FakePrometheus::Mode::kTwoSeries, "MultipleSeries"},
+                                           QueryProblemCase{FakePrometheus::Mode::kQueryError, "QueryFailed"},
+                                           QueryProblemCase{FakePrometheus::Mode::kNaN, "NotANumber"},
+                                           QueryProblemCase{FakePrometheus::Mode::kEmpty, "NoData"}),
+                         [](const auto& p) { return p.param.reason; });
+
+class ReconcilerSpikeTest : public ReconcilerTest {
+ protected:
+  ReconcilerSpikeTest() : ReconcilerTest(dailySpike) {}
+};
+
+TEST_F(ReconcilerSpikeTest, ScalesAheadOfADailySpike) {
+  reconciler();
+  json spec = baseSpec();
+  spec["forecast"] = {{"model", "SeasonalNaive"}};
+  at(kEpoch + 2 * 86400 + 12 * 3600 - 120);  // 11:58 on day 3, demand still 100
+  run(spec);
+  EXPECT_EQ(status_["currentDemand"], 100.0);
+  EXPECT_EQ(status_["recommendation"]["reactive"], 1);
+  EXPECT_EQ(status_["recommendation"]["winner"], "predicted") << status_.dump();
+  EXPECT_GE(scaledTo(), 10) << "1,000 req/s at 100 a replica, before 12:00";
+  EXPECT_EQ(condition("Ready"), "Reconciled");
+  EXPECT_EQ(events_.count("ScaledAhead"), 1);
+  const auto snap = reconciler_->snapshot();
+  ASSERT_EQ(snap.size(), 1u);
+  EXPECT_EQ(snap[0].winner, "predicted");
+  EXPECT_EQ(snap[0].desired, scaledTo());
+}
+
+TEST_F(ReconcilerTest, RefitsOnScheduleAndReadsOnlyNewStepsBetween) {
+  ReconcilerOptions options;
+  options.refitSeconds = 3600;
+  reconciler(options);
+  at(kEpoch + 86400);
+  run(baseSpec());
+  for (int i = 1; i <= 3; ++i) {
+    at(kEpoch + 86400 + 60 * i);
+    run(baseSpec());
+  }
+  auto q = prom_->queries();
+  ASSERT_EQ(q.size(), 4u);
+  EXPECT_EQ(q[0].end - q[0].start, 3 * 86400) << "the first reconcile fits on the history window";
+  for (std::size_t i = 1; i < 4; ++i) EXPECT_EQ(q[i].end - q[i].start, 0) << "then one new step a reconcile";
+  at(kEpoch + 86400 + 3600);
+  run(baseSpec());
+  q = prom_->queries();
+  EXPECT_EQ(q.back().end - q.back().start, 3 * 86400) << "refit after refitSeconds";
+}
+
+TEST_F(ReconcilerTest, AServiceRecreatedUnderTheSameNameStartsOver) {
+  reconciler();
+  at(kEpoch + 86400);
+  run(baseSpec());
+  at(kEpoch + 86400 + 60);
+  run(baseSpec());
+  ASSERT_EQ(prom_->queries().back().end - prom_->queries().back().start, 0);
+  apply(baseSpec(), "uid-2");
+  at(kEpoch + 86400 + 120);
+  reconciler_->reconcile("ns/svc");
+  EXPECT_EQ(prom_->queries().back().end - prom_->queries().back().start, 3 * 86400) << "a new model from history";
+  store_.remove("ns/svc");
+  reconciler_->reconcile("ns/svc");
+  EXPECT_TRUE(reconciler_->snapshot().empty()) << "a deleted service leaves nothing behind";
+}
+
+TEST_F(ReconcilerTest, AFailedStatusWriteRetriesAndLeavesMetricsAsTheApiHasThem) {
+  demand_ = [](std::int64_t t) { return t < kEpoch + 86400 + 60 ? 230.0 : 930.0; };
+  reconciler();
+  at(kEpoch + 86400);
+  run(baseSpec());
+  ASSERT_EQ(reconciler_->snapshot().at(0).desired, 3);
+  cluster_->failStatusWrites(1, 409);
+  at(kEpoch + 86400 + 60);
+  const Outcome out = run(baseSpec());
+  EXPECT_TRUE(out.failed);
+  EXPECT_NE(out.error.find("writing status"), std::string::npos) << out.error;
+  EXPECT_EQ(reconciler_->snapshot().at(0).desired, 3) << "/metrics shows no decision the API did not record";
+  const Outcome retried = run(baseSpec());
+  EXPECT_FALSE(retried.failed);
+  EXPECT_EQ(reconciler_->snapshot().at(0).desired, 10);
+  EXPECT_EQ(status_["desiredReplicas"], 10);
+}
+
+TEST_F(ReconcilerTest, LeadTimeAutoIsMeasuredFromThePods) {
+  reconciler();
+  for (int warmup : {30, 40, 50, 60, 70}) {  // p95 by nearest rank: 70
+    cluster_->addPod(
+        {{"metadata", {{"name", "web-" + std::to_string(warmup)}, {"creationTimestamp", formatRfc3339(kEpoch - 600)}}},
+         {"status",
+          {{"conditions",
+            {{{"type", "Ready"},
+              {"status", "True"},
+              {"lastTransitionTime", formatRfc3339(kEpoch - 600 + warmup)}}}}}}});
+  }
+  json spec = baseSpec();
+  spec.erase("leadTime");
+  run(spec);
+  EXPECT_EQ(status_["leadTimeSeconds"], 70);
+  EXPECT_EQ(reconciler_->snapshot().at(0).leadSeconds, 70);
+}
+
+TEST_F(ReconcilerTest, WhileTheModelWarmsUpStatusSaysNotYet) {
+  firstSample_ = kEpoch + 86400 - 600;  // the service's metric exists for ten minutes
+  reconciler();
+  at(kEpoch + 86400);
+  run(baseSpec());
+  at(kEpoch + 86400 + 60);
+  run(baseSpec());
+  EXPECT_EQ(condition("ForecastReady"), "WarmingUp");
+  EXPECT_TRUE(status_["recommendation"]["predicted"].is_null()) << status_.dump();
+  EXPECT_TRUE(status_.value("accuracy", json()).is_null()) << status_.dump();
+  EXPECT_EQ(status_["recommendation"]["reactive"], 1);
+}
+
+}  // namespace
+}  // namespace tso::reconcile
