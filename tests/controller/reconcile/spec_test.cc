@@ -146,6 +146,29 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
   }
 }
 
+TEST(SpecTest, EachDirectionKeepsItsOwnTolerance) {
+  struct Case {
+    const char* name;
+    const char* behavior;
+    std::optional<double> up;
+    std::optional<double> down;
+  };
+  const Case cases[] = {
+      {"both", R"({"scaleUp":{"tolerance":0.02},"scaleDown":{"tolerance":0.3}})", 0.02, 0.3},
+      {"up only", R"({"scaleUp":{"tolerance":0.05}})", 0.05, std::nullopt},
+      {"down only", R"({"scaleDown":{"tolerance":0}})", std::nullopt, 0.0},
+      {"neither", "{}", std::nullopt, std::nullopt},
+  };
+  for (const auto& c : cases) {
+    auto j = minimal();
+    j["behavior"] = json::parse(c.behavior);
+    auto s = parseSpec(j);
+    ASSERT_TRUE(s.has_value()) << c.name << ": " << s.error().message;
+    EXPECT_EQ(s->scaleUpTolerance, c.up) << c.name;
+    EXPECT_EQ(s->scaleDownTolerance, c.down) << c.name;
+  }
+}
+
 TEST(SpecTest, RefitIntervalIsASeventhOfTheHistoryWithinAnHourAndADay) {
   ServiceSpec spec;
   spec.historySeconds = 7 * 86400;  // the CRD's default 7d: daily, as the backtest refits
