@@ -131,6 +131,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   if (out.target.kind != "Deployment" && out.target.kind != "StatefulSet") {
     return bad("targetRef.kind", "\"" + out.target.kind + "\" is not Deployment or StatefulSet");
   }
+  // Both kinds are scaled as apps/v1 resources; another version would be silently read as apps/v1.
+  if (out.target.apiVersion != "apps/v1") {
+    return bad("targetRef.apiVersion", "\"" + out.target.apiVersion + "\" is not supported (only apps/v1)");
+  }
 
   std::string mode = "Auto";
   TSO_TRY(readString(spec, "mode", "mode", mode));
