@@ -27,7 +27,8 @@ std::string_view selectPolicyName(predictor::SelectPolicy p) {
   return "Max";
 }
 
-// A quantity string for a tolerance in [0, 1] ("0.05"), the form the API server writes back.
+// A tolerance in [0, 1] as a decimal quantity ("0.05"): resource.Quantity is a string in the
+// API, and six decimals are finer than any tolerance worth setting.
 std::string quantityOf(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6f", v);

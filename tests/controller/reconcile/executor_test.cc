@@ -127,7 +127,7 @@ TEST(ExecutorTest, ApplyHpaServerSideAppliesTheFloorBehaviorAndOwner) {
                                    "/apis/autoscaling/v2/namespaces/prod/horizontalpodautoscalers/tso-shop"
                                    "?fieldManager=throughput-operator&force=true",
                                    "application/apply-patch+yaml");
-  const auto hpa = json::parse(request.body);
+  auto hpa = json::parse(request.body);  // not const: a missing key reads as null, not an assertion
   EXPECT_EQ(hpa["apiVersion"], "autoscaling/v2");
   EXPECT_EQ(hpa["kind"], "HorizontalPodAutoscaler");
   EXPECT_EQ(hpa["spec"]["minReplicas"], 12);
