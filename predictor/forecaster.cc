@@ -1,6 +1,7 @@
 #include "predictor/forecaster.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -141,17 +142,29 @@ double empiricalQuantileFrom(std::vector<double>& values, double level, std::siz
 
 void Forecaster::buildCandidates(std::size_t train, std::span<const double> history) {
   const Seasonality season = seasonalityFor(config_.step);
+  const auto& only = config_.onlyModels;
+  // onlyModels names candidates exactly, except kPeriodicFamily, which names the model on
+  // whatever period is detected (periodic_<samples>).
+  auto named = [&](const std::string& name) {
+    return std::any_of(only.begin(), only.end(), [&](const std::string& m) {
+      return m == name || (m == kPeriodicFamily && name.starts_with("periodic_"));
+    });
+  };
+  auto wanted = [&](const std::string& name) { return only.empty() || named(name); };
   std::vector<std::unique_ptr<Model>> all;
   all.push_back(std::make_unique<NaiveModel>());
   all.push_back(std::make_unique<EwmaModel>());
   all.push_back(std::make_unique<LinearTrendModel>());
   all.push_back(std::make_unique<LogRegressionModel>(season.day, config_.horizon));
   if (season.day > 0) {
-    if (static_cast<std::size_t>(season.day) <= config_.maxRingSamples) {
-      all.push_back(std::make_unique<SeasonalNaiveModel>(season.day, "seasonal_naive_day"));
-    }
-    if (static_cast<std::size_t>(season.week) <= config_.maxRingSamples) {
-      all.push_back(std::make_unique<SeasonalNaiveModel>(season.week, "seasonal_naive_week"));
+    // A seasonal naive whose ring does not fit is offered only when asked for by name, then
+    // at a coarser phase (SeasonalNaiveModel's maxRing).
+    const std::array<std::pair<int, const char*>, 2> naives = {
+        {{season.day, "seasonal_naive_day"}, {season.week, "seasonal_naive_week"}}};
+    for (const auto& [period, label] : naives) {
+      if (static_cast<std::size_t>(period) <= config_.maxRingSamples || named(label)) {
+        all.push_back(std::make_unique<SeasonalNaiveModel>(period, label, config_.maxRingSamples));
+      }
     }
     all.push_back(
         std::make_unique<SmoothingModel>(SmoothingSpec{"holt_winters", SeasonalForm::kAdditive, true, season.day, 0}));
@@ -162,28 +175,10 @@ void Forecaster::buildCandidates(std::size_t train, std::span<const double> hist
     all.push_back(std::make_unique<SmoothingModel>(
         SmoothingSpec{"double_seasonal_hw_mult", SeasonalForm::kMultiplicative, true, season.day, season.week}));
   }
-  // A season that is neither a day nor a week (or any season when the step does not divide a
-  // day) is found by autocorrelation on the training part: unless onlyModels rules it out,
-  // since the search is a few percent of a refit.
-  const bool periodicWanted =
-      config_.onlyModels.empty() || std::any_of(config_.onlyModels.begin(), config_.onlyModels.end(),
-                                                [](const std::string& m) { return m.starts_with("periodic_"); });
-  if (train >= 64 && periodicWanted) {
-    const int maxPeriod = static_cast<int>(std::min<std::size_t>(train / 3, 20'000));
-    if (auto p = detectPeriod(history.first(train), 4, maxPeriod)) {
-      auto near = [&](int target) { return target > 0 && std::abs(p->period - target) <= std::max(1, target / 50); };
-      if (!near(season.day) && !near(season.week)) {
-        all.push_back(std::make_unique<SmoothingModel>(
-            SmoothingSpec{"periodic_" + std::to_string(p->period), SeasonalForm::kAdditive, true, p->period, 0}));
-      }
-    }
-  }
+  addPeriodic(train, history, all);
   for (auto& m : all) {
     const std::string name = m->name();
-    if (!config_.onlyModels.empty() &&
-        std::find(config_.onlyModels.begin(), config_.onlyModels.end(), name) == config_.onlyModels.end()) {
-      continue;
-    }
+    if (!wanted(name)) continue;
     if (m->minHistory() > train) {
       report_.notes.push_back(name + " skipped: needs " + std::to_string(m->minHistory()) +
                               " samples of training history, have " + std::to_string(train));
@@ -191,6 +186,42 @@ void Forecaster::buildCandidates(std::size_t train, std::span<const double> hist
     }
     models_.push_back(std::move(m));
   }
+}
+
+void Forecaster::addPeriodic(std::size_t train, std::span<const double> history,
+                             std::vector<std::unique_ptr<Model>>& all) {
+  const Seasonality season = seasonalityFor(config_.step);
+  const auto& only = config_.onlyModels;
+  const bool periodicOnly = !only.empty() && std::all_of(only.begin(), only.end(), [](const std::string& m) {
+    return m == kPeriodicFamily || m.starts_with("periodic_");
+  });
+  // A season that is neither a day nor a week (or any season when the step does not divide a
+  // day) is found by autocorrelation on the training part: unless onlyModels rules it out,
+  // since the search is a few percent of a refit.
+  const bool periodicWanted = only.empty() || std::any_of(only.begin(), only.end(), [](const std::string& m) {
+                                return m == kPeriodicFamily || m.starts_with("periodic_");
+                              });
+  if (!periodicWanted) return;
+  std::optional<DetectedPeriod> p;
+  if (train >= 64)
+    p = detectPeriod(history.first(train), 4, static_cast<int>(std::min<std::size_t>(train / 3, 20'000)));
+  if (!p) {
+    if (periodicOnly) {
+      report_.notes.push_back("periodic: no period found by autocorrelation in " + std::to_string(train) +
+                              " samples of training history");
+    }
+    return;
+  }
+  // A day or a week is left to the calendar-season models; when only periodic models are
+  // wanted, it is taken as the exact day or week (the lag found is within 2 % of it).
+  auto near = [&](int target) { return target > 0 && std::abs(p->period - target) <= std::max(1, target / 50); };
+  int period = p->period;
+  if (near(season.day) || near(season.week)) {
+    if (!periodicOnly) return;
+    period = near(season.day) ? season.day : season.week;
+  }
+  all.push_back(std::make_unique<SmoothingModel>(
+      SmoothingSpec{"periodic_" + std::to_string(period), SeasonalForm::kAdditive, true, period, 0}));
 }
 
 FitReport Forecaster::fit(std::span<const double> fullHistory) {
@@ -218,7 +249,7 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   if (models_.empty()) {
     // onlyModels excluded everything usable: naive always works.
     models_.emplace_back(std::make_unique<NaiveModel>());
-    report_.notes.emplace_back("no requested model had enough history: naive used");
+    report_.notes.emplace_back("no requested model could be fitted: naive used");
   }
 
   std::vector<int> focus = config_.focusHorizons;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "predictor/model.h"
@@ -28,6 +29,8 @@ using Quantiles = std::array<double, kQuantileLevels.size()>;
 inline constexpr double kNoiseScaleAlpha = 0.05;
 inline constexpr double kNoiseScaleClip = 6.0;
 
+inline constexpr std::string_view kPeriodicFamily = "periodic";
+
 struct ForecasterConfig {
   std::int64_t step = 60;  // seconds per sample; decides the daily / weekly periods
   int horizon = 30;        // steps forecast: 1..horizon
@@ -44,7 +47,8 @@ struct ForecasterConfig {
   // Keep every candidate after fit() (backtest per-model reports); otherwise only the
   // selected ones are kept, which is what bounds the operator's memory.
   bool keepAllCandidates = false;
-  // When not empty, only candidates with these names are considered.
+  // When not empty, only candidates with these names are considered; kPeriodicFamily stands
+  // for the model on the detected period, whatever its length (periodic_<samples>).
   std::vector<std::string> onlyModels;
   // Operator refit mode: a parameter trial replays the score window after one day of warm-up
   // instead of the whole training history, and grids are walked with early stopping. Since
@@ -118,6 +122,9 @@ class Forecaster {
     std::array<float, kQuantileLevels.size()> q{};
   };
   void buildCandidates(std::size_t historySize, std::span<const double> history);
+  // The periodic_<samples> candidate on the period autocorrelation finds in the training part,
+  // or a note saying none was found when only periodic models are wanted.
+  void addPeriodic(std::size_t train, std::span<const double> history, std::vector<std::unique_ptr<Model>>& all);
   void refreshHot();
   [[nodiscard]] Model* model(std::size_t c) const { return c < kHot ? hot_[c] : models_[c].get(); }
   // out.quantiles from out.point and `tableRows` rows of kNq normalised errors, `stride` bytes

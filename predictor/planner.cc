@@ -17,11 +17,12 @@ void dropOlder(Entries& entries, Stale stale) {
 
 }  // namespace
 
-int replicasFor(double demand, double perReplica, double targetUtilization, int minReplicas, int maxReplicas) {
+int replicasFor(double demand, double perReplica, double targetUtilization, int minReplicas, int maxReplicas,
+                double slack) {
   const int lo = std::max(0, minReplicas);
   const int hi = std::max(lo, maxReplicas);
   if (!(demand > 0) || !(perReplica > 0) || !(targetUtilization > 0)) return lo;
-  const double r = std::ceil(demand / (perReplica * targetUtilization) - 1e-9);
+  const double r = std::ceil(demand / (perReplica * targetUtilization) - std::max(0.0, slack));
   if (!(r < static_cast<double>(hi))) return hi;
   return std::clamp(static_cast<int>(r), lo, hi);
 }
@@ -34,12 +35,13 @@ double queueDemand(double arrivalRate, double backlog, double drainSeconds) {
 
 Planner::Planner(PlannerConfig config) : config_(std::move(config)) {}
 
-int Planner::withTolerance(double demand, int current, double tolerance) const {
-  const int want =
-      replicasFor(demand, config_.perReplica, config_.targetUtilization, config_.minReplicas, config_.maxReplicas);
+int Planner::withTolerance(double demand, int current, double up, double down) const {
+  const int want = replicasFor(demand, config_.perReplica, config_.targetUtilization, config_.minReplicas,
+                               config_.maxReplicas, config_.roundingSlack);
   if (current > 0) {
+    // As the HPA: a ratio above 1 is checked against the scale-up tolerance, below against the scale-down one.
     const double ratio = demand / (current * config_.perReplica * config_.targetUtilization);
-    if (std::abs(ratio - 1.0) <= tolerance) return current;
+    if (ratio >= 1.0 ? ratio - 1.0 <= up : 1.0 - ratio <= down) return current;
   }
   return want;
 }
@@ -47,11 +49,15 @@ int Planner::withTolerance(double demand, int current, double tolerance) const {
 Plan Planner::plan(const PlanInput& in) {
   Plan p;
   const int current = std::max(0, in.currentReplicas);
-  if (in.observedDemand) p.reactive = withTolerance(*in.observedDemand, current, config_.tolerance);
-  if (in.forecastDemand) p.predicted = withTolerance(*in.forecastDemand, current, config_.forecastTolerance);
+  if (in.observedDemand) {
+    p.reactive = withTolerance(*in.observedDemand, current, config_.toleranceUp, config_.toleranceDown);
+  }
+  if (in.forecastDemand) {
+    p.predicted = withTolerance(*in.forecastDemand, current, config_.forecastTolerance, config_.forecastTolerance);
+  }
   if (in.scheduledDemand) {
     p.scheduled = replicasFor(*in.scheduledDemand, config_.perReplica, config_.targetUtilization, config_.minReplicas,
-                              config_.maxReplicas);
+                              config_.maxReplicas, config_.roundingSlack);
   }
   const bool anyInput = in.observedDemand || in.forecastDemand || in.scheduledDemand;
   int rec = anyInput ? std::max({p.reactive, p.predicted, p.scheduled}) : current;

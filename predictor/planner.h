@@ -35,15 +35,25 @@ struct ScalingBehavior {
   bool operator==(const ScalingBehavior&) const = default;
 };
 
+// The division's own rounding: 3 x 100 / 100 must not ask for a fourth replica.
+inline constexpr double kFloatSlack = 1e-9;
+
 struct PlannerConfig {
   double perReplica = 1.0;         // demand one replica serves at 100 % utilization
   double targetUtilization = 1.0;  // (0, 1]
   int minReplicas = 1;
   int maxReplicas = 10'000;
-  double tolerance = 0.1;  // no change while |demand / capacity - 1| <= tolerance
+  // HPA's tolerance band on the observed demand, one per direction (autoscaling/v2's
+  // behavior.scaleUp/scaleDown.tolerance): no change while demand / capacity - 1 is within
+  // toleranceUp above 1, or within toleranceDown below it.
+  double toleranceUp = 0.1;
+  double toleranceDown = 0.1;
   // Forecasts already carry their margin (a high quantile), so by default a forecast asking
   // for more replicas is not held back by the tolerance band.
   double forecastTolerance = 0.0;
+  // Demand above a whole number of replicas by at most this fraction of one replica rounds
+  // down (see replicasFor); the default only absorbs the division's own rounding.
+  double roundingSlack = kFloatSlack;
   ScalingBehavior behavior;
   // The reconciler keeps a service's planner (its stabilization history) while this is equal.
   bool operator==(const PlannerConfig&) const = default;
@@ -66,8 +76,11 @@ struct Plan {
   std::string reason;      // which input drove the change, or what held it back
 };
 
-// ceil(demand / (perReplica * targetUtilization)) clamped to [min, max]; never divides by zero.
-int replicasFor(double demand, double perReplica, double targetUtilization, int minReplicas, int maxReplicas);
+// ceil(demand / (perReplica * targetUtilization) - slack) clamped to [min, max]; never divides
+// by zero. `slack` (a fraction of one replica) is the excess over a whole number of replicas
+// that counts as rounding rather than demand.
+int replicasFor(double demand, double perReplica, double targetUtilization, int minReplicas, int maxReplicas,
+                double slack = kFloatSlack);
 
 // Demand of a queue consumer: arrivals plus draining the backlog within `drainSeconds`.
 double queueDemand(double arrivalRate, double backlog, double drainSeconds);
@@ -81,7 +94,7 @@ class Planner {
   [[nodiscard]] const PlannerConfig& config() const { return config_; }
 
  private:
-  [[nodiscard]] int withTolerance(double demand, int current, double tolerance) const;
+  [[nodiscard]] int withTolerance(double demand, int current, double up, double down) const;
   PlannerConfig config_;
   // Time-ordered, a few dozen at most: vectors, because a deque allocates ~600 bytes even
   // when empty (2,000 services hold two of them each).

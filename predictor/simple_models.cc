@@ -16,8 +16,11 @@ void NaiveModel::reset(std::span<const double> history) { last_ = history.empty(
 
 void NaiveModel::forecast(std::span<double> out) const { std::fill(out.begin(), out.end(), last_); }
 
-SeasonalNaiveModel::SeasonalNaiveModel(int period, std::string label)
-    : period_(std::max(1, period)), label_(std::move(label)), ring_(static_cast<std::size_t>(period_), 0.0F) {}
+SeasonalNaiveModel::SeasonalNaiveModel(int period, std::string label, std::size_t maxRing)
+    : period_(static_cast<std::size_t>(std::max(1, period))),
+      width_(maxRing > 0 ? (period_ + maxRing - 1) / maxRing : 1),
+      label_(std::move(label)),
+      ring_((period_ + width_ - 1) / width_, 0.0F) {}
 
 void SeasonalNaiveModel::fit(std::span<const double> history, const FitOptions&) {
   reset(history);
@@ -28,16 +31,26 @@ void SeasonalNaiveModel::reset(std::span<const double> history) {
   // Before a full period has been seen, a phase falls back to the first sample.
   std::fill(ring_.begin(), ring_.end(), history.empty() ? 0.0F : static_cast<float>(history.front()));
   t_ = 0;
+  sum_ = 0;
+  count_ = 0;
 }
 
 void SeasonalNaiveModel::update(double y) {
-  ring_[t_ % ring_.size()] = static_cast<float>(y);
+  const std::size_t phase = t_ % period_;
+  sum_ += y;
+  ++count_;
+  // A slot is written when its last sample arrives, so until then it still holds the mean of
+  // one period ago, which is what the forecast of its other phases needs.
+  if ((phase + 1) % width_ == 0 || phase + 1 == period_) {
+    ring_[phase / width_] = static_cast<float>(sum_ / static_cast<double>(count_));
+    sum_ = 0;
+    count_ = 0;
+  }
   ++t_;
 }
 
 void SeasonalNaiveModel::forecast(std::span<double> out) const {
-  const std::size_t p = ring_.size();
-  for (std::size_t k = 0; k < out.size(); ++k) out[k] = ring_[(t_ + k) % p];
+  for (std::size_t k = 0; k < out.size(); ++k) out[k] = ring_[slot(t_ + k)];
 }
 
 void EwmaModel::fit(std::span<const double> history, const FitOptions& options) {

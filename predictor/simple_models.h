@@ -29,25 +29,32 @@ class NaiveModel final : public Model {
 };
 
 // Keeps one period of samples as float: a week at 1-minute steps is 40 KB, which is why the
-// Forecaster only offers the weekly variant when the period is short (see kMaxRingSamples).
+// Forecaster offers it on its own only when the period fits ForecasterConfig::maxRingSamples.
+// Given `maxRing`, a longer period is kept as the means of consecutive samples, at most
+// `maxRing` of them (a day at 15 s steps: 1,920 means of 45 s), so a model asked for by name
+// still repeats the period at a coarser phase instead of being left out.
 class SeasonalNaiveModel final : public Model {
  public:
-  SeasonalNaiveModel(int period, std::string label);
+  SeasonalNaiveModel(int period, std::string label, std::size_t maxRing = 0);
   [[nodiscard]] std::string name() const override { return label_; }
   [[nodiscard]] std::size_t minHistory() const override { return static_cast<std::size_t>(period_); }
   void fit(std::span<const double> history, const FitOptions& options) override;
   void reset(std::span<const double> history) override;
   void update(double y) override;
   void forecast(std::span<double> out) const override;
-  [[nodiscard]] double next() const override { return ring_[t_ % ring_.size()]; }
+  [[nodiscard]] double next() const override { return ring_[slot(t_)]; }
   [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<SeasonalNaiveModel>(*this); }
   [[nodiscard]] std::size_t stateBytes() const override { return sizeof(*this) + ring_.capacity() * sizeof(float); }
 
  private:
-  int period_;
+  [[nodiscard]] std::size_t slot(std::size_t t) const { return (t % period_) / width_; }
+  std::size_t period_;
+  std::size_t width_;  // samples per slot
   std::string label_;
-  std::vector<float> ring_;  // ring_[t % period] = the latest sample at that phase
+  std::vector<float> ring_;  // ring_[slot(t)] = the latest mean at that phase
   std::size_t t_ = 0;
+  double sum_ = 0;  // of the samples of the slot being filled
+  std::size_t count_ = 0;
 };
 
 class EwmaModel final : public Model {

@@ -24,11 +24,17 @@ class EventSink {
                       std::string_view message) = 0;
 };
 
+// Pods whose warm-up the lead time is measured on: the newest few hundred are plenty for a
+// p95 and reflect the workload's recent start-ups.
+inline constexpr std::size_t kMaxWarmupPods = 200;
+inline constexpr int kPodListPageSize = 500;
+
 // Name of the HPA a ThroughputService owns.
 std::string hpaNameFor(std::string_view serviceName);
 
-// The HPA (autoscaling/v2) a ThroughputService owns: target, floor, ceiling, metrics, and an
-// ownerReference so deleting the ThroughputService deletes it (and never the workload).
+// The HPA (autoscaling/v2) a ThroughputService owns: target, floor, ceiling, metrics, the
+// spec's behavior (so the HPA's own scaling keeps the same rules), and an ownerReference so
+// deleting the ThroughputService deletes it (and never the workload).
 nlohmann::json hpaManifest(const kube::Object& service, const ServiceSpec& spec, int floor);
 
 class Executor {
@@ -51,7 +57,9 @@ class Executor {
   // the key now holds.
   Result<std::int64_t> applyCache(const std::string& ns, const CacheSpec& cache, std::int64_t bytes);
 
-  // Warm-up (creation to Ready, seconds) of the pods matching `selector`.
+  // Warm-up (creation to Ready, seconds) of the newest kMaxWarmupPods Ready pods matching
+  // `selector`, by creation time: the list is paged through, since the API returns pods in
+  // name order, not by age.
   Result<std::vector<std::int64_t>> podWarmups(const std::string& ns, const std::string& selector);
 
   // Merge-patches the status subresource.

@@ -8,7 +8,7 @@
 
 namespace tso::reconcile {
 
-std::optional<std::int64_t> podWarmupSeconds(const nlohmann::json& pod) {
+std::optional<PodWarmup> podWarmup(const nlohmann::json& pod) {
   if (!pod.is_object()) return std::nullopt;
   const auto meta = pod.find("metadata");
   const auto status = pod.find("status");
@@ -26,7 +26,7 @@ std::optional<std::int64_t> podWarmupSeconds(const nlohmann::json& pod) {
     const auto t0 = parseRfc3339(created->get<std::string>());
     const auto t1 = parseRfc3339(c.value("lastTransitionTime", std::string()));
     if (!t0 || !t1 || *t1 < *t0) return std::nullopt;
-    return *t1 - *t0;
+    return PodWarmup{*t0, *t1 - *t0};
   }
   return std::nullopt;
 }

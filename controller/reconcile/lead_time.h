@@ -13,9 +13,14 @@ namespace tso::reconcile {
 inline constexpr std::int64_t kDefaultLeadSeconds = 60;  // until enough pods were seen
 inline constexpr std::size_t kMinPodsForLead = 3;
 
-// Seconds from creationTimestamp to the Ready condition's lastTransitionTime of a Ready pod;
-// empty for pods that are not Ready or lack either time.
-std::optional<std::int64_t> podWarmupSeconds(const nlohmann::json& pod);
+struct PodWarmup {
+  std::int64_t created = 0;  // creationTimestamp, unix seconds
+  std::int64_t seconds = 0;  // from creation to Ready
+};
+
+// When a Ready pod was created and the seconds from then to its Ready condition's
+// lastTransitionTime; empty for pods that are not Ready or lack either time.
+std::optional<PodWarmup> podWarmup(const nlohmann::json& pod);
 
 // p95 of the warm-ups (nearest rank), or kDefaultLeadSeconds with fewer than kMinPodsForLead.
 std::int64_t leadFromWarmups(std::vector<std::int64_t> warmups);

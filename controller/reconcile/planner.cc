@@ -23,10 +23,14 @@ std::string percentile(double q) {
   return buf;
 }
 
+// Replicas `demand` needs within [lo, hi], rounding noise aside.
+int replicasOf(const ServiceSpec& spec, double demand, int lo, int hi) {
+  return predictor::replicasFor(demand, spec.perReplica, spec.targetUtilization, lo, hi, kRoundingNoiseReplicas);
+}
+
 // Replicas a demand needs with no bounds, to tell whether a bound held the count.
 int unbounded(const ServiceSpec& spec, double demand) {
-  return predictor::replicasFor(demand, spec.perReplica, spec.targetUtilization, 0,
-                                std::numeric_limits<int>::max() / 2);
+  return replicasOf(spec, demand, 0, std::numeric_limits<int>::max() / 2);
 }
 
 }  // namespace
@@ -46,7 +50,9 @@ predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec, bool forecastD
   c.targetUtilization = spec.targetUtilization;
   c.minReplicas = spec.minReplicas;
   c.maxReplicas = spec.maxReplicas;
-  c.tolerance = spec.tolerance;
+  c.toleranceUp = spec.scaleUpTolerance.value_or(kDefaultTolerance);
+  c.toleranceDown = spec.scaleDownTolerance.value_or(kDefaultTolerance);
+  c.roundingSlack = kRoundingNoiseReplicas;
   c.behavior = spec.behavior;
   if (!spec.scaleDownWindowSet) {
     c.behavior.scaleDown.stabilizationSeconds = forecastDriven ? 0 : kReactiveScaleDownSeconds;
@@ -93,8 +99,7 @@ Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const predi
       break;
     case FallbackBehavior::kSeasonalNaive:
       if (obs.seasonalDemand) {
-        target = std::max(target,
-                          predictor::replicasFor(*obs.seasonalDemand, spec.perReplica, spec.targetUtilization, lo, hi));
+        target = std::max(target, replicasOf(spec, *obs.seasonalDemand, lo, hi));
       }
       break;
     case FallbackBehavior::kStatic:
@@ -113,7 +118,7 @@ Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const predi
                             ? std::max(obs.demand.value_or(0.0), obs.seasonalDemand.value_or(0.0))
                             : obs.currentReplicas * spec.perReplica * spec.targetUtilization;
     d.scheduledDemand = base * m;
-    d.scheduled = predictor::replicasFor(*d.scheduledDemand, spec.perReplica, spec.targetUtilization, lo, hi);
+    d.scheduled = replicasOf(spec, *d.scheduledDemand, lo, hi);
     if (d.scheduled > target) {
       target = d.scheduled;
       d.winner = "scheduled";

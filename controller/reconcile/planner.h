@@ -81,6 +81,10 @@ int leadSteps(std::int64_t leadSeconds, std::int64_t stepSeconds);
 // while replicas follow measured demand alone.
 predictor::PlannerConfig plannerConfigOf(const ServiceSpec& spec, bool forecastDriven);
 inline constexpr std::int64_t kReactiveScaleDownSeconds = 300;
+inline constexpr double kDefaultTolerance = 0.1;  // the HPA's, when behavior gives none
+// Demand over a whole number of replicas by under a thousandth of one replica's capacity is
+// rounding (float sums, rate() extrapolation), not load: it adds no replica from any source.
+inline constexpr double kRoundingNoiseReplicas = 1e-3;
 
 // Decides. `planner` carries the stabilization/rate-limit history of this service between
 // calls; `forecast` is null when no forecast is available yet.

@@ -16,7 +16,9 @@ std::vector<std::string> modelsFor(const std::string& model) {
   if (model == "HoltWinters") return {"holt_winters", "holt_winters_mult"};
   if (model == "DoubleSeasonalHoltWinters") return {"double_seasonal_hw", "double_seasonal_hw_mult"};
   if (model == "LogRegression") return {"log_regression"};
-  return {};  // Auto, and Periodic (its candidates are named by the period found)
+  // Holt-Winters on the period autocorrelation finds, whatever its length (a day included).
+  if (model == "Periodic") return {std::string(predictor::kPeriodicFamily)};
+  return {};  // Auto
 }
 
 }  // namespace

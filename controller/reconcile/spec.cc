@@ -61,7 +61,7 @@ Status readDurationSeconds(const json& obj, const char* key, const std::string& 
 }
 
 Status readRules(const json& obj, const char* key, const std::string& field, predictor::ScalingRules& rules,
-                 double& tolerance) {
+                 std::optional<double>& tolerance) {
   const json* r = member(obj, key);
   if (r == nullptr) return {};
   if (!r->is_object()) return bad(field, "must be an object");
@@ -78,7 +78,12 @@ Status readRules(const json& obj, const char* key, const std::string& field, pre
     rules.select = predictor::SelectPolicy::kDisabled;
   else if (!select.empty())
     return bad(field + ".selectPolicy", "must be Max, Min or Disabled");
-  TSO_TRY(readNumber(*r, "tolerance", field + ".tolerance", tolerance));
+  if (member(*r, "tolerance") != nullptr) {
+    double value = 0;
+    TSO_TRY(readNumber(*r, "tolerance", field + ".tolerance", value));
+    if (!(value >= 0 && value <= 1)) return bad(field + ".tolerance", "must be between 0 and 1");
+    tolerance = value;
+  }
   if (const json* policies = member(*r, "policies")) {
     if (!policies->is_array()) return bad(field + ".policies", "must be a list");
     rules.policies.clear();
@@ -125,6 +130,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   if (out.target.name.empty()) return bad("targetRef.name", "is required");
   if (out.target.kind != "Deployment" && out.target.kind != "StatefulSet") {
     return bad("targetRef.kind", "\"" + out.target.kind + "\" is not Deployment or StatefulSet");
+  }
+  // Both kinds are scaled as apps/v1 resources; another version would be silently read as apps/v1.
+  if (out.target.apiVersion != "apps/v1") {
+    return bad("targetRef.apiVersion", "\"" + out.target.apiVersion + "\" is not supported (only apps/v1)");
   }
 
   std::string mode = "Auto";
@@ -225,8 +234,8 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   }
 
   if (const json* behavior = member(spec, "behavior")) {
-    TSO_TRY(readRules(*behavior, "scaleUp", "behavior.scaleUp", out.behavior.scaleUp, out.tolerance));
-    TSO_TRY(readRules(*behavior, "scaleDown", "behavior.scaleDown", out.behavior.scaleDown, out.tolerance));
+    TSO_TRY(readRules(*behavior, "scaleUp", "behavior.scaleUp", out.behavior.scaleUp, out.scaleUpTolerance));
+    TSO_TRY(readRules(*behavior, "scaleDown", "behavior.scaleDown", out.behavior.scaleDown, out.scaleDownTolerance));
     const json* down = member(*behavior, "scaleDown");
     out.scaleDownWindowSet = down != nullptr && member(*down, "stabilizationWindowSeconds") != nullptr;
   }

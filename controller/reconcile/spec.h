@@ -61,7 +61,10 @@ struct ServiceSpec {
   // behavior.scaleDown.stabilizationWindowSeconds was given; otherwise the window depends on
   // whether a forecast drives (plannerConfigOf).
   bool scaleDownWindowSet = false;
-  double tolerance = 0.1;
+  // behavior.scaleUp/scaleDown.tolerance; empty: not given (the planner uses HPA's 0.1, the
+  // owned HPA its own default).
+  std::optional<double> scaleUpTolerance;
+  std::optional<double> scaleDownTolerance;
   bool hpaEnabled = false;
   std::string hpaMetricsJson = "[]";  // the autoscaling/v2 metrics list, passed through
   std::optional<CacheSpec> cache;

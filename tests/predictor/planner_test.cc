@@ -35,6 +35,50 @@ TEST(PlannerTest, ToleranceHoldsSmallChanges) {
   EXPECT_EQ(p.plan({15, 10, 125.0, std::nullopt, std::nullopt}).desired, 13);
 }
 
+TEST(PlannerTest, EachToleranceHoldsItsOwnDirection) {
+  struct Case {
+    double up;
+    double down;
+    double demand;  // against 10 replicas of 10
+    int reactive;
+  };
+  const Case cases[] = {
+      {0.3, 0.0, 125, 10},  // +25 % within scale-up's 0.3
+      {0.3, 0.0, 95, 10},   // -5 % is no change of whole replicas: ceil(9.5)
+      {0.3, 0.0, 85, 9},    // -15 % past scale-down's 0
+      {0.0, 0.3, 125, 13},  // +25 % past scale-up's 0
+      {0.0, 0.3, 75, 10},   // -25 % within scale-down's 0.3
+      {0.0, 0.3, 65, 7},    // -35 % past it
+  };
+  for (const auto& c : cases) {
+    auto cfg = config();
+    cfg.toleranceUp = c.up;
+    cfg.toleranceDown = c.down;
+    Planner p(cfg);
+    EXPECT_EQ(p.plan({0, 10, c.demand, std::nullopt, std::nullopt}).reactive, c.reactive)
+        << "up " << c.up << " down " << c.down << " demand " << c.demand;
+  }
+}
+
+TEST(PlannerTest, RoundingSlackAppliesToEverySource) {
+  auto cfg = config();
+  cfg.roundingSlack = 1e-3;
+  Planner p(cfg);
+  // 40.0004 is 4.00004 replicas of 10: noise under a thousandth of a replica, so 4, from
+  // every source; 40.02 (4.002) is demand and gets a fifth.
+  const auto noise = p.plan({0, 0, 40.0004, 40.0004, 40.0004});
+  EXPECT_EQ(noise.reactive, 4);
+  EXPECT_EQ(noise.predicted, 4);
+  EXPECT_EQ(noise.scheduled, 4);
+  const auto excess = p.plan({15, 0, 40.02, 40.02, 40.02});
+  EXPECT_EQ(excess.reactive, 5);
+  EXPECT_EQ(excess.predicted, 5);
+  EXPECT_EQ(excess.scheduled, 5);
+  // The default keeps only the division's own rounding.
+  EXPECT_EQ(replicasFor(40.0004, 10, 1.0, 0, 100), 5);
+  EXPECT_EQ(replicasFor(30, 10, 1.0, 0, 100), 3);
+}
+
 TEST(PlannerTest, ScaleUpIsLimitedToMaxOfFourPodsAndDoublingPer15s) {
   Planner p(config());
   EXPECT_EQ(p.plan({0, 2, 1000.0, std::nullopt, std::nullopt}).desired, 6);    // +4 pods beats +100 %

@@ -27,6 +27,18 @@ TEST(SimpleModelsTest, SeasonalNaiveRepeatsThePeriod) {
   EXPECT_EQ(out, (std::vector<double>{7, 8, 9, 10, 7, 8}));
 }
 
+TEST(SimpleModelsTest, SeasonalNaiveOverALongPeriodKeepsMeans) {
+  // Period 6 in a ring of 3: slots of two samples, each the mean of its two phases.
+  SeasonalNaiveModel m(6, "sn", 3);
+  m.fit(std::vector<double>{0, 0, 0, 0, 0, 0, 1, 3, 5, 7, 9, 11, 20}, {});
+  std::vector<double> out(7);
+  m.forecast(out);
+  // The newest sample (20) sits at phase 0, its slot still unfinished: phase 1 forecasts the
+  // last period's slot 0 mean, (1 + 3) / 2, then slots 1 and 2, then slot 0 again.
+  EXPECT_EQ(out, (std::vector<double>{2, 6, 6, 10, 10, 2, 2}));
+  EXPECT_LE(m.stateBytes(), sizeof(m) + 3 * sizeof(float));
+}
+
 TEST(SimpleModelsTest, EwmaFitPrefersFastAlphaOnARandomWalk) {
   Rng rng(3);
   std::vector<double> walk(2000);

@@ -217,6 +217,80 @@ TEST(ReconcilePlannerTest, KnownEventsAreStillProvisionedWhileBlind) {
   EXPECT_EQ(e.winner, "fallback");
 }
 
+TEST(ReconcilePlannerTest, EachToleranceHoldsItsOwnDirection) {
+  struct Case {
+    const char* name;
+    const char* behavior;  // spec patch
+    double demand;         // against 10 replicas of 100 at utilization 1
+    int want;              // reactive replicas
+  };
+  const Case cases[] = {
+      // A ratio above 1 is checked against scaleUp's tolerance, below 1 against scaleDown's.
+      {"up 0.5 holds +20 %", R"({"behavior":{"scaleUp":{"tolerance":0.5},"scaleDown":{"tolerance":0}}})", 1200, 10},
+      {"down 0 lets -10 % go", R"({"behavior":{"scaleUp":{"tolerance":0.5},"scaleDown":{"tolerance":0}}})", 900, 9},
+      {"up 0 scales +20 %", R"({"behavior":{"scaleUp":{"tolerance":0},"scaleDown":{"tolerance":0.5}}})", 1200, 12},
+      {"down 0.5 holds -40 %", R"({"behavior":{"scaleUp":{"tolerance":0},"scaleDown":{"tolerance":0.5}}})", 600, 10},
+      {"down 0.5 lets -60 % go", R"({"behavior":{"scaleUp":{"tolerance":0},"scaleDown":{"tolerance":0.5}}})", 400, 4},
+      {"default 0.1 holds +8 %", "{}", 1080, 10},
+      {"default 0.1 lets +12 % go", "{}", 1120, 12},  // ceil(11.2)
+      {"default 0.1 holds -8 %", "{}", 920, 10},
+  };
+  for (const auto& c : cases) {
+    auto spec = specWith(c.behavior);
+    predictor::Planner planner(plannerConfigOf(spec, false));
+    auto d = decide(spec, observed(1000, 10, c.demand), nullptr, {}, 60, planner);
+    EXPECT_EQ(d.reactive, c.want) << c.name;
+  }
+}
+
+// A forecast whose every quantile is `level`.
+predictor::Forecast flatForecast(int horizon, double level) {
+  predictor::Forecast f;
+  for (int h = 1; h <= horizon; ++h) {
+    f.point.push_back(level);
+    f.quantiles.push_back({level, level, level, level});
+  }
+  return f;
+}
+
+TEST(ReconcilePlannerTest, RoundingNoiseAboveWholeReplicasAddsNone) {
+  struct Case {
+    const char* name;
+    double demand;
+    std::optional<double> forecast;  // flat, every quantile
+    bool event;                      // a x4 event is on now
+    bool blind;                      // Prometheus down (the last demand seen is `demand`)
+    int Decision::* field;
+    int want;
+  };
+  // 100 per replica at utilization 1, 3 replicas now (so the HPA's tolerance band around the
+  // current count plays no part): an excess over a whole number of replicas under a thousandth
+  // of one replica is noise; anything larger is demand and gets its replica.
+  const Case cases[] = {
+      {"reactive noise", 100.002, std::nullopt, false, false, &Decision::reactive, 1},
+      {"reactive excess", 100.5, std::nullopt, false, false, &Decision::reactive, 2},
+      {"forecast noise", 50, 100.002, false, false, &Decision::predicted, 1},
+      {"forecast excess", 50, 101, false, false, &Decision::predicted, 2},
+      {"x4 event noise", 100.002, std::nullopt, true, false, &Decision::scheduled, 4},  // 400.008
+      {"x4 event excess", 100.2, std::nullopt, true, false, &Decision::scheduled, 5},   // 400.8
+      {"blind x4 event noise", 100.002, std::nullopt, true, true, &Decision::scheduled, 4},
+      {"blind x4 event excess", 100.2, std::nullopt, true, true, &Decision::scheduled, 5},
+  };
+  const std::int64_t now = 1'000'020;  // 1970-01-12T13:47:00Z
+  for (const auto& c : cases) {
+    auto spec = specWith(c.event ? R"({"replicas":{"min":1},
+                      "events":[{"name":"sale","start":"1970-01-12T13:45:00Z","duration":"10m","multiplier":4}]})"
+                                 : R"({"replicas":{"min":1}})");
+    predictor::Planner planner(plannerConfigOf(spec, true));
+    Observed o = observed(now, 3, c.demand);
+    o.prometheusAvailable = !c.blind;
+    auto f = flatForecast(10, c.forecast.value_or(0));
+    ForecastView view{&f, now, 30, "test"};
+    auto d = decide(spec, o, c.forecast ? &view : nullptr, calendarOf(spec), 60, planner);
+    EXPECT_EQ(d.*c.field, c.want) << c.name;
+  }
+}
+
 TEST(ReconcilePlannerTest, CacheFollowsTheLargestDemandWithinBounds) {
   auto spec = specWith(
       R"({"cache":{"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1048576,"min":"64Mi","max":"1Gi"}})");

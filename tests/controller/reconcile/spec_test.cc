@@ -90,6 +90,11 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
   const std::vector<BadCase> cases = {
       {"no target", [](json& j) { j.erase("targetRef"); }, "spec.targetRef: is required"},
       {"kind", [](json& j) { j["targetRef"]["kind"] = "Job"; }, "spec.targetRef.kind"},
+      // The resource is chosen by kind within apps/v1 (36-unsupported-target-api-version.yaml).
+      {"apiVersion", [](json& j) { j["targetRef"]["apiVersion"] = "apps/v2"; },
+       "spec.targetRef.apiVersion: \"apps/v2\" is not supported (only apps/v1)"},
+      {"apiVersion group", [](json& j) { j["targetRef"]["apiVersion"] = "argoproj.io/v1alpha1"; },
+       "spec.targetRef.apiVersion"},
       {"mode", [](json& j) { j["mode"] = "Turbo"; }, "spec.mode"},
       {"query type", [](json& j) { j["demand"]["query"] = 5; }, "spec.demand.query: must be a string"},
       {"step", [](json& j) { j["demand"]["step"] = "soon"; }, "spec.demand.step"},
@@ -144,6 +149,39 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
     EXPECT_EQ(s.error().code, ErrorCode::kInvalid) << c.name;
     EXPECT_NE(s.error().message.find(c.expect), std::string::npos) << c.name << ": " << s.error().message;
   }
+}
+
+TEST(SpecTest, EachDirectionKeepsItsOwnTolerance) {
+  struct Case {
+    const char* name;
+    const char* behavior;
+    std::optional<double> up;
+    std::optional<double> down;
+  };
+  const Case cases[] = {
+      {"both", R"({"scaleUp":{"tolerance":0.02},"scaleDown":{"tolerance":0.3}})", 0.02, 0.3},
+      {"up only", R"({"scaleUp":{"tolerance":0.05}})", 0.05, std::nullopt},
+      {"down only", R"({"scaleDown":{"tolerance":0}})", std::nullopt, 0.0},
+      {"neither", "{}", std::nullopt, std::nullopt},
+  };
+  for (const auto& c : cases) {
+    auto j = minimal();
+    j["behavior"] = json::parse(c.behavior);
+    auto s = parseSpec(j);
+    ASSERT_TRUE(s.has_value()) << c.name << ": " << s.error().message;
+    EXPECT_EQ(s->scaleUpTolerance, c.up) << c.name;
+    EXPECT_EQ(s->scaleDownTolerance, c.down) << c.name;
+  }
+}
+
+TEST(SpecTest, TargetApiVersionIsAppsV1) {
+  auto j = minimal();
+  j["targetRef"]["apiVersion"] = "apps/v1";
+  j["targetRef"]["kind"] = "StatefulSet";
+  auto s = parseSpec(j);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->target.apiVersion, "apps/v1");
+  EXPECT_EQ(s->target.kind, "StatefulSet");
 }
 
 TEST(SpecTest, RefitIntervalIsASeventhOfTheHistoryWithinAnHourAndADay) {
