@@ -112,16 +112,7 @@ Status readRules(const json& obj, const char* key, const std::string& field, pre
   return {};
 }
 
-}  // namespace
-
-Result<ServiceSpec> parseSpec(const json& spec) {
-  if (!spec.is_object()) return fail(ErrorCode::kInvalid, "spec: must be an object");
-  ServiceSpec out;
-  // Scale-up is not rate limited unless asked: the forecast already looks ahead, and HPA's
-  // max(4 pods, 100%) per 15 s would spend the lead time ramping up. Scale-down's window is
-  // chosen by plannerConfigOf unless behavior gives one.
-  out.behavior.scaleUp.policies.clear();
-
+Status decodeTarget(const json& spec, ServiceSpec& out) {
   const json* target = member(spec, "targetRef");
   if (target == nullptr) return bad("targetRef", "is required");
   TSO_TRY(readString(*target, "apiVersion", "targetRef.apiVersion", out.target.apiVersion));
@@ -135,7 +126,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   if (out.target.apiVersion != "apps/v1") {
     return bad("targetRef.apiVersion", "\"" + out.target.apiVersion + "\" is not supported (only apps/v1)");
   }
+  return {};
+}
 
+Status decodeMode(const json& spec, ServiceSpec& out) {
   std::string mode = "Auto";
   TSO_TRY(readString(spec, "mode", "mode", mode));
   if (mode == "Auto")
@@ -146,7 +140,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
     out.mode = Mode::kPaused;
   else
     return bad("mode", "\"" + mode + "\" is not Auto, ForecastOnly or Paused");
+  return {};
+}
 
+Status decodeDemand(const json& spec, ServiceSpec& out) {
   const json* demand = member(spec, "demand");
   if (demand == nullptr) return bad("demand", "is required");
   if (const json* prom = member(*demand, "prometheus")) {
@@ -167,7 +164,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   if (out.historySeconds < 10 * out.stepSeconds) {
     return bad("demand.history", "must cover at least 10 steps (" + std::to_string(10 * out.stepSeconds) + "s)");
   }
+  return {};
+}
 
+Status decodeCapacity(const json& spec, ServiceSpec& out) {
   const json* capacity = member(spec, "capacity");
   if (capacity == nullptr) return bad("capacity", "is required");
   out.perReplica = 0;
@@ -177,7 +177,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   if (!(out.targetUtilization > 0 && out.targetUtilization <= 1)) {
     return bad("capacity.targetUtilization", "must be in (0, 1]");
   }
+  return {};
+}
 
+Status decodeReplicas(const json& spec, ServiceSpec& out) {
   const json* replicas = member(spec, "replicas");
   if (replicas == nullptr) return bad("replicas", "is required");
   out.maxReplicas = 0;
@@ -187,7 +190,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   if (out.minReplicas > out.maxReplicas) {
     return bad("replicas.min", "must be less than or equal to replicas.max");
   }
+  return {};
+}
 
+Status decodeForecast(const json& spec, ServiceSpec& out) {
   if (const json* forecast = member(spec, "forecast")) {
     TSO_TRY(readString(*forecast, "model", "forecast.model", out.model));
     TSO_TRY(readNumber(*forecast, "quantile", "forecast.quantile", out.quantile));
@@ -200,46 +206,59 @@ Result<ServiceSpec> parseSpec(const json& spec) {
       out.leadTimeSeconds = (*ms + 999) / 1000;
     }
   }
+  return {};
+}
 
+Result<EventSpec> decodeEvent(const json& e, const std::string& ef) {
+  EventSpec ev;
+  TSO_TRY(readString(e, "name", ef + ".name", ev.name));
+  std::string schedule;
+  std::string start;
+  TSO_TRY(readString(e, "schedule", ef + ".schedule", schedule));
+  TSO_TRY(readString(e, "start", ef + ".start", start));
+  if (schedule.empty() == start.empty()) return bad(ef, "exactly one of schedule and start must be set");
+  if (!schedule.empty()) {
+    auto cron = predictor::CronSchedule::parse(schedule);
+    if (!cron) return bad(ef + ".schedule", cron.error().message);
+    ev.schedule = *cron;
+  } else {
+    auto t = parseRfc3339(start);
+    if (!t) return bad(ef + ".start", t.error().message);
+    ev.start = *t;
+  }
+  TSO_TRY(readDurationSeconds(e, "duration", ef + ".duration", ev.durationSeconds, 1000));
+  if (ev.durationSeconds <= 0) return bad(ef + ".duration", "is required");
+  if (ev.schedule && ev.durationSeconds > 86400) {
+    return bad(ef + ".duration", "a recurring event lasts at most 1d");
+  }
+  TSO_TRY(readNumber(e, "multiplier", ef + ".multiplier", ev.multiplier));
+  if (!(ev.multiplier > 0)) return bad(ef + ".multiplier", "must be greater than 0");
+  return ev;
+}
+
+Status decodeEvents(const json& spec, ServiceSpec& out) {
   if (const json* events = member(spec, "events")) {
     if (!events->is_array()) return bad("events", "must be a list");
     for (std::size_t i = 0; i < events->size(); ++i) {
-      std::string ef = "events[" + std::to_string(i) + "]";
-      const json& e = (*events)[i];
-      EventSpec ev;
-      TSO_TRY(readString(e, "name", ef + ".name", ev.name));
-      std::string schedule;
-      std::string start;
-      TSO_TRY(readString(e, "schedule", ef + ".schedule", schedule));
-      TSO_TRY(readString(e, "start", ef + ".start", start));
-      if (schedule.empty() == start.empty()) return bad(ef, "exactly one of schedule and start must be set");
-      if (!schedule.empty()) {
-        auto cron = predictor::CronSchedule::parse(schedule);
-        if (!cron) return bad(ef + ".schedule", cron.error().message);
-        ev.schedule = *cron;
-      } else {
-        auto t = parseRfc3339(start);
-        if (!t) return bad(ef + ".start", t.error().message);
-        ev.start = *t;
-      }
-      TSO_TRY(readDurationSeconds(e, "duration", ef + ".duration", ev.durationSeconds, 1000));
-      if (ev.durationSeconds <= 0) return bad(ef + ".duration", "is required");
-      if (ev.schedule && ev.durationSeconds > 86400) {
-        return bad(ef + ".duration", "a recurring event lasts at most 1d");
-      }
-      TSO_TRY(readNumber(e, "multiplier", ef + ".multiplier", ev.multiplier));
-      if (!(ev.multiplier > 0)) return bad(ef + ".multiplier", "must be greater than 0");
-      out.events.push_back(std::move(ev));
+      auto ev = decodeEvent((*events)[i], "events[" + std::to_string(i) + "]");
+      if (!ev) return std::unexpected(ev.error());
+      out.events.push_back(std::move(*ev));
     }
   }
+  return {};
+}
 
+Status decodeBehavior(const json& spec, ServiceSpec& out) {
   if (const json* behavior = member(spec, "behavior")) {
     TSO_TRY(readRules(*behavior, "scaleUp", "behavior.scaleUp", out.behavior.scaleUp, out.scaleUpTolerance));
     TSO_TRY(readRules(*behavior, "scaleDown", "behavior.scaleDown", out.behavior.scaleDown, out.scaleDownTolerance));
     const json* down = member(*behavior, "scaleDown");
     out.scaleDownWindowSet = down != nullptr && member(*down, "stabilizationWindowSeconds") != nullptr;
   }
+  return {};
+}
 
+Status decodeHpa(const json& spec, ServiceSpec& out) {
   if (const json* hpa = member(spec, "hpa")) {
     if (const json* enabled = member(*hpa, "enabled")) {
       if (!enabled->is_boolean()) return bad("hpa.enabled", "must be true or false");
@@ -254,7 +273,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
       return bad("replicas.min", "must be at least 1 when hpa.enabled (an HPA's minReplicas cannot be 0)");
     }
   }
+  return {};
+}
 
+Status decodeCache(const json& spec, ServiceSpec& out) {
   if (const json* cache = member(spec, "cache")) {
     CacheSpec c;
     const json* ref = member(*cache, "configMapRef");
@@ -281,7 +303,10 @@ Result<ServiceSpec> parseSpec(const json& spec) {
     }
     out.cache = std::move(c);
   }
+  return {};
+}
 
+Status decodeFallback(const json& spec, ServiceSpec& out) {
   if (const json* fallback = member(spec, "fallback")) {
     TSO_TRY(readDurationSeconds(*fallback, "staleAfter", "fallback.staleAfter", out.staleAfterSeconds, 1000));
     std::string behavior = "HoldCurrent";
@@ -300,6 +325,22 @@ Result<ServiceSpec> parseSpec(const json& spec) {
       return bad("fallback.replicas", "is required when fallback.behavior is Static");
     }
     if (out.fallbackReplicas < 0) out.fallbackReplicas = 0;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ServiceSpec> parseSpec(const json& spec) {
+  if (!spec.is_object()) return fail(ErrorCode::kInvalid, "spec: must be an object");
+  ServiceSpec out;
+  // Scale-up is not rate limited unless asked: the forecast already looks ahead, and HPA's
+  // max(4 pods, 100%) per 15 s would spend the lead time ramping up. Scale-down's window is
+  // chosen by plannerConfigOf unless behavior gives one.
+  out.behavior.scaleUp.policies.clear();
+  for (auto* decode : {decodeTarget, decodeMode, decodeDemand, decodeCapacity, decodeReplicas, decodeForecast,
+                       decodeEvents, decodeBehavior, decodeHpa, decodeCache, decodeFallback}) {
+    TSO_TRY(decode(spec, out));
   }
   return out;
 }
