@@ -158,7 +158,7 @@ int runBacktest(std::span<const char* const> args) {
 
   auto trace = readTraceFile(*input, step);
   if (!trace) {
-    std::fprintf(stderr, "throughput-operator backtest: %s\n", trace.error().c_str());
+    std::fprintf(stderr, "throughput-operator backtest: %s\n", trace.error().message.c_str());
     return 2;
   }
   config.progress = [](double f) { showProgress("backtest", f); };
@@ -193,7 +193,7 @@ int runBacktest(std::span<const char* const> args) {
   }
   if (plot) {
     if (auto st = writeBacktestPlot(*plot, trace->series, *report, labels.front()); !st) {
-      std::fprintf(stderr, "throughput-operator backtest: --plot: %s\n", st.error().c_str());
+      std::fprintf(stderr, "throughput-operator backtest: --plot: %s\n", st.error().message.c_str());
       return 1;
     }
   }

@@ -4,11 +4,11 @@
 
 namespace tso::cli {
 
-std::expected<Flags, std::string> Flags::parse(std::span<const char* const> args, std::span<const FlagSpec> specs) {
+Result<Flags> Flags::parse(std::span<const char* const> args, std::span<const FlagSpec> specs) {
   Flags flags;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i] ? args[i] : "";
-    if (!arg.starts_with("--")) return std::unexpected("unexpected argument '" + std::string(arg) + "'");
+    if (!arg.starts_with("--")) return fail(ErrorCode::kConfig, "unexpected argument '" + std::string(arg) + "'");
     arg.remove_prefix(2);
     std::optional<std::string_view> inlineValue;
     if (const auto eq = arg.find('='); eq != std::string_view::npos) {
@@ -19,7 +19,7 @@ std::expected<Flags, std::string> Flags::parse(std::span<const char* const> args
     for (const auto& s : specs) {
       if (s.name == arg) spec = &s;
     }
-    if (!spec) return std::unexpected("unknown flag --" + std::string(arg));
+    if (!spec) return fail(ErrorCode::kConfig, "unknown flag --" + std::string(arg));
     std::string value;
     if (spec->takesValue) {
       if (inlineValue) {
@@ -27,10 +27,10 @@ std::expected<Flags, std::string> Flags::parse(std::span<const char* const> args
       } else if (i + 1 < args.size() && args[i + 1]) {
         value = args[++i];
       } else {
-        return std::unexpected("flag --" + std::string(arg) + " needs a value");
+        return fail(ErrorCode::kConfig, "flag --" + std::string(arg) + " needs a value");
       }
     } else if (inlineValue) {
-      return std::unexpected("flag --" + std::string(arg) + " takes no value");
+      return fail(ErrorCode::kConfig, "flag --" + std::string(arg) + " takes no value");
     }
     flags.values_[std::string(arg)] = value;
   }
@@ -65,7 +65,7 @@ std::expected<Flags, int> parseOrExit(std::string_view command, std::string_view
   auto flags = Flags::parse(args, specs);
   if (!flags) {
     std::fprintf(stderr, "throughput-operator %.*s: %s (see --help)\n", static_cast<int>(command.size()),
-                 command.data(), flags.error().c_str());
+                 command.data(), flags.error().message.c_str());
     return std::unexpected(2);
   }
   return std::move(*flags);

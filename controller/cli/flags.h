@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "controller/common/result.h"
+
 namespace tso::cli {
 
 struct FlagSpec {
@@ -19,7 +21,7 @@ struct FlagSpec {
 
 class Flags {
  public:
-  static std::expected<Flags, std::string> parse(std::span<const char* const> args, std::span<const FlagSpec> specs);
+  static Result<Flags> parse(std::span<const char* const> args, std::span<const FlagSpec> specs);
 
   [[nodiscard]] bool has(std::string_view name) const { return values_.contains(std::string(name)); }
   [[nodiscard]] std::optional<std::string> value(std::string_view name) const;

@@ -310,7 +310,7 @@ int runSimulate(std::span<const char* const> args) {
 
   auto trace = readTraceFile(*input, step);
   if (!trace) {
-    std::fprintf(stderr, "%s: %s\n", kCommand, trace.error().c_str());
+    std::fprintf(stderr, "%s: %s\n", kCommand, trace.error().message.c_str());
     return 2;
   }
   cfg.progress = [](double f) { showProgress("simulate", f); };
@@ -326,13 +326,13 @@ int runSimulate(std::span<const char* const> args) {
   }
   if (plot) {
     if (auto st = writeSimulatePlot(*plot, *report); !st) {
-      std::fprintf(stderr, "%s: --plot: %s\n", kCommand, st.error().c_str());
+      std::fprintf(stderr, "%s: --plot: %s\n", kCommand, st.error().message.c_str());
       return 1;
     }
   }
   if (auto fp = flags->value("frontier-plot")) {
     if (auto st = writeFrontierPlot(*fp, *report); !st) {
-      std::fprintf(stderr, "%s: --frontier-plot: %s\n", kCommand, st.error().c_str());
+      std::fprintf(stderr, "%s: --frontier-plot: %s\n", kCommand, st.error().message.c_str());
       return 1;
     }
   }

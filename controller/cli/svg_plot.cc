@@ -173,11 +173,11 @@ std::string renderSvg(const Plot& plot) {
   return svg;
 }
 
-std::expected<void, std::string> writeSvg(const std::string& path, const Plot& plot) {
+Status writeSvg(const std::string& path, const Plot& plot) {
   std::ofstream out(path);
-  if (!out) return std::unexpected(path + ": cannot write");
+  if (!out) return fail(ErrorCode::kConfig, path + ": cannot write");
   out << renderSvg(plot);
-  if (!out) return std::unexpected(path + ": write failed");
+  if (!out) return fail(ErrorCode::kConfig, path + ": write failed");
   return {};
 }
 
@@ -221,13 +221,12 @@ Plot simulatePlot(const predictor::SimulationReport& report) {
   return plot;
 }
 
-std::expected<void, std::string> writeBacktestPlot(const std::string& path, const predictor::Series& series,
-                                                   const predictor::BacktestReport& report,
-                                                   const std::string& horizonLabel) {
+Status writeBacktestPlot(const std::string& path, const predictor::Series& series,
+                         const predictor::BacktestReport& report, const std::string& horizonLabel) {
   return writeSvg(path, backtestPlot(series, report, horizonLabel));
 }
 
-std::expected<void, std::string> writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report) {
+Status writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report) {
   return writeSvg(path, simulatePlot(report));
 }
 
@@ -366,11 +365,11 @@ FrontierPlot frontierPlot(const predictor::SimulationReport& report) {
   return plot;
 }
 
-std::expected<void, std::string> writeFrontierPlot(const std::string& path, const predictor::SimulationReport& report) {
+Status writeFrontierPlot(const std::string& path, const predictor::SimulationReport& report) {
   std::ofstream out(path);
-  if (!out) return std::unexpected(path + ": cannot write");
+  if (!out) return fail(ErrorCode::kConfig, path + ": cannot write");
   out << renderFrontierSvg(frontierPlot(report));
-  if (!out) return std::unexpected(path + ": write failed");
+  if (!out) return fail(ErrorCode::kConfig, path + ": write failed");
   return {};
 }
 

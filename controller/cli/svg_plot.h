@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "controller/common/result.h"
 #include "predictor/backtest.h"
 #include "predictor/series.h"
 #include "predictor/simulator.h"
@@ -31,17 +32,16 @@ struct Plot {
 // what capacity is about). Axes with tick labels (UTC times when start > 0) and titles, a legend
 // above the plot; each line is a polyline.series with data-name.
 std::string renderSvg(const Plot& plot);
-std::expected<void, std::string> writeSvg(const std::string& path, const Plot& plot);
+Status writeSvg(const std::string& path, const Plot& plot);
 
 // The plots the commands write, built apart from the file so tests can render them.
 Plot backtestPlot(const predictor::Series& series, const predictor::BacktestReport& report,
                   const std::string& horizonLabel);
 Plot simulatePlot(const predictor::SimulationReport& report);
 
-std::expected<void, std::string> writeBacktestPlot(const std::string& path, const predictor::Series& series,
-                                                   const predictor::BacktestReport& report,
-                                                   const std::string& horizonLabel);
-std::expected<void, std::string> writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report);
+Status writeBacktestPlot(const std::string& path, const predictor::Series& series,
+                         const predictor::BacktestReport& report, const std::string& horizonLabel);
+Status writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report);
 
 // Cost/miss frontiers: x = pod-seconds over the oracle's, y = missed requests (log scale). Each
 // series is a set of points; `line` joins them in cost order.
@@ -59,6 +59,6 @@ struct FrontierPlot {
 std::string renderFrontierSvg(const FrontierPlot& plot);
 // The HPA's swept settings, its lower envelope, the predictive policy's budgets and the run shown.
 FrontierPlot frontierPlot(const predictor::SimulationReport& report);
-std::expected<void, std::string> writeFrontierPlot(const std::string& path, const predictor::SimulationReport& report);
+Status writeFrontierPlot(const std::string& path, const predictor::SimulationReport& report);
 
 }  // namespace tso::cli

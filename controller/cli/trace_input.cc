@@ -8,8 +8,7 @@
 
 namespace tso::cli {
 
-std::expected<predictor::CsvTrace, std::string> readTraceFile(const std::string& path,
-                                                              std::optional<std::int64_t> step) {
+Result<predictor::CsvTrace> readTraceFile(const std::string& path, std::optional<std::int64_t> step) {
   predictor::CsvOptions options;
   options.step = step;
   predictor::Result<predictor::CsvTrace> trace;
@@ -17,10 +16,10 @@ std::expected<predictor::CsvTrace, std::string> readTraceFile(const std::string&
     trace = predictor::readCsv(std::cin, options);
   } else {
     std::ifstream in(path);
-    if (!in) return std::unexpected(path + ": cannot open");
+    if (!in) return fail(ErrorCode::kConfig, path + ": cannot open");
     trace = predictor::readCsv(in, options);
   }
-  if (!trace) return std::unexpected(path + ": " + trace.error().toString());
+  if (!trace) return fail(ErrorCode::kConfig, path + ": " + trace.error().toString());
   if (trace->missing + trace->gapSamples > 0) {
     std::fprintf(stderr, "%s: %zu missing and %zu absent samples interpolated (first at line %zu)\n", path.c_str(),
                  trace->missing, trace->gapSamples, trace->firstRepairLine);

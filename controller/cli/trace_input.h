@@ -7,13 +7,13 @@
 #include <optional>
 #include <string>
 
+#include "controller/common/result.h"
 #include "predictor/csv.h"
 
 namespace tso::cli {
 
 // Reads `path` ("-" = stdin). Notes about repaired samples go to stderr.
-std::expected<predictor::CsvTrace, std::string> readTraceFile(const std::string& path,
-                                                              std::optional<std::int64_t> step);
+Result<predictor::CsvTrace> readTraceFile(const std::string& path, std::optional<std::int64_t> step);
 
 // Writes a fraction-done line to stderr when it is a terminal (long backtests, simulations).
 void showProgress(const char* what, double fraction);

@@ -91,7 +91,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& bindAdd
     if (body) {
       reply(c, 200, "application/json", *body);
     } else {
-      reply(c, 400, "text/plain", "/api/services: " + body.error() + "\n");
+      reply(c, 400, "text/plain", "/api/services: " + body.error().message + "\n");
     }
   });
   add("/$", [raw](mg_connection* c) {

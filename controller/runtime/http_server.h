@@ -17,7 +17,7 @@ struct HttpRoutes {
   std::function<std::string()> metrics;  // text exposition
   std::function<bool()> ready;           // /readyz: 200 when true, 503 otherwise
   // /api/services: JSON for the request's query string, or an error message (400).
-  std::function<std::expected<std::string, std::string>(std::string_view query)> servicesJson;
+  std::function<Result<std::string>(std::string_view query)> servicesJson;
   std::function<std::string()> page;  // / (text/html)
 };
 

@@ -140,7 +140,7 @@ std::optional<std::string> urlDecode(std::string_view s) {
 
 }  // namespace
 
-std::expected<ServicesQuery, std::string> parseServicesQuery(std::string_view query) {
+Result<ServicesQuery> parseServicesQuery(std::string_view query) {
   ServicesQuery q;
   while (!query.empty()) {
     const auto amp = query.find('&');
@@ -150,19 +150,19 @@ std::expected<ServicesQuery, std::string> parseServicesQuery(std::string_view qu
     const auto eq = pair.find('=');
     const auto name = urlDecode(pair.substr(0, eq));
     const auto value = urlDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-    if (!name || !value) return std::unexpected("bad %-escape in \"" + std::string(pair) + "\"");
+    if (!name || !value) return fail(ErrorCode::kInvalid, "bad %-escape in \"" + std::string(pair) + "\"");
     if (*name == "history") {
       if (*value != "all" && *value != "none")
-        return std::unexpected("history=\"" + *value + "\": expected all or none");
+        return fail(ErrorCode::kInvalid, "history=\"" + *value + "\": expected all or none");
       q.history = *value == "all";
     } else if (*name == "service") {
       const auto slash = value->find('/');
       if (slash == std::string::npos || slash == 0 || slash + 1 == value->size() ||
           value->find('/', slash + 1) != std::string::npos)
-        return std::unexpected("service=\"" + *value + "\": expected namespace/name");
+        return fail(ErrorCode::kInvalid, "service=\"" + *value + "\": expected namespace/name");
       q.services.push_back(*value);
     } else {
-      return std::unexpected("unknown parameter \"" + *name + "\" (expected history or service)");
+      return fail(ErrorCode::kInvalid, "unknown parameter \"" + *name + "\" (expected history or service)");
     }
   }
   return q;

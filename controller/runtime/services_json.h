@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "controller/common/result.h"
 #include "controller/reconcile/reconciler.h"
 
 namespace tso::runtime {
@@ -20,7 +21,7 @@ struct ServicesQuery {
   bool history = true;
   std::vector<std::string> services;  // "namespace/name"; empty = every service
 };
-std::expected<ServicesQuery, std::string> parseServicesQuery(std::string_view query);
+Result<ServicesQuery> parseServicesQuery(std::string_view query);
 
 // The JSON array, written straight as text: with 2,000 services and their 240-step histories a
 // JSON tree (nlohmann) of ~2 million values took ~60 MB at the peak of each request and left

@@ -106,18 +106,18 @@ TEST(ServicesJsonTest, SummaryWithoutHistoryHasNoHistoryKey) {
 
 TEST(ServicesQueryTest, EmptyQueryIsEveryServiceWithHistory) {
   const auto q = parseServicesQuery("");
-  ASSERT_TRUE(q.has_value()) << q.error();
+  ASSERT_TRUE(q.has_value()) << q.error().message;
   EXPECT_TRUE(q->history);
   EXPECT_TRUE(q->services.empty());
 }
 
 TEST(ServicesQueryTest, HistoryNoneAndNamedServices) {
   auto q = parseServicesQuery("history=none");
-  ASSERT_TRUE(q.has_value()) << q.error();
+  ASSERT_TRUE(q.has_value()) << q.error().message;
   EXPECT_FALSE(q->history);
   // '/' as sent by encodeURIComponent, and repeated names.
   q = parseServicesQuery("service=shop%2Fweb&service=shop/api&&history=all");
-  ASSERT_TRUE(q.has_value()) << q.error();
+  ASSERT_TRUE(q.has_value()) << q.error().message;
   EXPECT_TRUE(q->history);
   EXPECT_EQ(q->services, (std::vector<std::string>{"shop/web", "shop/api"}));
 }
@@ -125,19 +125,19 @@ TEST(ServicesQueryTest, HistoryNoneAndNamedServices) {
 TEST(ServicesQueryTest, MistakesAreNamed) {
   auto q = parseServicesQuery("histroy=none");
   ASSERT_FALSE(q.has_value());
-  EXPECT_EQ(q.error(), "unknown parameter \"histroy\" (expected history or service)");
+  EXPECT_EQ(q.error().message, "unknown parameter \"histroy\" (expected history or service)");
   q = parseServicesQuery("history=some");
   ASSERT_FALSE(q.has_value());
-  EXPECT_EQ(q.error(), "history=\"some\": expected all or none");
+  EXPECT_EQ(q.error().message, "history=\"some\": expected all or none");
   for (const char* bad : {"service=web", "service=/web", "service=shop/", "service=a/b/c", "service="}) {
     q = parseServicesQuery(bad);
     ASSERT_FALSE(q.has_value()) << bad;
-    EXPECT_NE(q.error().find("expected namespace/name"), std::string::npos) << q.error();
+    EXPECT_NE(q.error().message.find("expected namespace/name"), std::string::npos) << q.error().message;
   }
   for (const char* bad : {"service=shop%2", "service=shop%zzweb", "%"}) {
     q = parseServicesQuery(bad);
     ASSERT_FALSE(q.has_value()) << bad;
-    EXPECT_NE(q.error().find("bad %-escape"), std::string::npos) << q.error();
+    EXPECT_NE(q.error().message.find("bad %-escape"), std::string::npos) << q.error().message;
   }
 }
 
