@@ -1,6 +1,7 @@
 # Thin front door. The real work is in CMake (build, tests) and the scripts under e2e/.
 #   make demo  - the main job: local control plane + sample workload (see README)
-#   make test  - install what is needed, build, run unit and integration tests
+#   make test  - install what is needed, build, run unit and integration tests under the
+#                sanitizers (ASan + UBSan, then ThreadSanitizer)
 SHELL := /bin/bash
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -9,14 +10,18 @@ CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps tools build unit integration test bench fuzz demo cluster-up cluster-down lint format clean help chart-sync
+# What the sanitizers are told in every test and in the operator processes tests start.
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1
+
+.PHONY: all deps tools build unit integration test test-plain bench fuzz demo cluster-up cluster-down lint format clean help chart-sync
 
 all: build
 
 help:
 	@sed -n '1,4p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: deps tools build unit integration test bench fuzz demo cluster-up cluster-down lint format clean chart-sync"
-	@echo "Variables: BUILD_DIR=$(BUILD_DIR) BUILD_TYPE=$(BUILD_TYPE) SANITIZE=ON|OFF JOBS=$(JOBS)"
+	@echo "Targets: deps tools build unit integration test test-plain bench fuzz demo cluster-up cluster-down lint format clean chart-sync"
+	@echo "Variables: BUILD_DIR=$(BUILD_DIR) BUILD_TYPE=$(BUILD_TYPE) SANITIZE=OFF|ON|thread JOBS=$(JOBS)"
 
 deps:            ## Debian packages (apt-get, idempotent)
 	@scripts/deps.sh
@@ -38,11 +43,17 @@ unit: build
 integration: build
 	@scripts/integration.sh $(BUILD_DIR) $(CTEST_FLAGS)
 
+# The suites run on instrumented builds: every run checks memory, undefined behaviour and data
+# races too. The plain build (BUILD_DIR) is what `make demo` and the image use.
 test: deps tools
-	@$(MAKE) --no-print-directory build
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory build unit lint integration BUILD_DIR=$(BUILD_DIR)-asan SANITIZE=ON \
+	  CMAKE_FLAGS="-DTSO_BUILD_BENCH=OFF $(CMAKE_FLAGS)"
+	@$(MAKE) --no-print-directory build unit integration BUILD_DIR=$(BUILD_DIR)-tsan SANITIZE=thread \
+	  CMAKE_FLAGS="-DTSO_BUILD_BENCH=OFF $(CMAKE_FLAGS)"
+
+# The suites on the plain build only (quicker while iterating).
+test-plain: deps tools
+	@$(MAKE) --no-print-directory build unit lint integration
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR)

@@ -9,6 +9,7 @@
 
 #include "predictor/irls.h"
 #include "predictor/regression.h"
+#include "predictor/simd.h"
 #include "predictor/vector_lanes.h"
 
 namespace tso::predictor {
@@ -212,7 +213,7 @@ float logOnePlus(float x) {
 
 // One sample per lane (NaN or Inf: the lane's one-step P50 stands in). The same arithmetic as
 // LogRegressionModel::updateLog and the Forecaster's noise unit, in float, kL lanes at a time.
-__attribute__((target_clones("avx2", "default"))) void updateLanes(float* s, const UpdateShared& u, const double* y) {
+TSO_AVX2_CLONES void updateLanes(float* s, const UpdateShared& u, const double* y) {
   const Fleet::Layout& L = *u.layout;
   alignas(32) std::array<float, kL> in{};
   const float* next1 = row(s, L.next1);
@@ -327,8 +328,7 @@ constexpr std::size_t kScratchSteps = kScratchPc + kMaxProfiles * irls::kMaxAnch
 // + H * kL floats), and model1[lane], the shared regression's own one-step forecast. Per step, the two fitted horizons
 // around it are blended (their shrunk regression and the profile's change to the step's target), exponentiated, and the
 // quantiles are the point plus the noise unit times the blended normalised error quantiles.
-__attribute__((target_clones("avx2", "default"))) void forecastLanes(const float* s, const Shared& sh, float* out,
-                                                                     float* scratch, float* model1) {
+TSO_AVX2_CLONES void forecastLanes(const float* s, const Shared& sh, float* out, float* scratch, float* model1) {
   const Fleet::Layout& L = *sh.layout;
   const std::size_t A = sh.A;
   float* base = scratch + kScratchBase;
@@ -401,9 +401,8 @@ __attribute__((target_clones("avx2", "default"))) void forecastLanes(const float
 // unit[lane] the noise unit; anchorBucket[profile * kMaxAnchors + a] is the bucket of horizon a's
 // target in each profile; scratch as forecastLanes'.
 constexpr std::size_t kS = kShrinkage.size();
-__attribute__((target_clones("avx2", "default"))) void validationLanes(const float* s, const Shared& sh,
-                                                                       const std::uint16_t* anchorBucket, float* model,
-                                                                       float* unit, float* scratch) {
+TSO_AVX2_CLONES void validationLanes(const float* s, const Shared& sh, const std::uint16_t* anchorBucket, float* model,
+                                     float* unit, float* scratch) {
   const Fleet::Layout& L = *sh.layout;
   float* base = scratch + kScratchBase;
   F8 last{};

@@ -10,6 +10,7 @@
 
 #include "predictor/period.h"
 #include "predictor/regression.h"
+#include "predictor/simd.h"
 #include "predictor/simple_models.h"
 #include "predictor/smoothing.h"
 
@@ -55,9 +56,8 @@ constexpr std::size_t kNq = kQuantileLevels.size();
 // sits above the median. Cloned for AVX2, as log_regression's exponential is: without FMA in
 // the clone each product and sum rounds as in the default one, so forecasts do not depend on
 // the machine.
-__attribute__((target_clones("avx2", "default"))) void quantileRows(const unsigned char* rows, std::size_t stride,
-                                                                    std::size_t n, double scale, bool median,
-                                                                    double* point, Quantiles* q) {
+TSO_AVX2_CLONES void quantileRows(const unsigned char* rows, std::size_t stride, std::size_t n, double scale,
+                                  bool median, double* point, Quantiles* q) {
   for (std::size_t h = 0; h < n; ++h) {
     std::array<float, kNq> t{};
     std::memcpy(t.data(), rows + h * stride, sizeof(t));

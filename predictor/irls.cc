@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 
+#include "predictor/simd.h"
 #include "predictor/vector_lanes.h"
 
 namespace tso::predictor::irls {
@@ -135,8 +136,7 @@ template <std::size_t L>
 // Both cloned for AVX2 without FMA (as the forecast's loops are), so a product and a sum round
 // as in the default clone and fits do not depend on the machine; L is kAnchorLanes or twice it.
 static_assert(2 * kAnchorLanes == kMaxAnchors && kAnchorLanes % 4 == 0);
-__attribute__((target_clones("avx2", "default"))) void irlsResiduals(const Rows& d, std::size_t step, const double* B,
-                                                                     double* res) {
+TSO_AVX2_CLONES void irlsResiduals(const Rows& d, std::size_t step, const double* B, double* res) {
   if (d.L == kAnchorLanes) {
     residualsOver<kAnchorLanes>(d, step, B, res);
   } else {
@@ -144,8 +144,7 @@ __attribute__((target_clones("avx2", "default"))) void irlsResiduals(const Rows&
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) void irlsSums(const Rows& d, std::size_t step, const double* w,
-                                                                IrlsSums& s) {
+TSO_AVX2_CLONES void irlsSums(const Rows& d, std::size_t step, const double* w, IrlsSums& s) {
   std::fill(s.G.begin(), s.G.end(), 0.0);
   std::fill(s.rhsX.begin(), s.rhsX.end(), 0.0);
   std::fill(s.crossP.begin(), s.crossP.end(), 0.0);

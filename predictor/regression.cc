@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "predictor/irls.h"
+#include "predictor/simd.h"
 
 namespace tso::predictor {
 namespace {
@@ -53,7 +54,7 @@ inline double expMinus1(double x) {
 // vectorises it and the polynomials of different steps overlap instead of one exp's latency
 // per step. Cloned for AVX2 (4 steps per instruction) and picked at load time; without FMA the
 // AVX2 clone rounds exactly as the SSE2 one, so forecasts do not depend on the machine.
-__attribute__((target_clones("avx2", "default"))) void expMinus1All(double* v, std::size_t n) {
+TSO_AVX2_CLONES void expMinus1All(double* v, std::size_t n) {
   for (std::size_t k = 0; k < n; ++k) v[k] = expMinus1(v[k]);
 }
 
@@ -61,8 +62,8 @@ __attribute__((target_clones("avx2", "default"))) void expMinus1All(double* v, s
 // horizons a at once (those past the real ones read the next row or the padding and are never
 // used). A fixed lane count vectorises; the AVX2 clone has no FMA, so each product and sum
 // rounds as in the default one and the forecast does not depend on the machine.
-__attribute__((target_clones("avx2", "default"))) void dotAnchorLanes(const float* coef, std::size_t stride,
-                                                                      const double* x, std::size_t S, double* base) {
+TSO_AVX2_CLONES void dotAnchorLanes(const float* coef, std::size_t stride, const double* x, std::size_t S,
+                                    double* base) {
   for (std::size_t j = 0; j < S; ++j) {
     const double xj = x[j];
     const float* cj = coef + j * stride;

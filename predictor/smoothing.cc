@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 
+#include "predictor/simd.h"
 #include "predictor/vector_lanes.h"
 
 namespace tso::predictor {
@@ -490,8 +491,7 @@ template <bool kMult, bool kP1, bool kP2>
 // not depend on the machine). An AVX2 clone of the earlier plain loops over any lane count
 // measured ~8 % slower (alias checks and epilogues around 4-9 lanes); the lanes in fours
 // are what make it pay.
-__attribute__((target_clones("avx2", "default"))) void replayShape(const LaneInputs& in, int shape,
-                                                                   std::span<double> scores) {
+TSO_AVX2_CLONES void replayShape(const LaneInputs& in, int shape, std::span<double> scores) {
   switch (shape) {
     case 0:
       replayLanesBody<false, false, false>(in, scores);

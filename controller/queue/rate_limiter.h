@@ -18,6 +18,7 @@ namespace tso::queue {
 
 using Duration = Clock::Duration;
 
+// Implementations are called by every worker at once and must be thread-safe.
 class RateLimiter {
  public:
   virtual ~RateLimiter() = default;

@@ -239,7 +239,7 @@ Result<std::unique_ptr<HttpServer>> serveHttp(const ManagerOptions& options, Met
                       return metrics.serialize();
                     },
                     [&] { return caches.servicesReady(); },
-                    [&](std::string_view query) -> std::expected<std::string, std::string> {
+                    [&](std::string_view query) -> Result<std::string> {
                       auto q = parseServicesQuery(query);
                       if (!q) return std::unexpected(q.error());
                       return servicesJson(reconcilers.snapshots({q->history, q->services}), q->history);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -13,17 +14,26 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// A limiter that always says "zero delay", to test queue semantics apart from backoff.
+// A limiter that always says "zero delay", to test queue semantics apart from backoff. Workers
+// call it concurrently, as they do the real limiters, so it locks as they do.
 class NoDelay final : public RateLimiter {
  public:
   Duration when(const std::string& key) override {
+    std::lock_guard lock(mu_);
     ++counts_[key];
     return Duration::zero();
   }
-  void forget(const std::string& key) override { counts_.erase(key); }
-  int numRequeues(const std::string& key) override { return counts_[key]; }
+  void forget(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    counts_.erase(key);
+  }
+  int numRequeues(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    return counts_[key];
+  }
 
  private:
+  std::mutex mu_;
   std::map<std::string, int> counts_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "controller/kube/object.h"
 #include "controller/reconcile/lead_time.h"
@@ -218,6 +219,7 @@ struct FallbackCase {
   int want;
   std::string promReason;
 };
+std::ostream& operator<<(std::ostream& o, const FallbackCase& c) { return o << c.name; }
 
 class ReconcilerFallbackTest : public ReconcilerTest, public ::testing::WithParamInterface<FallbackCase> {
  protected:
@@ -268,6 +270,7 @@ struct QueryProblemCase {
   FakePrometheus::Mode mode;
   std::string reason;
 };
+std::ostream& operator<<(std::ostream& o, const QueryProblemCase& c) { return o << c.reason; }
 
 class ReconcilerQueryProblemTest : public ReconcilerTest, public ::testing::WithParamInterface<QueryProblemCase> {};
 

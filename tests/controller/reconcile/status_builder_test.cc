@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "controller/reconcile/status.h"
 
 namespace tso::reconcile {
@@ -39,6 +41,7 @@ struct ConditionCase {
   std::string type;
   std::string reason;
 };
+std::ostream& operator<<(std::ostream& o, const ConditionCase& c) { return o << c.name; }
 
 class StatusConditionTest : public ::testing::TestWithParam<ConditionCase> {};
 
