@@ -28,6 +28,14 @@ double zOfLevel(double level) {
   return kZ[k - 1] + (kZ[k] - kZ[k - 1]) * (level - l[k - 1]) / (l[k] - l[k - 1]);
 }
 
+double levelOfZ(double z) {
+  const auto& l = kQuantileLevels;
+  std::size_t k = 1;
+  while (k + 1 < l.size() && z > kZ[k]) ++k;
+  const double level = l[k - 1] + (l[k] - l[k - 1]) * (z - kZ[k - 1]) / (kZ[k] - kZ[k - 1]);
+  return std::clamp(level, 1e-6, 1 - 1e-6);
+}
+
 MissBudget::MissBudget(MissBudgetConfig config, double startZ)
     : config_(config), z_(std::clamp(startZ, config.zMin, config.zMax)) {}
 

@@ -17,6 +17,8 @@ namespace tso::predictor {
 double quantileAtZ(const Quantiles& q, double z);
 // The z of a quantile level in (0, 1), on the same piecewise-linear map through the levels.
 double zOfLevel(double level);
+// Its inverse: the quantile level a headroom z stands for (in (0, 1), for status and metrics).
+double levelOfZ(double z);
 
 struct MissBudgetConfig {
   double budget = 0.005;  // missed / requested over the long run, (0, 1)

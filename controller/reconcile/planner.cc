@@ -35,8 +35,15 @@ int unbounded(const ServiceSpec& spec, double demand) {
 
 }  // namespace
 
-double quantileAt(const predictor::Forecast& f, int h, double q) {
-  return predictor::quantileAtZ(f.quantiles.at(static_cast<std::size_t>(h - 1)), predictor::zOfLevel(q));
+double quantileAt(const predictor::Forecast& f, int h, double q) { return quantileAtZ(f, h, predictor::zOfLevel(q)); }
+
+double quantileAtZ(const predictor::Forecast& f, int h, double z) {
+  return predictor::quantileAtZ(f.quantiles.at(static_cast<std::size_t>(h - 1)), z);
+}
+
+double headroomZOf(const ServiceSpec& spec, const ForecastView* forecast) {
+  if (forecast != nullptr && forecast->headroomZ) return *forecast->headroomZ;
+  return predictor::zOfLevel(spec.quantile);
 }
 
 int leadSteps(std::int64_t leadSeconds, std::int64_t stepSeconds) {
@@ -141,7 +148,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
   const bool stale = !obs.demand || obs.now - obs.demandTime > spec.staleAfterSeconds;
   if (!obs.prometheusAvailable || stale) return blindDecision(spec, obs, events, leadSeconds);
 
-  const double q = spec.quantile;
+  const double z = headroomZOf(spec, fv);
   const std::int64_t step = spec.stepSeconds;
   const std::int64_t windowEnd = leadWindowEnd(obs.now, leadSeconds, step);
   std::optional<double> predicted;
@@ -153,7 +160,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
     for (int h = 1; h <= horizon; ++h) {
       const std::int64_t t = fv->firstTime + static_cast<std::int64_t>(h - 1) * fstep;
       const double m = events.multiplierAt(t);
-      const double upper = quantileAt(f, h, q);
+      const double upper = quantileAtZ(f, h, z);
       if (d.points.size() < kMaxStatusPoints) {
         d.points.push_back({t, f.point.at(static_cast<std::size_t>(h - 1)) * m, upper * m});
       }
@@ -222,8 +229,9 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
 
   d.explanation = "demand " + fmt(*obs.demand);
   if (predicted) {
-    d.explanation += ", forecast " + percentile(q) + " peak " + fmt(*predicted) + " over the next " +
-                     std::to_string(windowEnd - obs.now) + "s (lead time " + std::to_string(leadSeconds) + "s)";
+    d.explanation += ", forecast " + percentile(predictor::levelOfZ(z)) + " peak " + fmt(*predicted) +
+                     " over the next " + std::to_string(windowEnd - obs.now) + "s (lead time " +
+                     std::to_string(leadSeconds) + "s)";
   }
   if (scheduled) d.explanation += ", scheduled event peak " + fmt(*scheduled);
   d.explanation += ": " + std::to_string(d.desired) + " replicas (" + d.winner + "), " +

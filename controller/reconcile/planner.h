@@ -36,7 +36,13 @@ struct ForecastView {
   std::int64_t firstTime = 0;
   std::int64_t step = 0;
   std::string model;  // selected model, for events and status
+  // Headroom in normal units set by the miss budget; empty: the spec's quantile.
+  std::optional<double> headroomZ;
 };
+
+// The headroom in normal units the forecast is provisioned at: the miss budget's when it
+// drives, else the spec's quantile (predictor::zOfLevel).
+double headroomZOf(const ServiceSpec& spec, const ForecastView* forecast);
 
 struct ForecastPoint {
   std::int64_t time = 0;
@@ -69,6 +75,7 @@ inline constexpr std::size_t kMaxStatusPoints = 48;
 // levels (P50, P90, P95, P99) and, outside them, along the nearest segment (predictor::
 // quantileAtZ): a P99.9 asks for more than the P99, a P30 for less than the P50.
 double quantileAt(const predictor::Forecast& f, int h, double q);
+double quantileAtZ(const predictor::Forecast& f, int h, double z);
 
 // Steps of a forecast that cover [now, now + lead + 2 steps]: pods started now are ready after
 // `lead` (measured from pod creation), the next chance to start more comes one step later, and

@@ -7,6 +7,7 @@
 #include "controller/reconcile/actions.h"
 #include "controller/reconcile/demand.h"
 #include "controller/reconcile/forecast_score.h"
+#include "controller/reconcile/miss_budget.h"
 #include "controller/reconcile/planner.h"
 #include "controller/reconcile/units.h"
 #include "predictor/forecaster.h"
@@ -41,6 +42,16 @@ ServiceSnapshot namedSnapshot(const kube::Object& obj) {
   return s;
 }
 
+// Where the miss budget's headroom starts: where it was before a restart (the status keeps it),
+// else the spec's quantile.
+double startingZ(const StatusFrame& frame, const ServiceSpec& spec) {
+  const json* b = frame.previous.contains("missBudget") ? &frame.previous["missBudget"] : nullptr;
+  if (b != nullptr && b->is_object() && b->value("budget", -1.0) == spec.missBudget.value_or(0) && b->contains("z") &&
+      (*b)["z"].is_number())
+    return (*b)["z"].get<double>();
+  return predictor::zOfLevel(spec.quantile);
+}
+
 Outcome failedOutcome(const std::string& what, const Error& e) {
   return Outcome{std::nullopt, true, what + e.toString()};
 }
@@ -54,6 +65,7 @@ struct Reconciler::State {
   std::unique_ptr<predictor::Planner> planner;
   LeadState lead;
   ActionState actions;
+  BudgetState budget;
   bool lastFallback = false;
   std::string lastInvalid;
   // demand.recent, score and desiredHistory: written by the reconciling worker under chartMu,
@@ -121,10 +133,11 @@ Outcome Reconciler::reconcile(const std::string& key) {
                                        [&](const std::string& selector) { return executor_.podWarmups(ns, selector); });
 
   const Sensed sensed = sense(st, spec, current, now, lead);
+  accountMisses(st.budget, spec, *st.demand.recent, st.desiredHistory, lead, startingZ(frame, spec));
   predictor::Forecast forecast;  // made afresh each reconcile: 3 KB a service less to keep
   if (st.demand.model) st.demand.model->forecast(forecast);
   const ForecastView view{&forecast, st.demand.modelTime + spec.stepSeconds, spec.stepSeconds,
-                          st.demand.model ? st.demand.model->selectedModel() : std::string()};
+                          st.demand.model ? st.demand.model->selectedModel() : std::string(), headroomZ(st.budget)};
   const bool usable = st.demand.forecastUsable();
   const Decision d =
       decide(spec, sensed.observed, usable ? &view : nullptr, calendarOf(spec), lead, plannerFor(st, spec, usable));
@@ -144,6 +157,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
       .accuracy = accuracy,
       .appliedCacheBytes = acted.appliedCacheBytes,
       .lastScaleTime = st.actions.lastScaleTime,
+      .missBudget = budgetReport(st.budget),
       .prometheus = {sensed.observed.prometheusAvailable, sensed.observed.prometheusProblem,
                      sensed.observed.prometheusMessage, sensed.address},
       .forecast = {sensed.queryProblem, st.demand.model != nullptr, usable, DemandState::kMinForecastSamples,
@@ -217,7 +231,7 @@ void Reconciler::score(State& st, const ServiceSpec& spec, const ForecastView& v
   // The forecast for the time a lead ahead is what provisioning relied on: that one is scored.
   const int h = std::min<int>(leadSteps(lead, spec.stepSeconds), static_cast<int>(f.quantiles.size()));
   st.score.remember(view.firstTime + static_cast<std::int64_t>(h - 1) * spec.stepSeconds,
-                    f.point[static_cast<std::size_t>(h - 1)], quantileAt(f, h, spec.quantile));
+                    f.point[static_cast<std::size_t>(h - 1)], quantileAtZ(f, h, headroomZOf(spec, &view)));
 }
 
 predictor::Planner& Reconciler::plannerFor(State& st, const ServiceSpec& spec, bool forecastDriven) {

@@ -1,6 +1,7 @@
 #include "controller/reconcile/spec.h"
 
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "controller/reconcile/units.h"
@@ -193,6 +194,20 @@ Status decodeReplicas(const json& spec, ServiceSpec& out) {
   return {};
 }
 
+// "0.5%" -> 0.005. A budget of half the demand or more is no budget.
+Status readMissBudget(const json& forecast, ServiceSpec& out) {
+  std::string text;
+  TSO_TRY(readString(forecast, "missBudget", "forecast.missBudget", text));
+  if (text.empty()) return {};
+  double percent = 0;
+  const auto* end = text.data() + text.size() - 1;
+  const auto parsed = std::from_chars(text.data(), end, percent);
+  if (text.back() != '%' || parsed.ec != std::errc() || parsed.ptr != end || !(percent > 0 && percent < 50))
+    return bad("forecast.missBudget", "\"" + text + "\" is not a percentage above 0% and under 50%, such as 0.5%");
+  out.missBudget = percent / 100;
+  return {};
+}
+
 Status decodeForecast(const json& spec, ServiceSpec& out) {
   if (const json* forecast = member(spec, "forecast")) {
     TSO_TRY(readString(*forecast, "model", "forecast.model", out.model));
@@ -205,6 +220,7 @@ Status decodeForecast(const json& spec, ServiceSpec& out) {
       if (!ms) return bad("forecast.leadTime", ms.error().message);
       out.leadTimeSeconds = (*ms + 999) / 1000;
     }
+    TSO_TRY(readMissBudget(*forecast, out));
   }
   return {};
 }

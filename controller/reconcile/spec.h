@@ -55,6 +55,9 @@ struct ServiceSpec {
   int maxReplicas = 1;
   std::string model = "Auto";
   double quantile = 0.9;
+  // forecast.missBudget as a fraction: the headroom is tuned online (predictor::MissBudget) to
+  // under-provision this share of demand, starting from `quantile`.
+  std::optional<double> missBudget;
   std::optional<std::int64_t> leadTimeSeconds;  // empty: Auto (measured from pods)
   std::vector<EventSpec> events;
   predictor::ScalingBehavior behavior;  // scale-up unlimited by default, see parseSpec

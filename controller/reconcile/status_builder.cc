@@ -70,6 +70,14 @@ void setFields(StatusDraft& s, const StatusInput& in) {
     s["cache"] = nullptr;
   }
   if (!in.lastScaleTime.empty()) s["lastScaleTime"] = in.lastScaleTime;
+  if (in.missBudget) {
+    s["missBudget"] = {{"budget", in.missBudget->budget},
+                       {"missedShare", in.missBudget->missedShare},
+                       {"quantile", in.missBudget->level},
+                       {"z", in.missBudget->z}};
+  } else if (s.has("missBudget")) {
+    s["missBudget"] = nullptr;
+  }
 }
 
 void setForecastReady(StatusDraft& s, const ForecastHealth& f) {

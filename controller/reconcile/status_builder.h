@@ -11,6 +11,7 @@
 
 #include "controller/common/result.h"
 #include "controller/reconcile/forecast_score.h"
+#include "controller/reconcile/miss_budget.h"
 #include "controller/reconcile/planner.h"
 #include "controller/reconcile/spec.h"
 
@@ -53,6 +54,7 @@ struct StatusInput {
   std::optional<Accuracy> accuracy;
   std::optional<std::int64_t> appliedCacheBytes;
   std::string lastScaleTime;
+  std::optional<BudgetReport> missBudget;
   PrometheusHealth prometheus;
   ForecastHealth forecast;
   std::optional<Error> actionError;

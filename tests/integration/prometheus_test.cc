@@ -67,7 +67,7 @@ TEST_F(PromClientIT, MissingMetricIsNoData) {
   EXPECT_EQ(r.error().code, ErrorCode::kNoData);
 }
 
-TEST_F(PromClientIT, SyntaxErrorIsAError) {
+TEST_F(PromClientIT, SyntaxErrorIsAQueryFailure) {
   auto r = client_->query("sum(", now(), kTimeout);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kQueryFailed);

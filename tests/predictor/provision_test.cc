@@ -42,6 +42,13 @@ TEST(ProvisionTest, LevelsMapToTheirNormalScores) {
   EXPECT_NEAR(quantileAtZ(kQ, zOfLevel(0.97)), 115 + 15 * 0.5, 1e-9);
 }
 
+TEST(ProvisionTest, LevelOfZInvertsZOfLevel) {
+  for (double level : {0.2, 0.5, 0.7, 0.9, 0.93, 0.95, 0.975, 0.99, 0.995})
+    EXPECT_NEAR(levelOfZ(zOfLevel(level)), level, 1e-12) << level;
+  EXPECT_GT(levelOfZ(-10), 0.0);
+  EXPECT_LT(levelOfZ(10), 1.0);
+}
+
 // Demand ~ N(100, sd) each 15 s; capacity = 100 + sd_forecast x z. Returns the missed share
 // over the last `measureDays` of `days`.
 double runBudget(MissBudget& b, Rng& rng, int days, int measureDays, double sd, double forecastSd) {

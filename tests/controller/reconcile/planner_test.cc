@@ -63,7 +63,7 @@ TEST(ReconcilePlannerTest, ScalesAheadOfAForecastSpikeWithinTheLeadWindow) {
   const std::int64_t now = 1'000'020;
   // Spike of 1500 at step 4 (now + 90 s); lead 90 s covers it.
   auto f = forecastOf(10, 300, 4, 1500);
-  ForecastView view{&f, now, 30, "test"};
+  ForecastView view{&f, now, 30, "test", std::nullopt};
   auto d = decide(spec, observed(now, 3, 300), &view, {}, 90, planner);
   EXPECT_EQ(d.reactive, 3);
   EXPECT_EQ(d.predicted, 18);  // ceil(1500 * 1.2 / 100)
@@ -82,7 +82,7 @@ TEST(ReconcilePlannerTest, SpikeBeyondTheLeadWindowIsNotProvisionedYet) {
   predictor::Planner planner(plannerConfigOf(spec, true));
   const std::int64_t now = 1'000'020;
   auto f = forecastOf(20, 300, 15, 1500);  // at now + 420 s
-  ForecastView view{&f, now, 30, "test"};
+  ForecastView view{&f, now, 30, "test", std::nullopt};
   auto d = decide(spec, observed(now, 4, 300), &view, {}, 90, planner);
   EXPECT_EQ(d.desired, 4);  // 300 * 1.2 / 100 = 3.6 -> 4
   EXPECT_DOUBLE_EQ(d.predictedDemand.value(), 360);
@@ -94,7 +94,7 @@ TEST(ReconcilePlannerTest, ScheduledEventWinsAndIsNamed) {
   predictor::Planner planner(plannerConfigOf(spec, true));
   const std::int64_t now = 1'000'020;  // 1970-01-12T13:47:00Z; the event starts 30 s later
   auto f = forecastOf(10, 300);
-  ForecastView view{&f, now, 30, "test"};
+  ForecastView view{&f, now, 30, "test", std::nullopt};
   auto d = decide(spec, observed(now, 4, 300), &view, calendarOf(spec), 60, planner);
   EXPECT_EQ(d.scheduled, 11);  // 360 * 3 / 100 = 10.8
   EXPECT_EQ(d.desired, 11);
@@ -140,11 +140,11 @@ TEST(ReconcilePlannerTest, AForecastDipReleasesPodsAtOnceUnlessAScaleDownWindowI
     auto spec = specWith(c.extra);
     predictor::Planner planner(plannerConfigOf(spec, c.forecastDriven));
     auto high = forecastOf(10, 1000);
-    ForecastView highView{&high, 1000, 30, "test"};
+    ForecastView highView{&high, 1000, 30, "test", std::nullopt};
     auto first = decide(spec, observed(1000, 12, 1000), c.forecastDriven ? &highView : nullptr, {}, 60, planner);
     EXPECT_EQ(first.desired, c.first) << c.name;
     auto dip = forecastOf(10, 100);
-    ForecastView dipView{&dip, 1030, 30, "test"};
+    ForecastView dipView{&dip, 1030, 30, "test", std::nullopt};
     auto second = decide(spec, observed(1030, 12, 100), c.forecastDriven ? &dipView : nullptr, {}, 60, planner);
     EXPECT_EQ(second.desired, c.want) << c.name;
     EXPECT_EQ(second.winner, c.winner) << c.name;
@@ -285,7 +285,7 @@ TEST(ReconcilePlannerTest, RoundingNoiseAboveWholeReplicasAddsNone) {
     Observed o = observed(now, 3, c.demand);
     o.prometheusAvailable = !c.blind;
     auto f = flatForecast(10, c.forecast.value_or(0));
-    ForecastView view{&f, now, 30, "test"};
+    ForecastView view{&f, now, 30, "test", std::nullopt};
     auto d = decide(spec, o, c.forecast ? &view : nullptr, calendarOf(spec), 60, planner);
     EXPECT_EQ(d.*c.field, c.want) << c.name;
   }
@@ -296,11 +296,11 @@ TEST(ReconcilePlannerTest, CacheFollowsTheLargestDemandWithinBounds) {
       R"({"cache":{"configMapRef":{"name":"c","key":"k"},"bytesPerDemandUnit":1048576,"min":"64Mi","max":"1Gi"}})");
   predictor::Planner planner(plannerConfigOf(spec, true));
   auto f = forecastOf(10, 500);
-  ForecastView view{&f, 1000, 30, "test"};
+  ForecastView view{&f, 1000, 30, "test", std::nullopt};
   auto d = decide(spec, observed(1000, 5, 400), &view, {}, 60, planner);
   EXPECT_EQ(d.cacheBytes.value(), 600LL << 20);  // P90 600 x 1 MiB
   auto big = forecastOf(10, 5000);
-  ForecastView bigView{&big, 1030, 30, "test"};
+  ForecastView bigView{&big, 1030, 30, "test", std::nullopt};
   EXPECT_EQ(decide(spec, observed(1030, 5, 400), &bigView, {}, 60, planner).cacheBytes.value(), 1LL << 30);
   EXPECT_EQ(decide(spec, observed(1060, 5, 1), nullptr, {}, 60, planner).cacheBytes.value(), 64LL << 20);
 }

@@ -403,5 +403,28 @@ TEST_F(ReconcilerTest, WhileTheModelWarmsUpStatusSaysNotYet) {
   EXPECT_EQ(status_["recommendation"]["reactive"], 1);
 }
 
+TEST_F(ReconcilerTest, AMissBudgetTunesTheHeadroomAndKeepsItAcrossARestart) {
+  demand_ = [](std::int64_t) { return 250.0; };
+  reconciler();
+  json spec = baseSpec();
+  spec["replicas"]["max"] = 2;  // 200 served of 250: a fifth of demand missed
+  spec["forecast"] = {{"missBudget", "1%"}};
+  for (int i = 0; i <= 30; ++i) {
+    at(kEpoch + 86400 + 60 * i);
+    run(spec);
+  }
+  const json budget = status_["missBudget"];
+  ASSERT_TRUE(budget.is_object()) << status_.dump();
+  EXPECT_DOUBLE_EQ(budget["budget"].get<double>(), 0.01);
+  EXPECT_NEAR(budget["missedShare"].get<double>(), 0.2, 1e-6);
+  EXPECT_GT(budget["z"].get<double>(), predictor::zOfLevel(0.9)) << "missing more than the budget raises the headroom";
+  EXPECT_GT(budget["quantile"].get<double>(), 0.9);
+
+  reconciler();  // a restarted operator: the status it reads keeps the headroom
+  at(kEpoch + 86400 + 60 * 31);
+  run(spec);
+  EXPECT_DOUBLE_EQ(status_["missBudget"]["z"].get<double>(), budget["z"].get<double>());
+}
+
 }  // namespace
 }  // namespace tso::reconcile

@@ -86,6 +86,17 @@ struct BadCase {
   const char* expect;
 };
 
+TEST(SpecTest, MissBudgetIsAPercentageOfDemand) {
+  json j = minimal();
+  EXPECT_FALSE(parseSpec(j)->missBudget.has_value());
+  j["forecast"] = {{"missBudget", "0.5%"}};
+  auto s = parseSpec(j);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_DOUBLE_EQ(*s->missBudget, 0.005);
+  j["forecast"] = {{"missBudget", "2%"}};
+  EXPECT_DOUBLE_EQ(*parseSpec(j)->missBudget, 0.02);
+}
+
 TEST(SpecTest, InvalidSpecsNameTheField) {
   const std::vector<BadCase> cases = {
       {"no target", [](json& j) { j.erase("targetRef"); }, "spec.targetRef: is required"},
@@ -104,6 +115,11 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
       {"min > max", [](json& j) { j["replicas"]["min"] = 60; }, "spec.replicas.min"},
       {"quantile", [](json& j) { j["forecast"] = {{"quantile", 1.5}}; }, "spec.forecast.quantile"},
       {"lead", [](json& j) { j["forecast"] = {{"leadTime", "later"}}; }, "spec.forecast.leadTime"},
+      // 37- and 38-miss-budget-*.yaml: the schema rejects these too.
+      {"budget 0", [](json& j) { j["forecast"] = {{"missBudget", "0%"}}; }, "spec.forecast.missBudget"},
+      {"budget 60", [](json& j) { j["forecast"] = {{"missBudget", "60%"}}; }, "spec.forecast.missBudget"},
+      {"budget no %", [](json& j) { j["forecast"] = {{"missBudget", "0.5"}}; }, "spec.forecast.missBudget"},
+      {"budget text", [](json& j) { j["forecast"] = {{"missBudget", "low%"}}; }, "spec.forecast.missBudget"},
       {"cron",
        [](json& j) {
          j["events"] = json::parse(R"([{"name":"x","schedule":"99 * * * *","duration":"1m","multiplier":2}])");
