@@ -18,9 +18,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string identity = argv[3];
-  tso::leader::LeaderElector* elector = nullptr;
+  // Set by main, read by the signal thread (ThreadSanitizer caught the plain pointer).
+  std::atomic<tso::leader::LeaderElector*> elector{nullptr};
   tso::SignalWatcher signals([&](int) {
-    if (elector != nullptr) elector->stop();
+    if (auto* e = elector.load()) e->stop();
   });
   auto cfg = tso::kube::loadConfig({});
   if (!cfg) {
@@ -44,8 +45,8 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   };
   tso::leader::LeaderElector le(lock, ec);
-  elector = &le;
-  if (signals.received() != 0) le.stop();
+  elector.store(&le);
+  if (signals.received() != 0) le.stop();  // a signal before the store found no elector
   le.run();
   return 0;
 }
