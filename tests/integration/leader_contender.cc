@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "controller/common/signals.h"
@@ -20,7 +21,8 @@ int main(int argc, char** argv) {
   std::string identity = argv[3];
   // Set by main, read by the signal thread (ThreadSanitizer caught the plain pointer).
   std::atomic<tso::leader::LeaderElector*> elector{nullptr};
-  tso::SignalWatcher signals([&](int) {
+  std::optional<tso::SignalWatcher> signals;
+  signals.emplace([&](int) {
     if (auto* e = elector.load()) e->stop();
   });
   auto cfg = tso::kube::loadConfig({});
@@ -46,7 +48,8 @@ int main(int argc, char** argv) {
   };
   tso::leader::LeaderElector le(lock, ec);
   elector.store(&le);
-  if (signals.received() != 0) le.stop();  // a signal before the store found no elector
+  if (signals->received() != 0) le.stop();  // a signal before the store found no elector
   le.run();
+  signals.reset();  // joins the signal thread, which may still be inside le.stop()
   return 0;
 }
