@@ -16,12 +16,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$repo/tests/chart/lib.sh"
-if [[ -x $binary ]] && ldd "$binary" 2>/dev/null | grep -q libasan; then
-  # The image holds a release build; a sanitizer build cannot run in the chroot (LeakSanitizer
-  # needs /proc there), so this test says so instead of failing for the wrong reason.
-  echo "skipped: $binary is a sanitizer build; the image test needs a release build"
-  exit 77
-fi
+# make test builds with ASan, whose runtime reads its options from /proc, which the image's
+# rootfs lacks: such a binary gets every check but running inside the rootfs, and says so. (The
+# image itself holds a release build.) ldd's output is read whole: `grep -q` closing the pipe
+# early made this test flip between skipping and failing.
+libs=$(ldd "$binary" 2>/dev/null || true)
+sanitized=0
+[[ $libs == *libasan* || $libs == *libtsan* ]] && sanitized=1
 
 # --- the Dockerfile and the chart agree ----------------------------------------------------------
 df=$repo/Dockerfile
@@ -74,7 +75,9 @@ else
   # Run the binary inside the rootfs: the loader finds every library there or nowhere.
   how=""
   chroot=$(command -v chroot || echo /usr/sbin/chroot)
-  if [[ $(id -u) == 0 && -x $chroot ]]; then
+  if [[ $sanitized == 1 ]]; then
+    echo "skip the binary runs from the rootfs: $binary is a sanitizer build (its runtime needs /proc)"
+  elif [[ $(id -u) == 0 && -x $chroot ]]; then
     out=$(env -i "$chroot" --userspec=65532:65532 "$work/rootfs" /throughput-operator --version 2>&1)
     rc=$?
     how="chroot as 65532"
@@ -89,8 +92,10 @@ else
     rc=$?
     how="its own loader, rootfs libraries only"
   fi
-  [[ $rc == 0 && $out == *throughput-operator* ]]
-  check "the binary runs from the rootfs ($how)" $? "rc=$rc $out"
+  if [[ $sanitized == 0 ]]; then
+    [[ $rc == 0 && $out == *throughput-operator* ]]
+    check "the binary runs from the rootfs ($how)" $? "rc=$rc $out"
+  fi
 fi
 
 summary
