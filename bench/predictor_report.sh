@@ -25,6 +25,8 @@ for f in "${traces[@]}"; do
   [[ -n ${PLOTS_DIR:-} ]] && plot=(--frontier-plot "$PLOTS_DIR/$name.frontier.svg")
   echo "running: $bin simulate --input $f --warmup 90s --peak-replicas 50 --json ${plot[*]} ${extra[*]}" >&2
   "$bin" simulate --input "$f" --warmup 90s --peak-replicas 50 --json "${plot[@]}" "${extra[@]}" >"$tmp/$name.simulate.json"
+  echo "running: $bin simulate --input $f --warmup 90s --peak-replicas 50 --time-of-day-headroom on --json ${extra[*]}" >&2
+  "$bin" simulate --input "$f" --warmup 90s --peak-replicas 50 --time-of-day-headroom on --json "${extra[@]}" >"$tmp/$name.tod.json"
 done
 python3 - "$tmp" <<'PY'
 import json, os, sys
@@ -75,4 +77,14 @@ for n in names:
         print(f"| {n} | {100*p['knob']:g} % | {100*p['underprovisioned_fraction']:.3f} % | {p['pod_seconds_ratio']:.3f} | {p['actions_per_hour']:.1f} | {fmtr(r)} | {fmtr(p['equal_cost_cost_ratio'])} |")
 print("\nWorst equal-cost miss ratio over the budgets (target: never above 1.0): " +
       ", ".join(f"{n} {worst[n]:.3f}" for n in names if n in worst))
+print("\n#### With headroom placed by time of day (`--time-of-day-headroom on`, the operator's `forecast.headroomByTimeOfDay`)\n")
+print("| trace | predictive misses | pod-seconds vs oracle | equal-cost miss ratio | worst over the budgets | without it |")
+print("|---|---|---|---|---|---|")
+for n in names:
+    s = json.load(open(f"{tmp}/{n}.tod.json"))
+    base = json.load(open(f"{tmp}/{n}.simulate.json"))
+    pr = s["policies"]["predictive"]
+    ratios = [p["equal_cost_miss_ratio"] for p in s["predictive_sweep"] if p["equal_cost_miss_ratio"] is not None]
+    print(f"| {n} | {100*pr['underprovisioned_fraction']:.3f} % | {pr['pod_seconds_ratio']:.3f} | {fmtr(s['equal_cost']['miss_ratio'])} | "
+          f"{fmtr(max(ratios) if ratios else None)} | {fmtr(base['equal_cost']['miss_ratio'])} |")
 PY

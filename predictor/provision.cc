@@ -53,4 +53,36 @@ void MissBudget::observe(double demand, double missed, double seconds) {
   z_ = std::clamp(z_, config_.zMin, config_.zMax);
 }
 
+TimeOfDayHeadroom::TimeOfDayHeadroom(TimeOfDayConfig config)
+    : config_(config), offsets_(static_cast<std::size_t>(std::max(1, config.buckets)), 0.0) {}
+
+TimeOfDayHeadroom::TimeOfDayHeadroom(TimeOfDayConfig config, const std::vector<double>& offsets)
+    : TimeOfDayHeadroom(config) {
+  if (offsets.size() != offsets_.size()) return;
+  for (std::size_t i = 0; i < offsets.size(); ++i) {
+    offsets_[i] = std::isfinite(offsets[i]) ? std::clamp(offsets[i], -config.maxOffset, config.maxOffset) : 0.0;
+  }
+}
+
+std::size_t TimeOfDayHeadroom::bucketOf(std::int64_t t) const {
+  const std::int64_t day = 86'400;
+  const std::int64_t s = ((t % day) + day) % day;
+  return static_cast<std::size_t>(s * static_cast<std::int64_t>(offsets_.size()) / day);
+}
+
+double TimeOfDayHeadroom::offset(std::int64_t t) const { return offsets_[bucketOf(t)]; }
+
+void TimeOfDayHeadroom::observe(std::int64_t t, bool short_, double seconds) {
+  if (!(seconds > 0)) return;
+  seconds_ = std::min(seconds_ + seconds, config_.rateSeconds);
+  const double hit = short_ ? 1.0 : 0.0;
+  rate_ += (hit - rate_) * std::min(1.0, seconds / seconds_);
+  auto& o = offsets_[bucketOf(t)];
+  const double before = o;
+  o = std::clamp(o + config_.step * (hit - rate_), -config_.maxOffset, config_.maxOffset);
+  // Keep the mean at zero: what one hour gains the others give up.
+  const double shift = (o - before) / static_cast<double>(offsets_.size());
+  for (auto& v : offsets_) v = std::clamp(v - shift, -config_.maxOffset, config_.maxOffset);
+}
+
 }  // namespace tso::predictor

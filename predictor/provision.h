@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "predictor/forecaster.h"
 
@@ -57,6 +58,39 @@ class MissBudget {
   double meanDemand_ = 0;
   double seconds_ = 0;
   double elapsed_ = 0;
+};
+
+// Headroom placed by time of day: an offset to z per hour, so that each hour of the day is short
+// of capacity about as often as the day on average. With calibrated quantiles the same level at
+// every hour is the cheapest for its misses (the marginal misses per pod are 1 - Phi(z) whatever
+// the spread); where the forecast's band is too narrow at some hours (kick-offs, the morning
+// ramp) their level is effectively lower, and this moves headroom there from the calm hours.
+// Adaptive conformal inference per hour (Gibbs and Candes, 2021), offsets kept to mean zero so
+// the overall level stays the budget's (or the quantile's).
+struct TimeOfDayConfig {
+  int buckets = 24;                   // of the day, by the time the capacity serves
+  double step = 0.02;                 // z moved per miss (and down by step x the mean rate per hit)
+  double maxOffset = 1.0;             // |offset| bound in z
+  double rateSeconds = 7 * 86'400.0;  // time constant of the day's mean shortfall rate
+};
+
+class TimeOfDayHeadroom {
+ public:
+  explicit TimeOfDayHeadroom(TimeOfDayConfig config = {});
+  // Resumes from offsets kept elsewhere (a restart); ignored unless one per bucket.
+  TimeOfDayHeadroom(TimeOfDayConfig config, const std::vector<double>& offsets);
+  // The offset for capacity that serves at unix time `t`.
+  [[nodiscard]] double offset(std::int64_t t) const;
+  // Whether capacity serving at `t` fell short, over an interval of `seconds`.
+  void observe(std::int64_t t, bool short_, double seconds);
+  [[nodiscard]] const std::vector<double>& offsets() const { return offsets_; }
+
+ private:
+  [[nodiscard]] std::size_t bucketOf(std::int64_t t) const;
+  TimeOfDayConfig config_;
+  std::vector<double> offsets_;
+  double rate_ = 0;
+  double seconds_ = 0;
 };
 
 }  // namespace tso::predictor

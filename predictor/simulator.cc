@@ -277,6 +277,7 @@ class PredictivePolicy {
         fixedZ_(zOfLevel(p.quantile)),
         planner_(predictivePlanner(w, scaleDownSeconds)) {
     if (p.breakoutLevel > 0) breakoutZ_ = zOfLevel(p.breakoutLevel);
+    if (p.timeOfDay) timeOfDay_.emplace(p.timeOfDayConfig);
     if (p.missBudget) {
       auto c = p.budget;
       c.budget = *p.missBudget;
@@ -288,13 +289,17 @@ class PredictivePolicy {
   int decide(std::size_t tick, std::int64_t now, int current) {
     // Misses reach the budget as the metric reveals them, a lag late.
     while (pending_.size() > pendingKept_) {
-      if (budget_) budget_->observe(pending_.front().first, pending_.front().second, static_cast<double>(w_.dt));
+      const auto& d = pending_.front();
+      if (budget_) budget_->observe(d.demand, d.missed, static_cast<double>(w_.dt));
+      if (timeOfDay_) timeOfDay_->observe(d.at, d.missed > 0, static_cast<double>(w_.dt));
       pending_.pop_front();
     }
+    now_ = now;
     const std::int64_t seenAt = now - w_.cfg->metricLagSeconds;
     const double observed = w_.rateAt(seenAt);
     const LeadForecast& f = lead_[tick];
-    const double z = budget_ ? budget_->z() : fixedZ_;
+    const double z =
+        (budget_ ? budget_->z() : fixedZ_) + (timeOfDay_ ? timeOfDay_->offset(now + w_.cfg->warmupSeconds) : 0.0);
     std::optional<double> predicted;
     if (!std::isnan(f.ahead[0])) {
       // Breakout: demand already above its step's band, so the forecast is behind by the gap.
@@ -306,7 +311,7 @@ class PredictivePolicy {
     if (predicted && !events_->empty()) *predicted *= eventMultiplier(now);
     return planner_.plan({now, current, observed, predicted, std::nullopt}).desired;
   }
-  void delivered(double demand, double missed) { pending_.emplace_back(demand, missed); }
+  void delivered(double demand, double missed) { pending_.push_back({now_, demand, missed}); }
 
  private:
   // The largest event multiplier over the lead window, at tick resolution.
@@ -335,7 +340,14 @@ class PredictivePolicy {
   std::optional<double> breakoutZ_;
   Planner planner_;
   std::optional<MissBudget> budget_;
-  std::deque<std::pair<double, double>> pending_;  // (demand, missed) not yet revealed
+  std::optional<TimeOfDayHeadroom> timeOfDay_;
+  struct Delivered {
+    std::int64_t at;
+    double demand;
+    double missed;
+  };
+  std::deque<Delivered> pending_;  // not yet revealed by the metric
+  std::int64_t now_ = 0;
   std::size_t pendingKept_ = 0;
 };
 

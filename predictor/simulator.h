@@ -37,6 +37,9 @@ struct Provisioning {
   // level's quantile), the steps ahead are raised at once by how far it runs above the
   // forecast's median, before the forecaster has the completed sample; 0 disables it.
   double breakoutLevel = 0.9;
+  // Headroom placed by the hour of day (TimeOfDayHeadroom) on top of the level or budget.
+  bool timeOfDay = false;
+  TimeOfDayConfig timeOfDayConfig;
 };
 
 struct HpaSetting {

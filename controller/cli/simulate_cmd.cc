@@ -32,6 +32,9 @@ constexpr FlagSpec kFlags[] = {
     {"breakout", true,
      "band (p50..p99 or a level) above which observed demand raises the steps ahead at once, or "
      "off (default p90)"},
+    {"time-of-day-headroom", true,
+     "on: the predictive policy also places headroom by hour of day, where it has fallen short more often "
+     "than the day on average (default off)"},
     {"events", true,
      "CSV of known events `start,duration,multiplier` (start ISO-8601, unix seconds or cron:M H DOM MON DOW): "
      "the predictive policy scales its forecast by them over the lead window"},
@@ -153,6 +156,13 @@ std::optional<int> configure(const Flags& flags, predictor::SimulationConfig& cf
       return 2;
     }
     cfg.provisioning.breakoutLevel = *b;
+  }
+  if (auto v = flags.value("time-of-day-headroom")) {
+    if (*v != "on" && *v != "off") {
+      badValue("time-of-day-headroom", *v, "on or off");
+      return 2;
+    }
+    cfg.provisioning.timeOfDay = *v == "on";
   }
   if (auto v = flags.value("events")) {
     std::ifstream in(*v);

@@ -16,20 +16,32 @@ int desiredAt(const DesiredSteps& desired, std::int64_t t) {
   return it == desired.begin() ? -1 : std::prev(it)->second;
 }
 
+// (Re)creates what the spec asks for; keeps what it still asks for unchanged.
+void configure(BudgetState& state, const ServiceSpec& spec, const HeadroomStart& start) {
+  const bool budgetChanged = spec.missBudget && (!state.control || state.budget != *spec.missBudget);
+  if (!spec.missBudget || budgetChanged) {
+    state.control.reset();
+    state.budget = 0;
+    state.demandDay = state.missedDay = 0;
+  }
+  if (budgetChanged) {
+    predictor::MissBudgetConfig config;
+    config.budget = *spec.missBudget;
+    state.control.emplace(config, start.z);
+    state.budget = *spec.missBudget;
+  }
+  if (!spec.headroomByTimeOfDay) state.timeOfDay.reset();
+  if (spec.headroomByTimeOfDay && !state.timeOfDay) state.timeOfDay.emplace(predictor::TimeOfDayConfig{}, start.byHour);
+}
+
 }  // namespace
 
 void accountMisses(BudgetState& state, const ServiceSpec& spec, const RecentSeries& recent, const DesiredSteps& desired,
-                   std::int64_t leadSeconds, double startZ) {
-  if (!spec.missBudget) {
-    state = BudgetState{};
+                   std::int64_t leadSeconds, const HeadroomStart& start) {
+  configure(state, spec, start);
+  if (!state.control && !state.timeOfDay) {
+    state.seenUntil = 0;
     return;
-  }
-  if (!state.control || state.budget != *spec.missBudget) {
-    predictor::MissBudgetConfig config;
-    config.budget = *spec.missBudget;
-    state = BudgetState{};
-    state.control.emplace(config, startZ);
-    state.budget = *spec.missBudget;
   }
   if (recent.size() == 0) return;
   const std::int64_t step = recent.step();
@@ -41,6 +53,8 @@ void accountMisses(BudgetState& state, const ServiceSpec& spec, const RecentSeri
     const int ready = desiredAt(desired, t - leadSeconds);
     if (!std::isfinite(demand) || ready < 0) continue;
     const double missed = std::max(0.0, demand - ready * spec.perReplica);
+    if (state.timeOfDay) state.timeOfDay->observe(t, missed > 0, static_cast<double>(step));
+    if (!state.control) continue;
     state.control->observe(demand, missed, static_cast<double>(step));
     state.demandDay = state.demandDay * decay + demand;
     state.missedDay = state.missedDay * decay + missed;
@@ -57,6 +71,14 @@ std::optional<BudgetReport> budgetReport(const BudgetState& state) {
   const double z = state.control->z();
   return BudgetReport{state.budget, state.demandDay > 0 ? state.missedDay / state.demandDay : 0, z,
                       predictor::levelOfZ(z)};
+}
+
+std::optional<std::vector<double>> headroomByHour(const BudgetState& state) {
+  if (!state.timeOfDay) return std::nullopt;
+  std::vector<double> out;
+  out.reserve(state.timeOfDay->offsets().size());
+  for (double o : state.timeOfDay->offsets()) out.push_back(std::round(o * 1000) / 1000);
+  return out;
 }
 
 }  // namespace tso::reconcile

@@ -17,9 +17,10 @@ namespace tso::reconcile {
 
 struct BudgetState {
   std::optional<predictor::MissBudget> control;
-  double budget = 0;           // the spec's when `control` was made
-  std::int64_t seenUntil = 0;  // newest demand step accounted for
-  double demandDay = 0;        // exponentially weighted over a day, for status
+  std::optional<predictor::TimeOfDayHeadroom> timeOfDay;  // with spec.headroomByTimeOfDay
+  double budget = 0;                                      // the spec's when `control` was made
+  std::int64_t seenUntil = 0;                             // newest demand step accounted for
+  double demandDay = 0;                                   // exponentially weighted over a day, for status
   double missedDay = 0;
 };
 
@@ -29,9 +30,14 @@ using DesiredSteps = std::vector<std::pair<std::int64_t, int>>;
 // Accounts every demand step after state.seenUntil: missed = max(0, demand - perReplica x the
 // replicas asked for at least `leadSeconds` before it, i.e. ready by then). Steps before the
 // operator's first decision are skipped. Starts (or restarts, when the budget changed) the
-// control at `startZ`. Does nothing without spec.missBudget.
+// control at `start.z` and the time-of-day offsets at `start.byHour`. Does nothing without
+// spec.missBudget or spec.headroomByTimeOfDay.
+struct HeadroomStart {
+  double z = 0;
+  std::vector<double> byHour;  // empty: all zero
+};
 void accountMisses(BudgetState& state, const ServiceSpec& spec, const RecentSeries& recent, const DesiredSteps& desired,
-                   std::int64_t leadSeconds, double startZ);
+                   std::int64_t leadSeconds, const HeadroomStart& start);
 
 // The headroom the decision uses: the control's z, or none (the spec's quantile).
 std::optional<double> headroomZ(const BudgetState& state);
@@ -43,5 +49,7 @@ struct BudgetReport {
   double level = 0;  // the quantile level z stands for
 };
 std::optional<BudgetReport> budgetReport(const BudgetState& state);
+// The time-of-day offsets for status (rounded), or none.
+std::optional<std::vector<double>> headroomByHour(const BudgetState& state);
 
 }  // namespace tso::reconcile

@@ -46,6 +46,11 @@ double headroomZOf(const ServiceSpec& spec, const ForecastView* forecast) {
   return predictor::zOfLevel(spec.quantile);
 }
 
+double headroomZAt(const ServiceSpec& spec, const ForecastView* forecast, std::int64_t t) {
+  const double z = headroomZOf(spec, forecast);
+  return forecast != nullptr && forecast->timeOfDay != nullptr ? z + forecast->timeOfDay->offset(t) : z;
+}
+
 int leadSteps(std::int64_t leadSeconds, std::int64_t stepSeconds) {
   if (stepSeconds <= 0) return 1;
   return static_cast<int>((std::max<std::int64_t>(0, leadSeconds) + stepSeconds - 1) / stepSeconds) + 2;
@@ -148,7 +153,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
   const bool stale = !obs.demand || obs.now - obs.demandTime > spec.staleAfterSeconds;
   if (!obs.prometheusAvailable || stale) return blindDecision(spec, obs, events, leadSeconds);
 
-  const double z = headroomZOf(spec, fv);
+  const double z = headroomZOf(spec, fv);  // the level; by time of day it moves per step
   const std::int64_t step = spec.stepSeconds;
   const std::int64_t windowEnd = leadWindowEnd(obs.now, leadSeconds, step);
   std::optional<double> predicted;
@@ -160,7 +165,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
     for (int h = 1; h <= horizon; ++h) {
       const std::int64_t t = fv->firstTime + static_cast<std::int64_t>(h - 1) * fstep;
       const double m = events.multiplierAt(t);
-      const double upper = quantileAtZ(f, h, z);
+      const double upper = quantileAtZ(f, h, headroomZAt(spec, fv, t));
       if (d.points.size() < kMaxStatusPoints) {
         d.points.push_back({t, f.point.at(static_cast<std::size_t>(h - 1)) * m, upper * m});
       }

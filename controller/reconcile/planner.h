@@ -13,6 +13,7 @@
 #include "predictor/events.h"
 #include "predictor/forecaster.h"
 #include "predictor/planner.h"
+#include "predictor/provision.h"
 
 namespace tso::reconcile {
 
@@ -38,11 +39,15 @@ struct ForecastView {
   std::string model;  // selected model, for events and status
   // Headroom in normal units set by the miss budget; empty: the spec's quantile.
   std::optional<double> headroomZ;
+  // With spec.headroomByTimeOfDay: the offset added for the hour a step serves.
+  const predictor::TimeOfDayHeadroom* timeOfDay = nullptr;
 };
 
 // The headroom in normal units the forecast is provisioned at: the miss budget's when it
 // drives, else the spec's quantile (predictor::zOfLevel).
 double headroomZOf(const ServiceSpec& spec, const ForecastView* forecast);
+// The same for capacity serving at `t`, the time-of-day offset included.
+double headroomZAt(const ServiceSpec& spec, const ForecastView* forecast, std::int64_t t);
 
 struct ForecastPoint {
   std::int64_t time = 0;

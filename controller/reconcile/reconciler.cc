@@ -42,14 +42,19 @@ ServiceSnapshot namedSnapshot(const kube::Object& obj) {
   return s;
 }
 
-// Where the miss budget's headroom starts: where it was before a restart (the status keeps it),
-// else the spec's quantile.
-double startingZ(const StatusFrame& frame, const ServiceSpec& spec) {
+// Where the tuned headroom starts: where it was before a restart (the status keeps it), else the
+// spec's quantile and no time-of-day offsets.
+HeadroomStart headroomStart(const StatusFrame& frame, const ServiceSpec& spec) {
+  HeadroomStart start{predictor::zOfLevel(spec.quantile), {}};
   const json* b = frame.previous.contains("missBudget") ? &frame.previous["missBudget"] : nullptr;
   if (b != nullptr && b->is_object() && b->value("budget", -1.0) == spec.missBudget.value_or(0) && b->contains("z") &&
       (*b)["z"].is_number())
-    return (*b)["z"].get<double>();
-  return predictor::zOfLevel(spec.quantile);
+    start.z = (*b)["z"].get<double>();
+  const json* h = frame.previous.contains("headroomByHour") ? &frame.previous["headroomByHour"] : nullptr;
+  if (h != nullptr && h->is_array()) {
+    for (const auto& v : *h) start.byHour.push_back(v.is_number() ? v.get<double>() : 0.0);
+  }
+  return start;
 }
 
 Outcome failedOutcome(const std::string& what, const Error& e) {
@@ -133,11 +138,15 @@ Outcome Reconciler::reconcile(const std::string& key) {
                                        [&](const std::string& selector) { return executor_.podWarmups(ns, selector); });
 
   const Sensed sensed = sense(st, spec, current, now, lead);
-  accountMisses(st.budget, spec, *st.demand.recent, st.desiredHistory, lead, startingZ(frame, spec));
+  accountMisses(st.budget, spec, *st.demand.recent, st.desiredHistory, lead, headroomStart(frame, spec));
   predictor::Forecast forecast;  // made afresh each reconcile: 3 KB a service less to keep
   if (st.demand.model) st.demand.model->forecast(forecast);
-  const ForecastView view{&forecast, st.demand.modelTime + spec.stepSeconds, spec.stepSeconds,
-                          st.demand.model ? st.demand.model->selectedModel() : std::string(), headroomZ(st.budget)};
+  const ForecastView view{&forecast,
+                          st.demand.modelTime + spec.stepSeconds,
+                          spec.stepSeconds,
+                          st.demand.model ? st.demand.model->selectedModel() : std::string(),
+                          headroomZ(st.budget),
+                          st.budget.timeOfDay ? &*st.budget.timeOfDay : nullptr};
   const bool usable = st.demand.forecastUsable();
   const Decision d =
       decide(spec, sensed.observed, usable ? &view : nullptr, calendarOf(spec), lead, plannerFor(st, spec, usable));
@@ -158,6 +167,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
       .appliedCacheBytes = acted.appliedCacheBytes,
       .lastScaleTime = st.actions.lastScaleTime,
       .missBudget = budgetReport(st.budget),
+      .headroomByHour = headroomByHour(st.budget),
       .prometheus = {sensed.observed.prometheusAvailable, sensed.observed.prometheusProblem,
                      sensed.observed.prometheusMessage, sensed.address},
       .forecast = {sensed.queryProblem, st.demand.model != nullptr, usable, DemandState::kMinForecastSamples,
@@ -230,8 +240,8 @@ void Reconciler::score(State& st, const ServiceSpec& spec, const ForecastView& v
   if (f.quantiles.empty()) return;
   // The forecast for the time a lead ahead is what provisioning relied on: that one is scored.
   const int h = std::min<int>(leadSteps(lead, spec.stepSeconds), static_cast<int>(f.quantiles.size()));
-  st.score.remember(view.firstTime + static_cast<std::int64_t>(h - 1) * spec.stepSeconds,
-                    f.point[static_cast<std::size_t>(h - 1)], quantileAtZ(f, h, headroomZOf(spec, &view)));
+  const std::int64_t t = view.firstTime + static_cast<std::int64_t>(h - 1) * spec.stepSeconds;
+  st.score.remember(t, f.point[static_cast<std::size_t>(h - 1)], quantileAtZ(f, h, headroomZAt(spec, &view, t)));
 }
 
 predictor::Planner& Reconciler::plannerFor(State& st, const ServiceSpec& spec, bool forecastDriven) {

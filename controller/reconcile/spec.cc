@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <type_traits>
 
 #include "controller/reconcile/units.h"
 
@@ -23,20 +25,30 @@ const json* member(const json& obj, const char* key) {
   return it == obj.end() || it->is_null() ? nullptr : &*it;
 }
 
-Status readString(const json& obj, const char* key, const std::string& field, std::string& out) {
+// An optional member of JSON type `T`; absent or null leaves `out` as it is.
+template <typename T>
+Status readScalar(const json& obj, const char* key, const std::string& field, T& out) {
   const json* v = member(obj, key);
   if (v == nullptr) return {};
-  if (!v->is_string()) return bad(field, "must be a string");
-  out = v->get<std::string>();
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!v->is_string()) return bad(field, "must be a string");
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!v->is_boolean()) return bad(field, "must be true or false");
+  } else {
+    if (!v->is_number()) return bad(field, "must be a number");
+  }
+  out = v->get<T>();
   return {};
 }
 
+Status readString(const json& obj, const char* key, const std::string& field, std::string& out) {
+  return readScalar(obj, key, field, out);
+}
 Status readNumber(const json& obj, const char* key, const std::string& field, double& out) {
-  const json* v = member(obj, key);
-  if (v == nullptr) return {};
-  if (!v->is_number()) return bad(field, "must be a number");
-  out = v->get<double>();
-  return {};
+  return readScalar(obj, key, field, out);
+}
+Status readBool(const json& obj, const char* key, const std::string& field, bool& out) {
+  return readScalar(obj, key, field, out);
 }
 
 Status readInt(const json& obj, const char* key, const std::string& field, int& out) {
@@ -221,6 +233,7 @@ Status decodeForecast(const json& spec, ServiceSpec& out) {
       out.leadTimeSeconds = (*ms + 999) / 1000;
     }
     TSO_TRY(readMissBudget(*forecast, out));
+    TSO_TRY(readBool(*forecast, "headroomByTimeOfDay", "forecast.headroomByTimeOfDay", out.headroomByTimeOfDay));
   }
   return {};
 }
@@ -276,10 +289,7 @@ Status decodeBehavior(const json& spec, ServiceSpec& out) {
 
 Status decodeHpa(const json& spec, ServiceSpec& out) {
   if (const json* hpa = member(spec, "hpa")) {
-    if (const json* enabled = member(*hpa, "enabled")) {
-      if (!enabled->is_boolean()) return bad("hpa.enabled", "must be true or false");
-      out.hpaEnabled = enabled->get<bool>();
-    }
+    TSO_TRY(readBool(*hpa, "enabled", "hpa.enabled", out.hpaEnabled));
     if (const json* metrics = member(*hpa, "metrics")) {
       if (!metrics->is_array()) return bad("hpa.metrics", "must be a list");
       out.hpaMetricsJson = metrics->dump();

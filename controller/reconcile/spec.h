@@ -58,6 +58,9 @@ struct ServiceSpec {
   // forecast.missBudget as a fraction: the headroom is tuned online (predictor::MissBudget) to
   // under-provision this share of demand, starting from `quantile`.
   std::optional<double> missBudget;
+  // forecast.headroomByTimeOfDay: the headroom also moves toward the hours of the day that fall
+  // short more often than the day on average (predictor::TimeOfDayHeadroom).
+  bool headroomByTimeOfDay = false;
   std::optional<std::int64_t> leadTimeSeconds;  // empty: Auto (measured from pods)
   std::vector<EventSpec> events;
   predictor::ScalingBehavior behavior;  // scale-up unlimited by default, see parseSpec

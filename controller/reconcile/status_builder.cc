@@ -78,6 +78,11 @@ void setFields(StatusDraft& s, const StatusInput& in) {
   } else if (s.has("missBudget")) {
     s["missBudget"] = nullptr;
   }
+  if (in.headroomByHour) {
+    s["headroomByHour"] = *in.headroomByHour;
+  } else if (s.has("headroomByHour")) {
+    s["headroomByHour"] = nullptr;
+  }
 }
 
 void setForecastReady(StatusDraft& s, const ForecastHealth& f) {

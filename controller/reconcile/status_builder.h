@@ -55,6 +55,7 @@ struct StatusInput {
   std::optional<std::int64_t> appliedCacheBytes;
   std::string lastScaleTime;
   std::optional<BudgetReport> missBudget;
+  std::optional<std::vector<double>> headroomByHour;
   PrometheusHealth prometheus;
   ForecastHealth forecast;
   std::optional<Error> actionError;

@@ -164,7 +164,7 @@ void keepSpecAndConditions(kube::Object& obj) {
   nlohmann::json& status = obj.body["status"];
   if (!status.is_object()) return;
   nlohmann::json kept = nlohmann::json::object();
-  for (const char* key : {"conditions", "lastScaleTime", "missBudget"}) {
+  for (const char* key : {"conditions", "lastScaleTime", "missBudget", "headroomByHour"}) {
     auto it = status.find(key);
     if (it != status.end()) kept[key] = std::move(*it);
   }

@@ -110,5 +110,67 @@ TEST(ProvisionTest, ABudgetBeyondTheHeadroomLimitStopsAtTheLimit) {
   EXPECT_EQ(b.z(), z);
 }
 
+// Ticks of 15 s for `days` days. Demand beyond its forecast is N(0, spread(hour)); capacity
+// holds z = 2 plus the hour's offset, so an offset raised makes that hour short less often.
+template <typename Spread>
+void runTimeOfDay(TimeOfDayHeadroom& h, int days, Rng& rng, Spread spread) {
+  for (std::int64_t t = 0; t < std::int64_t{days} * 86'400; t += 15) {
+    const bool isShort = rng.normal() * spread((t % 86'400) / 3600) > 2.0 + h.offset(t);
+    h.observe(t, isShort, 15);
+  }
+}
+
+double meanOf(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return sum / static_cast<double>(v.size());
+}
+
+TEST(ProvisionTest, TimeOfDayHeadroomMovesToTheHoursThatFallShortAndKeepsTheMean) {
+  TimeOfDayHeadroom h;
+  Rng rng(5);
+  // The forecast's band is half as wide as it should be from 19:00 to 21:00 (kick-offs).
+  runTimeOfDay(h, 20, rng, [](std::int64_t hour) { return hour == 19 || hour == 20 ? 1.5 : 1.0; });
+  ASSERT_EQ(h.offsets().size(), 24U);
+  EXPECT_NEAR(meanOf(h.offsets()), 0.0, 1e-9);
+  EXPECT_GT(h.offset(19 * 3600 + 60), 0.5);
+  EXPECT_GT(h.offset(20 * 3600 + 60), 0.5);
+  double calm = 0;
+  for (int hour = 0; hour < 24; ++hour) {
+    if (hour == 19 || hour == 20) continue;
+    calm += h.offset(hour * 3600) / 22;
+    EXPECT_LT(h.offset(hour * 3600), 0.25) << hour;
+  }
+  EXPECT_LT(calm, -0.05) << "the calm hours pay for it";
+  EXPECT_EQ(h.offset(19 * 3600), h.offset(19 * 3600 + 86'400 * 3)) << "by time of day, whatever the date";
+}
+
+TEST(ProvisionTest, TimeOfDayHeadroomStaysNearZeroWhenEveryHourFallsShortAlike) {
+  TimeOfDayHeadroom h;
+  Rng rng(9);
+  runTimeOfDay(h, 20, rng, [](std::int64_t) { return 1.0; });
+  for (double o : h.offsets()) EXPECT_LT(std::abs(o), 0.25);
+}
+
+TEST(ProvisionTest, TimeOfDayHeadroomIsBoundedAndResumesFromKeptOffsets) {
+  TimeOfDayConfig cfg;
+  cfg.maxOffset = 0.5;
+  TimeOfDayHeadroom h(cfg);
+  Rng rng(1);
+  runTimeOfDay(h, 10, rng, [](std::int64_t hour) { return hour == 3 ? 100.0 : 0.0; });
+  for (double o : h.offsets()) EXPECT_LE(std::abs(o), 0.5 + 1e-12);
+  EXPECT_NEAR(h.offset(3 * 3600), 0.5, 0.01);
+
+  const TimeOfDayHeadroom resumed(cfg, h.offsets());
+  EXPECT_EQ(resumed.offsets(), h.offsets());
+  std::vector<double> odd(24, 0.0);
+  odd[2] = std::nan("");
+  odd[5] = 9.0;
+  const TimeOfDayHeadroom repaired(cfg, odd);
+  EXPECT_EQ(repaired.offset(2 * 3600), 0.0);
+  EXPECT_EQ(repaired.offset(5 * 3600), 0.5);
+  EXPECT_EQ(TimeOfDayHeadroom(cfg, {1.0}).offsets(), std::vector<double>(24, 0.0));
+}
+
 }  // namespace
 }  // namespace tso::predictor

@@ -77,6 +77,26 @@ TEST(ReconcilePlannerTest, ScalesAheadOfAForecastSpikeWithinTheLeadWindow) {
   EXPECT_DOUBLE_EQ(d.points[3].upper, 1800);
 }
 
+TEST(ReconcilePlannerTest, TimeOfDayHeadroomRaisesTheLevelOfTheHourItServes) {
+  auto spec = specWith();
+  predictor::Planner planner(plannerConfigOf(spec, true));
+  const std::int64_t now = 1'000'020;  // 13:47 UTC; the spike at now + 90 s is in hour 13
+  auto f = forecastOf(10, 300, 4, 1500);
+  std::vector<double> byHour(24, 0.0);
+  byHour[13] = predictor::zOfLevel(0.95) - predictor::zOfLevel(0.9);  // the P90 level becomes a P95 there
+  const predictor::TimeOfDayHeadroom timeOfDay(predictor::TimeOfDayConfig{}, byHour);
+  ForecastView view{&f, now, 30, "test", std::nullopt, &timeOfDay};
+  auto d = decide(spec, observed(now, 3, 300), &view, {}, 90, planner);
+  EXPECT_NEAR(d.predictedDemand.value(), 1950, 1e-6);  // the spike's P95
+  EXPECT_EQ(d.predicted, 20);
+
+  byHour[13] = 0;
+  byHour[14] = 1.0;  // another hour's offset leaves this window alone
+  const predictor::TimeOfDayHeadroom elsewhere(predictor::TimeOfDayConfig{}, byHour);
+  view.timeOfDay = &elsewhere;
+  EXPECT_NEAR(decide(spec, observed(now, 3, 300), &view, {}, 90, planner).predictedDemand.value(), 1800, 1e-6);
+}
+
 TEST(ReconcilePlannerTest, SpikeBeyondTheLeadWindowIsNotProvisionedYet) {
   auto spec = specWith();
   predictor::Planner planner(plannerConfigOf(spec, true));

@@ -426,5 +426,35 @@ TEST_F(ReconcilerTest, AMissBudgetTunesTheHeadroomAndKeepsItAcrossARestart) {
   EXPECT_DOUBLE_EQ(status_["missBudget"]["z"].get<double>(), budget["z"].get<double>());
 }
 
+TEST_F(ReconcilerTest, HeadroomByTimeOfDayMovesToTheHourThatFallsShortAndSurvivesARestart) {
+  // 150/s until 01:00 UTC of the day after the epoch (2 replicas serve it), then 250/s (short).
+  const std::int64_t shortFrom = kEpoch + 86400 + 3600;
+  demand_ = [shortFrom](std::int64_t t) { return t < shortFrom ? 150.0 : 250.0; };
+  reconciler();
+  json spec = baseSpec();
+  spec["replicas"]["max"] = 2;
+  spec["forecast"] = {{"headroomByTimeOfDay", true}};
+  for (int i = 0; i <= 90; ++i) {
+    at(shortFrom - 1800 + 60 * i);
+    run(spec);
+  }
+  const json byHour = status_["headroomByHour"];
+  ASSERT_TRUE(byHour.is_array()) << status_.dump();
+  ASSERT_EQ(byHour.size(), 24U);
+  EXPECT_GT(byHour[1].get<double>(), 0.0) << byHour.dump();
+  EXPECT_LT(byHour[0].get<double>(), byHour[1].get<double>()) << byHour.dump();
+  EXPECT_TRUE(status_.value("missBudget", json()).is_null()) << "no budget: the quantile stays the level";
+
+  reconciler();  // restarted: the offsets come back from the status
+  at(shortFrom + 3600 + 60);
+  run(spec);
+  EXPECT_NEAR(status_["headroomByHour"][0].get<double>(), byHour[0].get<double>(), 1e-3) << status_.dump();
+
+  spec["forecast"] = json::object();
+  at(shortFrom + 3600 + 120);
+  run(spec);
+  EXPECT_TRUE(status_.value("headroomByHour", json()).is_null()) << "turned off: gone from status";
+}
+
 }  // namespace
 }  // namespace tso::reconcile

@@ -95,6 +95,9 @@ TEST(SpecTest, MissBudgetIsAPercentageOfDemand) {
   EXPECT_DOUBLE_EQ(*s->missBudget, 0.005);
   j["forecast"] = {{"missBudget", "2%"}};
   EXPECT_DOUBLE_EQ(*parseSpec(j)->missBudget, 0.02);
+  EXPECT_FALSE(parseSpec(j)->headroomByTimeOfDay);
+  j["forecast"]["headroomByTimeOfDay"] = true;
+  EXPECT_TRUE(parseSpec(j)->headroomByTimeOfDay);
 }
 
 TEST(SpecTest, InvalidSpecsNameTheField) {
@@ -120,6 +123,8 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
       {"budget 60", [](json& j) { j["forecast"] = {{"missBudget", "60%"}}; }, "spec.forecast.missBudget"},
       {"budget no %", [](json& j) { j["forecast"] = {{"missBudget", "0.5"}}; }, "spec.forecast.missBudget"},
       {"budget text", [](json& j) { j["forecast"] = {{"missBudget", "low%"}}; }, "spec.forecast.missBudget"},
+      {"time of day", [](json& j) { j["forecast"] = {{"headroomByTimeOfDay", "yes"}}; },
+       "spec.forecast.headroomByTimeOfDay: must be true or false"},
       {"cron",
        [](json& j) {
          j["events"] = json::parse(R"([{"name":"x","schedule":"99 * * * *","duration":"1m","multiplier":2}])");
