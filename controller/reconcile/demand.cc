@@ -130,13 +130,37 @@ std::optional<Error> readDemand(DemandState& state, const ServiceSpec& spec, con
   return problem;
 }
 
-void advanceModel(DemandState& state) {
+namespace {
+
+// Whether `sample` broke out above `level` of the model's forecast for it (made before it).
+std::optional<Breakout> breakoutOf(const ServiceModel& model, double sample, std::int64_t nextTime, double level,
+                                   std::size_t aheadSteps) {
+  if (!std::isfinite(sample)) return std::nullopt;
+  predictor::Forecast before;
+  model.forecast(before);
+  if (before.quantiles.empty()) return std::nullopt;
+  const auto& band = before.quantiles.front();
+  if (!(sample > predictor::quantileAtZ(band, predictor::zOfLevel(level)))) return std::nullopt;
+  Breakout b{sample - band[0], nextTime, {}};
+  const std::size_t n = std::min(aheadSteps, before.quantiles.size() - 1);
+  b.ahead.assign(before.quantiles.begin() + 1, before.quantiles.begin() + 1 + static_cast<std::ptrdiff_t>(n));
+  return b;
+}
+
+}  // namespace
+
+void advanceModel(DemandState& state, double breakoutLevel, std::size_t aheadSteps) {
   if (!state.model || state.recent->size() == 0) return;
   // Samples older than the buffer were lost (an outage longer than it): the model steps over
   // them on its own forecast now and is refitted from Prometheus' history next time.
   if (!state.recent->holdsAfter(state.modelTime)) state.refitDue = true;
   const std::int64_t step = state.recent->step();
-  for (std::int64_t t = state.modelTime + step; t <= state.recent->newestTime(); t += step) {
+  const std::int64_t newest = state.recent->newestTime();
+  if (newest > state.modelTime) state.breakout.reset();
+  for (std::int64_t t = state.modelTime + step; t <= newest; t += step) {
+    if (t == newest && breakoutLevel > 0 && state.forecastUsable()) {
+      state.breakout = breakoutOf(*state.model, state.recent->at(t), t + step, breakoutLevel, aheadSteps);
+    }
     state.model->update(state.recent->at(t));
     state.modelTime = t;
     ++state.samplesSinceFit;

@@ -15,6 +15,7 @@
 #include "controller/common/result.h"
 #include "controller/prom/response.h"
 #include "controller/reconcile/daily_peaks.h"
+#include "controller/reconcile/planner.h"
 #include "controller/reconcile/recent_series.h"
 #include "controller/reconcile/service_model.h"
 #include "controller/reconcile/spec.h"
@@ -34,6 +35,7 @@ struct DemandState {
   bool refitDue = false;            // samples were lost to a gap longer than `recent` holds
   std::string fitSummary;
   std::vector<std::string> lastAside;  // models the forecaster had set aside at the last reconcile
+  std::optional<Breakout> breakout;    // set by advanceModel for the newest sample, when it broke out
 
   // Fewest samples a model must have seen before its forecast drives replicas: a model fitted
   // on a handful extrapolates wildly.
@@ -63,7 +65,9 @@ void resetDemand(DemandState& state, const std::string& modelKey, std::int64_t s
 std::optional<Error> readDemand(DemandState& state, const ServiceSpec& spec, const DemandRequest& request,
                                 const RangeQuery& query, std::mutex& chartMu);
 
-// Feeds the model each grid step it has not consumed, O(1) a sample.
-void advanceModel(DemandState& state);
+// Feeds the model each grid step it has not consumed, O(1) a sample. With `breakoutLevel` > 0
+// the newest sample is first checked against that quantile of its own forecast (Breakout,
+// keeping `aheadSteps` steps of the forecast made before it).
+void advanceModel(DemandState& state, double breakoutLevel = 0, std::size_t aheadSteps = 0);
 
 }  // namespace tso::reconcile

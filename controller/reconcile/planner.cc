@@ -143,6 +143,18 @@ Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const predi
   return d;
 }
 
+// The headroom's quantile of forecast step `h` (at `t`); after a breakout, at least what was
+// forecast before the newest sample plus how far that sample ran above it.
+double upperAt(const ServiceSpec& spec, const ForecastView& fv, int h, std::int64_t t, std::int64_t step) {
+  const double z = headroomZAt(spec, &fv, t);
+  double upper = quantileAtZ(*fv.forecast, h, z);
+  if (const Breakout* b = fv.breakout; b != nullptr && t >= b->firstTime) {
+    const auto i = static_cast<std::size_t>((t - b->firstTime) / step);
+    if (i < b->ahead.size()) upper = std::max(upper, predictor::quantileAtZ(b->ahead[i], z) + b->gap);
+  }
+  return upper;
+}
+
 }  // namespace
 
 Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv,
@@ -165,7 +177,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
     for (int h = 1; h <= horizon; ++h) {
       const std::int64_t t = fv->firstTime + static_cast<std::int64_t>(h - 1) * fstep;
       const double m = events.multiplierAt(t);
-      const double upper = quantileAtZ(f, h, headroomZAt(spec, fv, t));
+      const double upper = upperAt(spec, *fv, h, t, fstep);
       if (d.points.size() < kMaxStatusPoints) {
         d.points.push_back({t, f.point.at(static_cast<std::size_t>(h - 1)) * m, upper * m});
       }
@@ -182,6 +194,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
   }
   d.predictedDemand = predicted;
   d.scheduledDemand = scheduled;
+  if (fv != nullptr && fv->breakout != nullptr && predicted) d.breakoutGap = fv->breakout->gap;
 
   predictor::PlanInput in;
   in.now = obs.now;
@@ -238,6 +251,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
                      " over the next " + std::to_string(windowEnd - obs.now) + "s (lead time " +
                      std::to_string(leadSeconds) + "s)";
   }
+  if (d.breakoutGap) d.explanation += " raised by a breakout of " + fmt(*d.breakoutGap) + " above the forecast";
   if (scheduled) d.explanation += ", scheduled event peak " + fmt(*scheduled);
   d.explanation += ": " + std::to_string(d.desired) + " replicas (" + d.winner + "), " +
                    std::to_string(obs.currentReplicas) + " now";

@@ -31,6 +31,14 @@ struct Observed {
   std::optional<double> seasonalDemand;
 };
 
+// The newest sample ran above the band forecast for it: the forecast made before it, for the
+// steps after it, and how far the sample ran above that forecast's median.
+struct Breakout {
+  double gap = 0;
+  std::int64_t firstTime = 0;  // the time of ahead[0]
+  std::vector<predictor::Quantiles> ahead;
+};
+
 // A forecast whose step 1 is at `firstTime` (the grid time after the newest sample).
 struct ForecastView {
   const predictor::Forecast* forecast = nullptr;
@@ -41,6 +49,8 @@ struct ForecastView {
   std::optional<double> headroomZ;
   // With spec.headroomByTimeOfDay: the offset added for the hour a step serves.
   const predictor::TimeOfDayHeadroom* timeOfDay = nullptr;
+  // The newest sample broke out above its band: the window is raised by its gap.
+  const Breakout* breakout = nullptr;
 };
 
 // The headroom in normal units the forecast is provisioned at: the miss budget's when it
@@ -63,6 +73,7 @@ struct Decision {
   std::string winner;                     // reactive | predicted | scheduled | min | max | behavior | fallback
   std::optional<double> predictedDemand;  // peak of the quantile over the lead window
   std::optional<double> scheduledDemand;  // the same with event multipliers, when one is active
+  std::optional<double> breakoutGap;      // the newest sample's run above its forecast's median
   bool fallback = false;
   std::string fallbackReason;  // CamelCase
   std::string fallbackMessage;

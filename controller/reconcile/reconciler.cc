@@ -146,7 +146,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
                           spec.stepSeconds,
                           st.demand.model ? st.demand.model->selectedModel() : std::string(),
                           headroomZ(st.budget),
-                          st.budget.timeOfDay ? &*st.budget.timeOfDay : nullptr};
+                          st.budget.timeOfDay ? &*st.budget.timeOfDay : nullptr,
+                          st.demand.breakout ? &*st.demand.breakout : nullptr};
   const bool usable = st.demand.forecastUsable();
   const Decision d =
       decide(spec, sensed.observed, usable ? &view : nullptr, calendarOf(spec), lead, plannerFor(st, spec, usable));
@@ -220,7 +221,7 @@ Reconciler::Sensed Reconciler::sense(State& st, const ServiceSpec& spec, int cur
     if (out.queryProblem && prom::isOutage(out.queryProblem->code))
       unavailable(std::string(prom::problemReason(out.queryProblem->code)), out.queryProblem->message);
   }
-  advanceModel(st.demand);
+  advanceModel(st.demand, spec.breakoutQuantile, static_cast<std::size_t>(leadSteps(lead, spec.stepSeconds)));
   // A query problem other than an outage (two series, NaN, a PromQL error) leaves the operator
   // as blind as an outage; through an outage the last demand seen stands, aging.
   if (auto latest = st.demand.recent->latestFinite(); latest && (!out.queryProblem || !o.prometheusAvailable)) {

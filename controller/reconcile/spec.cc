@@ -234,6 +234,9 @@ Status decodeForecast(const json& spec, ServiceSpec& out) {
     }
     TSO_TRY(readMissBudget(*forecast, out));
     TSO_TRY(readBool(*forecast, "headroomByTimeOfDay", "forecast.headroomByTimeOfDay", out.headroomByTimeOfDay));
+    TSO_TRY(readNumber(*forecast, "breakoutQuantile", "forecast.breakoutQuantile", out.breakoutQuantile));
+    if (!(out.breakoutQuantile == 0 || (out.breakoutQuantile >= 0.5 && out.breakoutQuantile < 1)))
+      return bad("forecast.breakoutQuantile", "must be 0 (off) or in [0.5, 1), such as 0.9");
   }
   return {};
 }

@@ -61,6 +61,9 @@ struct ServiceSpec {
   // forecast.headroomByTimeOfDay: the headroom also moves toward the hours of the day that fall
   // short more often than the day on average (predictor::TimeOfDayHeadroom).
   bool headroomByTimeOfDay = false;
+  // forecast.breakoutQuantile: a new sample above this quantile of its own forecast raises the
+  // lead window by its gap over that forecast's median at once; 0 is off.
+  double breakoutQuantile = 0.9;
   std::optional<std::int64_t> leadTimeSeconds;  // empty: Auto (measured from pods)
   std::vector<EventSpec> events;
   predictor::ScalingBehavior behavior;  // scale-up unlimited by default, see parseSpec

@@ -97,6 +97,27 @@ TEST(ReconcilePlannerTest, TimeOfDayHeadroomRaisesTheLevelOfTheHourItServes) {
   EXPECT_NEAR(decide(spec, observed(now, 3, 300), &view, {}, 90, planner).predictedDemand.value(), 1800, 1e-6);
 }
 
+TEST(ReconcilePlannerTest, ABreakoutRaisesTheWindowByItsGapOverTheForecastMadeBeforeIt) {
+  auto spec = specWith();
+  predictor::Planner planner(plannerConfigOf(spec, true));
+  const std::int64_t now = 1'000'020;
+  auto f = forecastOf(10, 300);  // the forecast after the sample: P90 360 throughout
+  // Before the sample the window was forecast at a P50 of 300 (P90 360); the sample came 250 above.
+  const Breakout breakout{250, now, std::vector<predictor::Quantiles>(3, {300, 360, 390, 450})};
+  ForecastView view{&f, now, 30, "test", std::nullopt, nullptr, &breakout};
+  auto d = decide(spec, observed(now, 3, 550), &view, {}, 90, planner);
+  EXPECT_DOUBLE_EQ(d.predictedDemand.value(), 610);  // 360 + 250
+  EXPECT_EQ(d.predicted, 7);
+  EXPECT_DOUBLE_EQ(d.breakoutGap.value(), 250);
+  EXPECT_NE(d.explanation.find("raised by a breakout of 250"), std::string::npos) << d.explanation;
+  EXPECT_DOUBLE_EQ(d.points[3].upper, 360) << "past the steps kept, the forecast alone";
+
+  view.breakout = nullptr;
+  const auto calm = decide(spec, observed(now, 3, 300), &view, {}, 90, planner);
+  EXPECT_DOUBLE_EQ(calm.predictedDemand.value(), 360);
+  EXPECT_FALSE(calm.breakoutGap.has_value());
+}
+
 TEST(ReconcilePlannerTest, SpikeBeyondTheLeadWindowIsNotProvisionedYet) {
   auto spec = specWith();
   predictor::Planner planner(plannerConfigOf(spec, true));

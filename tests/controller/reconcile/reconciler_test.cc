@@ -318,6 +318,30 @@ TEST_F(ReconcilerSpikeTest, ScalesAheadOfADailySpike) {
   EXPECT_EQ(snap[0].desired, scaledTo());
 }
 
+TEST_F(ReconcilerTest, ASampleAboveItsBandRaisesTheWindowOnlyWhenOn) {
+  std::int64_t jump = 0;  // 100/s, 300/s for an hour from `jump`
+  demand_ = [&jump](std::int64_t t) { return t >= jump && t < jump + 3600 ? 300.0 : 100.0; };
+  for (double level : {0.9, 0.0}) {
+    SCOPED_TRACE(level);
+    jump = kEpoch + (level > 0 ? 1 : 2) * 86400 + 6 * 3600;  // 06:00 on day 2, then on day 3
+    reconciler();
+    json spec = baseSpec();
+    spec["forecast"] = {{"breakoutQuantile", level}};
+    at(jump - 300);
+    run(spec);
+    EXPECT_EQ(condition("Ready", "message").find("breakout"), std::string::npos) << "steady: no breakout";
+    at(jump + 30);  // the first sample at 300 is the newest
+    run(spec);
+    const std::string message = condition("Ready", "message");
+    if (level > 0) {
+      EXPECT_NE(message.find("raised by a breakout of 200 above the forecast"), std::string::npos) << message;
+    } else {
+      EXPECT_EQ(message.find("breakout"), std::string::npos) << message;
+    }
+    EXPECT_GE(scaledTo(), 3) << message;
+  }
+}
+
 TEST_F(ReconcilerTest, RefitsOnScheduleAndReadsOnlyNewStepsBetween) {
   ReconcilerOptions options;
   options.refitSeconds = 3600;

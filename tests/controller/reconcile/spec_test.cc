@@ -98,6 +98,9 @@ TEST(SpecTest, MissBudgetIsAPercentageOfDemand) {
   EXPECT_FALSE(parseSpec(j)->headroomByTimeOfDay);
   j["forecast"]["headroomByTimeOfDay"] = true;
   EXPECT_TRUE(parseSpec(j)->headroomByTimeOfDay);
+  EXPECT_DOUBLE_EQ(parseSpec(j)->breakoutQuantile, 0.9);
+  j["forecast"]["breakoutQuantile"] = 0;
+  EXPECT_DOUBLE_EQ(parseSpec(j)->breakoutQuantile, 0.0);
 }
 
 TEST(SpecTest, InvalidSpecsNameTheField) {
@@ -123,6 +126,8 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
       {"budget 60", [](json& j) { j["forecast"] = {{"missBudget", "60%"}}; }, "spec.forecast.missBudget"},
       {"budget no %", [](json& j) { j["forecast"] = {{"missBudget", "0.5"}}; }, "spec.forecast.missBudget"},
       {"budget text", [](json& j) { j["forecast"] = {{"missBudget", "low%"}}; }, "spec.forecast.missBudget"},
+      {"breakout", [](json& j) { j["forecast"] = {{"breakoutQuantile", 0.3}}; },
+       "spec.forecast.breakoutQuantile: must be 0 (off) or in [0.5, 1)"},
       {"time of day", [](json& j) { j["forecast"] = {{"headroomByTimeOfDay", "yes"}}; },
        "spec.forecast.headroomByTimeOfDay: must be true or false"},
       {"cron",
