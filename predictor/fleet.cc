@@ -7,6 +7,7 @@
 #include <mutex>
 #include <utility>
 
+#include "predictor/calibration.h"
 #include "predictor/irls.h"
 #include "predictor/regression.h"
 #include "predictor/simd.h"
@@ -28,11 +29,6 @@ constexpr std::size_t kMinRows = 200;                     // below it the fleet 
 // regression as fitted, 0 = naive), tried in this order; a later one must do strictly better.
 constexpr std::array<float, 3> kShrinkage = {1.0F, 0.5F, 0.0F};
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-// The guard's thresholds, as the Forecaster's (forecaster.cc): set aside at twice the one-step
-// error ratio validation measured (at least kGuardMinRatio), taken back within 1.5 times.
-constexpr double kGuardAsideRatio = 2.0;
-constexpr double kGuardBackRatio = 1.5;
-constexpr double kGuardMinRatio = 0.5;
 
 }  // namespace
 
@@ -841,29 +837,21 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
         if (a == 0) {
           // The guard's reference: the one-step error over the naive forecast's (shrinkage 0).
           const double ratio = mae[kS - 1] > 0 ? mae[best] / mae[kS - 1] : 1.0;
-          const double valid = std::max(ratio, kGuardMinRatio);
+          const auto thresholds = calibration::guardThresholds(ratio);
           const float scale = s[L.scale * kL + l];
           s[L.guardErr * kL + l] = static_cast<float>(ratio) * scale;
           s[L.naiveErr * kL + l] = scale;
-          s[L.asideAt * kL + l] = static_cast<float>(kGuardAsideRatio * valid);
-          s[L.backAt * kL + l] = static_cast<float>(kGuardBackRatio * valid);
+          s[L.asideAt * kL + l] = thresholds.asideAt;
+          s[L.backAt * kL + l] = thresholds.backAt;
           s[L.aside * kL + l] = 0.0F;
         }
-        // Normalised error quantiles with the split-conformal small-sample correction.
         normalised.clear();
         for (std::size_t o = 0; o < origins; ++o) {
           if (has[(l * A + a) * origins + o])
             normalised.push_back(err[((l * A + a) * kS + best) * origins + o] / unit[l * origins + o]);
         }
-        double prev = -std::numeric_limits<double>::infinity();
-        std::size_t from = 0;
-        for (std::size_t k = 0; k < kNq; ++k) {
-          const auto m = static_cast<double>(normalised.size());
-          const double level = normalised.empty() ? 0.5 : std::min(1.0, kQuantileLevels[k] * (m + 1) / m);
-          const double q = normalised.empty() ? 0.0 : std::max(prev, empiricalQuantileFrom(normalised, level, from));
-          s[(L.q + a * kNq + k) * kL + l] = static_cast<float>(q);
-          prev = q;
-        }
+        const auto q = calibration::conformalQuantiles(normalised);
+        for (std::size_t k = 0; k < kNq; ++k) s[(L.q + a * kNq + k) * kL + l] = static_cast<float>(q[k]);
       }
       if (b * kL + l < N && allNaive) ++report_.naiveSeries;
     }

@@ -8,6 +8,7 @@
 #include <limits>
 #include <numeric>
 
+#include "predictor/calibration.h"
 #include "predictor/period.h"
 #include "predictor/regression.h"
 #include "predictor/simd.h"
@@ -29,13 +30,6 @@ double nextScale(double scale, double absStep) {
   return scale + kScaleAlpha * (std::min(absStep, cap) - scale);
 }
 constexpr std::size_t kMaxValidationOrigins = 720;
-// A kept model is set aside when its recent one-step error, over the naive forecast's, grows
-// to kAsideRatio times what validation measured (a ratio below kMinRatio counts as kMinRatio,
-// so a model is never set aside while it beats the naive forecast), and taken back within
-// kBackRatio times.
-constexpr double kAsideRatio = 2.0;
-constexpr double kBackRatio = 1.5;
-constexpr double kMinRatio = 0.5;
 
 // Bit c set: some horizon's choice uses candidate c.
 template <typename Choices>
@@ -224,7 +218,197 @@ void Forecaster::addPeriodic(std::size_t train, std::span<const double> history,
       SmoothingSpec{"periodic_" + std::to_string(period), SeasonalForm::kAdditive, true, period, 0}));
 }
 
+// Every candidate's forecast from each validation origin, and the noise unit there.
+struct ValidationMatrix {
+  std::span<const double> history;
+  std::size_t candidates = 0;
+  std::size_t horizon = 0;
+  std::vector<std::size_t> origins;
+  std::vector<double> originScale;
+  std::vector<double> forecasts;  // [origin][candidate][h]
+  double endScale = 0;            // the noise unit after the whole history
+
+  [[nodiscard]] std::size_t size() const { return origins.size(); }
+  [[nodiscard]] double at(std::size_t o, std::size_t c, std::size_t h) const {
+    return forecasts[(o * candidates + c) * horizon + h];
+  }
+  // The sample forecast h + 1 steps after origin o, if the history has it.
+  [[nodiscard]] const double* actual(std::size_t o, std::size_t h) const {
+    const std::size_t idx = origins[o] + h;
+    return idx < history.size() ? &history[idx] : nullptr;
+  }
+};
+
+namespace {
+
+// The search options every candidate fits with: the horizons that matter, scored on the last
+// days of the training part.
+FitOptions searchOptions(const ForecasterConfig& config, std::size_t train, std::size_t day) {
+  std::vector<int> focus = config.focusHorizons;
+  if (focus.empty()) focus = {1, std::max(1, config.horizon / 2), config.horizon};
+  FitOptions fo;
+  fo.horizons = focus;
+  fo.scoreWindow = std::min(train, std::max<std::size_t>(3 * day, 1000));
+  fo.stride = 3;
+  if (config.fastSearch) {
+    fo.warmup = std::max<std::size_t>(day, 500);
+    fo.earlyStop = true;
+  }
+  return fo;
+}
+
+// Mean absolute error of `forecastAt(o)` against the actuals of horizon h, infinite when none.
+template <typename ForecastAt>
+double maeAt(const ValidationMatrix& m, std::size_t h, ForecastAt&& forecastAt) {
+  double s = 0;
+  std::size_t cnt = 0;
+  for (std::size_t o = 0; o < m.size(); ++o) {
+    if (const double* y = m.actual(o, h)) {
+      s += std::abs(*y - forecastAt(o));
+      ++cnt;
+    }
+  }
+  return cnt > 0 ? s / static_cast<double>(cnt) : std::numeric_limits<double>::infinity();
+}
+
+// Validation MAE per candidate and horizon: mae[c * H + h].
+std::vector<double> validationMae(const ValidationMatrix& m) {
+  const std::size_t H = m.horizon;
+  std::vector<double> mae(m.candidates * H, std::numeric_limits<double>::infinity());
+  for (std::size_t c = 0; c < m.candidates; ++c) {
+    for (std::size_t h = 0; h < H; ++h) mae[c * H + h] = maeAt(m, h, [&](std::size_t o) { return m.at(o, c, h); });
+  }
+  return mae;
+}
+
+// Each candidate's one-step error over the naive forecast's (y(t-1)) in validation: the level
+// the guard in update() compares the candidate's recent one-step error with.
+std::vector<double> oneStepRatios(const ValidationMatrix& m, const std::vector<double>& mae) {
+  std::vector<double> ratio(m.candidates, 1.0);
+  double naive = 0;
+  std::size_t cnt = 0;
+  for (std::size_t o = 0; o < m.size(); ++o) {
+    if (const double* y = m.actual(o, 0)) {
+      naive += std::abs(*y - m.history[m.origins[o] - 1]);
+      ++cnt;
+    }
+  }
+  if (cnt == 0 || !(naive > 0)) return ratio;
+  naive /= static_cast<double>(cnt);
+  for (std::size_t c = 0; c < m.candidates; ++c) {
+    if (std::isfinite(mae[c * m.horizon])) ratio[c] = mae[c * m.horizon] / naive;
+  }
+  return ratio;
+}
+
+// The choice at horizon h: the best candidate or the mean of the best two or three, ranked on
+// the MAE averaged over neighbouring horizons (one horizon alone is a noisy ranking). A
+// combination must win clearly (0.5 %) to be preferred over fewer models.
+HorizonChoice chooseAt(const ValidationMatrix& m, const std::vector<double>& mae, std::size_t h) {
+  const std::size_t H = m.horizon;
+  const std::size_t nc = m.candidates;
+  const std::size_t lo = h >= 2 ? h - 2 : 0;
+  const std::size_t hi = std::min(H - 1, h + 2);
+  std::vector<double> smooth(nc, 0.0);
+  for (std::size_t c = 0; c < nc; ++c) {
+    for (std::size_t k = lo; k <= hi; ++k) smooth[c] += mae[c * H + k];
+  }
+  std::vector<std::size_t> order(nc);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return smooth[a] < smooth[b]; });
+  HorizonChoice best;
+  double bestErr = std::numeric_limits<double>::infinity();
+  for (std::size_t k = 1; k <= std::min<std::size_t>(3, nc); ++k) {
+    const double err = maeAt(m, h, [&](std::size_t o) {
+      double f = 0;
+      for (std::size_t j = 0; j < k; ++j) f += m.at(o, order[j], h);
+      return f / static_cast<double>(k);
+    });
+    if (k == 1 || err < bestErr * 0.995) {
+      bestErr = k == 1 ? err : std::min(bestErr, err);
+      best = HorizonChoice{};
+      best.count = static_cast<std::uint8_t>(k);
+      for (std::size_t j = 0; j < k; ++j) best.idx[j] = static_cast<std::uint8_t>(order[j]);
+    }
+  }
+  return best;
+}
+
+// Normalised error quantiles of `forecastAt(o, h)` per horizon: table[h * kNq + k].
+template <typename ForecastAt>
+std::vector<float> errorTable(const ValidationMatrix& m, ForecastAt&& forecastAt) {
+  std::vector<float> t(m.horizon * kNq, 0.0F);
+  std::vector<double> r;
+  for (std::size_t h = 0; h < m.horizon; ++h) {
+    r.clear();
+    for (std::size_t o = 0; o < m.size(); ++o) {
+      if (const double* y = m.actual(o, h)) r.push_back((*y - forecastAt(o, h)) / m.originScale[o]);
+    }
+    const auto q = calibration::conformalQuantiles(r);
+    for (std::size_t k = 0; k < kNq; ++k) t[h * kNq + k] = static_cast<float>(q[k]);
+  }
+  return t;
+}
+
+// The error table of the chosen combinations: each horizon's mean of its chosen candidates.
+std::vector<float> chosenErrorTable(const ValidationMatrix& m, const std::vector<HorizonChoice>& choices) {
+  std::vector<double> comb(m.size() * m.horizon, 0.0);
+  for (std::size_t h = 0; h < m.horizon; ++h) {
+    for (std::size_t o = 0; o < m.size(); ++o) {
+      double f = 0;
+      for (std::size_t j = 0; j < choices[h].count; ++j) f += m.at(o, choices[h].idx[j], h);
+      comb[o * m.horizon + h] = f / choices[h].count;
+    }
+  }
+  return errorTable(m, [&](std::size_t o, std::size_t h) { return comb[o * m.horizon + h]; });
+}
+
+}  // namespace
+
 FitReport Forecaster::fit(std::span<const double> fullHistory) {
+  resetFit();
+  const Seasonality season = seasonalityFor(config_.step);
+  const auto day = static_cast<std::size_t>(std::max(season.day, 0));
+  const std::size_t maxHistory =
+      config_.maxHistory > 0 ? config_.maxHistory
+                             : std::max<std::size_t>(3000, 3 * static_cast<std::size_t>(std::max(season.week, 0)));
+  const auto history = fullHistory.last(std::min(fullHistory.size(), maxHistory));
+  const std::size_t n = history.size();
+  report_.historyUsed = n;
+  std::size_t v = config_.validationSamples > 0 ? config_.validationSamples
+                                                : std::max<std::size_t>(4 * static_cast<std::size_t>(season.day), 480);
+  v = std::min(v, n / 3);
+  const std::size_t train = n - v;
+
+  const FitOptions fo = searchOptions(config_, train, day);
+  fitCandidates(history, train, fo);
+  const ValidationMatrix m = validate(history, train, day, fo);
+  const auto mae = validationMae(m);
+  const auto ratio = oneStepRatios(m, mae);
+  choice_.assign(m.horizon, Choice{});
+  for (std::size_t h = 0; h < m.horizon; ++h) choice_[h] = chooseAt(m, mae, h);
+  const auto chosenTable = chosenErrorTable(m, choice_);
+  refitChosenOnAll(history, fo);
+  for (std::size_t h = 0; h < m.horizon; ++h)
+    std::copy_n(chosenTable.begin() + static_cast<long>(h * kNq), kNq, choice_[h].q.begin());
+  std::vector<double> keptRatio = ratio;
+  if (config_.keepAllCandidates) {
+    candidateTables_.resize(m.candidates);
+    for (std::size_t c = 0; c < m.candidates; ++c)
+      candidateTables_[c] = errorTable(m, [&](std::size_t o, std::size_t h) { return m.at(o, c, h); });
+  } else {
+    keptRatio = keepChosenOnly(ratio);
+  }
+  indexChoices();
+  if (m.size() == 0)
+    report_.notes.push_back("too little history to validate (" + std::to_string(n) +
+                            " samples): first candidate used, quantiles collapse to the point");
+  report_.selection = describeSelection();
+  armGuard(keptRatio, m.endScale, history);
+  return report_;
+}
+
+void Forecaster::resetFit() {
   report_ = {};
   models_.clear();
   hot_.fill(nullptr);
@@ -232,51 +416,32 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   choice_.clear();
   guard_.clear();
   aside_ = 0;
-  const auto H = static_cast<std::size_t>(config_.horizon);
-  const Seasonality season = seasonalityFor(config_.step);
-  const std::size_t maxHistory =
-      config_.maxHistory > 0 ? config_.maxHistory
-                             : std::max<std::size_t>(3000, 3 * static_cast<std::size_t>(std::max(season.week, 0)));
-  const auto history = fullHistory.last(std::min(fullHistory.size(), maxHistory));
-  const std::size_t n = history.size();
-  report_.historyUsed = n;
+}
 
-  std::size_t v = config_.validationSamples > 0 ? config_.validationSamples
-                                                : std::max<std::size_t>(4 * static_cast<std::size_t>(season.day), 480);
-  v = std::min(v, n / 3);
-  const std::size_t train = n - v;
+void Forecaster::fitCandidates(std::span<const double> history, std::size_t train, const FitOptions& fo) {
   buildCandidates(train, history);
   if (models_.empty()) {
     // onlyModels excluded everything usable: naive always works.
     models_.emplace_back(std::make_unique<NaiveModel>());
     report_.notes.emplace_back("no requested model could be fitted: naive used");
   }
-
-  std::vector<int> focus = config_.focusHorizons;
-  if (focus.empty()) focus = {1, std::max(1, config_.horizon / 2), config_.horizon};
-  FitOptions fo;
-  fo.horizons = focus;
-  const auto day = static_cast<std::size_t>(std::max(season.day, 0));
-  fo.scoreWindow = std::min(train, std::max<std::size_t>(3 * day, 1000));
-  fo.stride = 3;
-  if (config_.fastSearch) {
-    fo.warmup = std::max<std::size_t>(day, 500);
-    fo.earlyStop = true;
-  }
   for (auto& m : models_) {
     m->fit(history.first(train), fo);
     report_.candidates.push_back(m->name());
   }
+}
 
-  // Rolling-origin validation over the last v samples: every candidate forecasts from each
-  // origin with the parameters fitted on the training part, then consumes the sample.
-  const std::size_t nc = models_.size();
+// Rolling-origin validation over the samples after `train`: every candidate forecasts from
+// each origin with the parameters fitted on the training part, then consumes the sample.
+ValidationMatrix Forecaster::validate(std::span<const double> history, std::size_t train, std::size_t day,
+                                      const FitOptions& fo) {
+  const std::size_t n = history.size();
+  const std::size_t v = n - train;
+  const auto H = static_cast<std::size_t>(config_.horizon);
+  ValidationMatrix m{history, models_.size(), H, {}, {}, {}, 0};
   const std::size_t stride = std::max<std::size_t>(1, v / kMaxValidationOrigins);
-  std::vector<std::size_t> origins;
-  std::vector<double> originScale;
-  std::vector<double> fc;  // [origin][candidate][h]
   std::vector<double> buf(H);
-  fc.reserve(((v + stride - 1) / stride) * nc * H);  // grown by insert() it was copied ~2x over
+  m.forecasts.reserve(((v + stride - 1) / stride) * m.candidates * H);
   double scale = 0;
   for (std::size_t i = 1; i < train; ++i) scale = nextScale(scale, std::abs(history[i] - history[i - 1]));
   // Models that adapt only through a fit are refitted as they would be in service (daily),
@@ -284,161 +449,59 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
   const std::size_t refitEvery = day > 0 ? day : std::max<std::size_t>(1, v / 4);
   for (std::size_t i = train; i < n; ++i) {
     if (i > train && (i - train) % refitEvery == 0) {
-      for (auto& m : models_) {
-        if (m->refitAfterValidation()) m->fit(history.first(i), fo);
+      for (auto& model : models_) {
+        if (model->refitAfterValidation()) model->fit(history.first(i), fo);
       }
     }
     if ((i - train) % stride == 0) {
-      origins.push_back(i);
-      originScale.push_back(std::max(scale, 1e-3 * std::abs(history[i - 1]) + 1e-9));
-      for (auto& m : models_) {
-        m->forecast(buf);
-        fc.insert(fc.end(), buf.begin(), buf.end());
+      m.origins.push_back(i);
+      m.originScale.push_back(std::max(scale, 1e-3 * std::abs(history[i - 1]) + 1e-9));
+      for (auto& model : models_) {
+        model->forecast(buf);
+        m.forecasts.insert(m.forecasts.end(), buf.begin(), buf.end());
       }
     }
-    for (auto& m : models_) m->update(history[i]);
+    for (auto& model : models_) model->update(history[i]);
     if (i > 0) scale = nextScale(scale, std::abs(history[i] - history[i - 1]));
   }
-  const std::size_t no = origins.size();
-  auto at = [&](std::size_t o, std::size_t c, std::size_t h) { return fc[(o * nc + c) * H + h]; };
-  auto actual = [&](std::size_t o, std::size_t h) -> const double* {
-    const std::size_t idx = origins[o] + h;
-    return idx < n ? &history[idx] : nullptr;
-  };
+  m.endScale = scale;
+  return m;
+}
 
-  // Validation MAE per candidate and horizon.
-  std::vector<double> mae(nc * H, std::numeric_limits<double>::infinity());
-  for (std::size_t c = 0; c < nc; ++c) {
-    for (std::size_t h = 0; h < H; ++h) {
-      double s = 0;
-      std::size_t cnt = 0;
-      for (std::size_t o = 0; o < no; ++o) {
-        if (const double* y = actual(o, h)) {
-          s += std::abs(*y - at(o, c, h));
-          ++cnt;
-        }
-      }
-      if (cnt > 0) mae[c * H + h] = s / static_cast<double>(cnt);
-    }
-  }
-
-  // Each candidate's one-step error over the naive forecast's (y(t-1)) in validation: the
-  // level the guard in update() compares the candidate's recent one-step error with.
-  std::vector<double> ratio(nc, 1.0);
-  {
-    double naive = 0;
-    std::size_t cnt = 0;
-    for (std::size_t o = 0; o < no; ++o) {
-      if (const double* y = actual(o, 0)) {
-        naive += std::abs(*y - history[origins[o] - 1]);
-        ++cnt;
-      }
-    }
-    if (cnt > 0 && naive > 0) {
-      naive /= static_cast<double>(cnt);
-      for (std::size_t c = 0; c < nc; ++c) {
-        if (std::isfinite(mae[c * H])) ratio[c] = mae[c * H] / naive;
-      }
-    }
-  }
-
-  // Per-horizon choice: the best candidate or the mean of the best two or three, ranked on
-  // the MAE averaged over neighbouring horizons (one horizon alone is a noisy ranking).
-  choice_.assign(H, Choice{});
-  std::vector<double> comb(no * H, 0.0);
-  std::vector<std::size_t> order(nc);
-  for (std::size_t h = 0; h < H; ++h) {
-    const std::size_t lo = h >= 2 ? h - 2 : 0;
-    const std::size_t hi = std::min(H - 1, h + 2);
-    std::vector<double> smooth(nc, 0.0);
-    for (std::size_t c = 0; c < nc; ++c) {
-      for (std::size_t k = lo; k <= hi; ++k) smooth[c] += mae[c * H + k];
-    }
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return smooth[a] < smooth[b]; });
-    double bestErr = std::numeric_limits<double>::infinity();
-    for (std::size_t k = 1; k <= std::min<std::size_t>(3, nc); ++k) {
-      double s = 0;
-      std::size_t cnt = 0;
-      for (std::size_t o = 0; o < no; ++o) {
-        const double* y = actual(o, h);
-        if (!y) continue;
-        double f = 0;
-        for (std::size_t j = 0; j < k; ++j) f += at(o, order[j], h);
-        s += std::abs(*y - f / static_cast<double>(k));
-        ++cnt;
-      }
-      const double err = cnt > 0 ? s / static_cast<double>(cnt) : std::numeric_limits<double>::infinity();
-      // A combination must win clearly (0.5 %) to be preferred over fewer models.
-      if (k == 1 || err < bestErr * 0.995) {
-        bestErr = k == 1 ? err : std::min(bestErr, err);
-        Choice ch;
-        ch.count = static_cast<std::uint8_t>(k);
-        for (std::size_t j = 0; j < k; ++j) ch.idx[j] = static_cast<std::uint8_t>(order[j]);
-        choice_[h] = ch;
-      }
-    }
-    for (std::size_t o = 0; o < no; ++o) {
-      double f = 0;
-      for (std::size_t j = 0; j < choice_[h].count; ++j) f += at(o, choice_[h].idx[j], h);
-      comb[o * H + h] = f / choice_[h].count;
-    }
-  }
-
-  // Normalised error quantiles, with the split-conformal small-sample correction.
-  auto table = [&](auto&& forecastAt) {
-    std::vector<float> t(H * kNq, 0.0F);
-    std::vector<double> r;
-    for (std::size_t h = 0; h < H; ++h) {
-      r.clear();
-      for (std::size_t o = 0; o < no; ++o) {
-        if (const double* y = actual(o, h)) r.push_back((*y - forecastAt(o, h)) / originScale[o]);
-      }
-      double prev = -std::numeric_limits<double>::infinity();
-      std::size_t from = 0;
-      for (std::size_t k = 0; k < kNq; ++k) {
-        const double m = static_cast<double>(r.size());
-        const double level = r.empty() ? 0.5 : std::min(1.0, kQuantileLevels[k] * (m + 1) / m);
-        const double q = std::max(prev, empiricalQuantileFrom(r, level, from));
-        t[h * kNq + k] = static_cast<float>(q);
-        prev = q;
-      }
-    }
-    return t;
-  };
-  const auto combTable = table([&](std::size_t o, std::size_t h) { return comb[o * H + h]; });
+// Validation scored fits that end where it began; models that adapt only through a fit are
+// refitted on everything now (the others have been learning from the held-out samples).
+void Forecaster::refitChosenOnAll(std::span<const double> history, const FitOptions& fo) {
   const std::uint64_t used = usedMask(choice_);
-  // Validation scored fits that end v samples ago; models that adapt only through a fit are
-  // refitted on everything now (the others have been learning from the held-out samples).
-  for (std::size_t c = 0; c < nc; ++c) {
+  for (std::size_t c = 0; c < models_.size(); ++c) {
     const bool kept = config_.keepAllCandidates || ((used >> c) & 1U);
     if (kept && models_[c]->refitAfterValidation()) models_[c]->fit(history, fo);
   }
-  for (std::size_t h = 0; h < H; ++h)
-    std::copy_n(combTable.begin() + static_cast<long>(h * kNq), kNq, choice_[h].q.begin());
+}
+
+// Keeps only the models some horizon uses (what the operator holds per service), renumbering
+// the choices; returns the kept models' validated one-step ratios.
+std::vector<double> Forecaster::keepChosenOnly(const std::vector<double>& ratio) {
   std::vector<double> keptRatio = ratio;
-  if (config_.keepAllCandidates) {
-    candidateTables_.resize(nc);
-    for (std::size_t c = 0; c < nc; ++c) {
-      candidateTables_[c] = table([&](std::size_t o, std::size_t h) { return at(o, c, h); });
-    }
-  } else {
-    // Keep only the models some horizon uses: this is what the operator holds per service.
-    std::vector<int> remap(nc, -1);
-    std::vector<std::unique_ptr<Model>> kept;
-    for (auto& ch : choice_) {
-      for (std::size_t j = 0; j < ch.count; ++j) {
-        auto& r = remap[ch.idx[j]];
-        if (r < 0) {
-          r = static_cast<int>(kept.size());
-          kept.push_back(std::move(models_[ch.idx[j]]));
-          keptRatio[static_cast<std::size_t>(r)] = ratio[ch.idx[j]];
-        }
-        ch.idx[j] = static_cast<std::uint8_t>(r);
+  std::vector<int> remap(models_.size(), -1);
+  std::vector<std::unique_ptr<Model>> kept;
+  for (auto& ch : choice_) {
+    for (std::size_t j = 0; j < ch.count; ++j) {
+      auto& r = remap[ch.idx[j]];
+      if (r < 0) {
+        r = static_cast<int>(kept.size());
+        kept.push_back(std::move(models_[ch.idx[j]]));
+        keptRatio[static_cast<std::size_t>(r)] = ratio[ch.idx[j]];
       }
+      ch.idx[j] = static_cast<std::uint8_t>(r);
     }
-    models_ = std::move(kept);
   }
+  models_ = std::move(kept);
+  return keptRatio;
+}
+
+// The tick's indexes over the choices: hot pointers, the models in use, how far each hot model
+// is read, and runs of steps with the same combination.
+void Forecaster::indexChoices() {
   refreshHot();
   used_ = usedMask(choice_);
   steps_.fill(0);
@@ -461,11 +524,11 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
       break;
     }
   }
-  if (no == 0)
-    report_.notes.push_back("too little history to validate (" + std::to_string(n) +
-                            " samples): first candidate used, quantiles collapse to the point");
+}
 
-  // Describe the selection compactly: runs of horizons with the same choice.
+// The selection, compactly: runs of horizons with the same choice ("h1-4: ewma; h5-30: ...").
+std::string Forecaster::describeSelection() const {
+  const auto H = choice_.size();
   std::string sel;
   for (std::size_t h = 0; h < H;) {
     std::size_t e = h;
@@ -479,23 +542,25 @@ FitReport Forecaster::fit(std::span<const double> fullHistory) {
     sel.append(": ").append(name);
     h = e + 1;
   }
-  report_.selection = sel;
+  return sel;
+}
 
+// The guard's starting point (each kept model at its validated one-step ratio), the noise unit
+// and the newest sample, then the one-step forecast the next update() compares with.
+void Forecaster::armGuard(const std::vector<double>& keptRatio, double scale, std::span<const double> history) {
   scale_ = scale;
   aside_ = 0;
   naiveErr_ = static_cast<float>(scale);
   guard_.resize(models_.size());
   for (std::size_t c = 0; c < models_.size(); ++c) {
-    const double valid = std::max(keptRatio[c], kMinRatio);
-    guard_[c] = {static_cast<float>(keptRatio[c] * scale), static_cast<float>(kAsideRatio * valid),
-                 static_cast<float>(kBackRatio * valid)};
+    const auto t = calibration::guardThresholds(keptRatio[c]);
+    guard_[c] = {static_cast<float>(keptRatio[c] * scale), t.asideAt, t.backAt};
   }
-  hasLast_ = n > 0;
-  last_ = n > 0 ? history[n - 1] : 0.0;
+  hasLast_ = !history.empty();
+  last_ = history.empty() ? 0.0 : history.back();
   Forecast f;
   forecast(f);
   lastPoint1_ = f.point[0];
-  return report_;
 }
 
 std::string Forecaster::selectedModel(int h) const {

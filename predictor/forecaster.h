@@ -73,6 +73,17 @@ struct FitReport {
   std::size_t historyUsed = 0;
 };
 
+// Which candidates a horizon averages, and the normalised error quantiles of that combination:
+// everything the tick reads for one horizon, side by side in one array.
+struct HorizonChoice {
+  std::array<std::uint8_t, 3> idx{};
+  std::uint8_t count = 0;
+  std::array<float, kQuantileLevels.size()> q{};
+};
+
+// Every candidate's forecasts from the validation origins (forecaster.cc).
+struct ValidationMatrix;
+
 class Forecaster {
  public:
   explicit Forecaster(ForecasterConfig config);
@@ -114,13 +125,16 @@ class Forecaster {
   void prefetchModels() const;
 
  private:
-  // Everything the tick reads for one horizon, side by side in one array: which models to
-  // average and the normalised error quantiles of that combination.
-  struct Choice {
-    std::array<std::uint8_t, 3> idx{};
-    std::uint8_t count = 0;
-    std::array<float, kQuantileLevels.size()> q{};
-  };
+  using Choice = HorizonChoice;
+  // The phases of fit(), in order.
+  void resetFit();
+  void fitCandidates(std::span<const double> history, std::size_t train, const FitOptions& fo);
+  ValidationMatrix validate(std::span<const double> history, std::size_t train, std::size_t day, const FitOptions& fo);
+  void refitChosenOnAll(std::span<const double> history, const FitOptions& fo);
+  std::vector<double> keepChosenOnly(const std::vector<double>& ratio);
+  void indexChoices();
+  [[nodiscard]] std::string describeSelection() const;
+  void armGuard(const std::vector<double>& keptRatio, double scale, std::span<const double> history);
   void buildCandidates(std::size_t historySize, std::span<const double> history);
   // The periodic_<samples> candidate on the period autocorrelation finds in the training part,
   // or a note saying none was found when only periodic models are wanted.

@@ -1,6 +1,7 @@
 #include "controller/reconcile/reconciler.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "controller/prom/client.h"
@@ -10,6 +11,7 @@
 #include "controller/reconcile/miss_budget.h"
 #include "controller/reconcile/planner.h"
 #include "controller/reconcile/units.h"
+#include "predictor/calibration.h"
 #include "predictor/forecaster.h"
 
 namespace tso::reconcile {
@@ -55,6 +57,13 @@ HeadroomStart headroomStart(const StatusFrame& frame, const ServiceSpec& spec) {
     for (const auto& v : *h) start.byHour.push_back(v.is_number() ? v.get<double>() : 0.0);
   }
   return start;
+}
+
+// 2 -> "2x", 1.5 -> "1.5x".
+std::string ratioText(double ratio) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%gx", ratio);
+  return buf;
 }
 
 Outcome failedOutcome(const std::string& what, const Error& e) {
@@ -257,13 +266,17 @@ void Reconciler::recordTransitions(const kube::Object& obj, State& st, const Dec
                                    const std::string& modelInUse) {
   if (d.fallback && !st.lastFallback) events_.record(obj, "Warning", "FallbackActivated", d.fallbackMessage);
   st.lastFallback = d.fallback;
-  // The forecaster sets a kept model aside when its recent one-step error grows past twice
-  // what validation measured, and takes it back once within 1.5x; a refit starts afresh.
+  // The forecaster sets a kept model aside and takes it back at the calibration module's
+  // thresholds; a refit starts afresh.
+  const std::string asideAt = ratioText(predictor::calibration::kAsideRatio);
+  const std::string backAt = ratioText(predictor::calibration::kBackRatio);
   const auto aside = st.demand.model ? st.demand.model->modelsSetAside() : std::vector<std::string>{};
   for (const auto& m : aside) {
     if (std::ranges::find(st.demand.lastAside, m) != st.demand.lastAside.end()) continue;
     std::string msg = m;
-    msg.append(" set aside: its recent one-step error grew past twice what validation measured; forecasting with ")
+    msg.append(" set aside: its recent one-step error grew past ")
+        .append(asideAt)
+        .append(" what validation measured; forecasting with ")
         .append(modelInUse)
         .append(" until it recovers or the next refit");
     events_.record(obj, "Warning", "ModelSetAside", msg);
@@ -271,7 +284,9 @@ void Reconciler::recordTransitions(const kube::Object& obj, State& st, const Dec
   for (const auto& m : st.demand.lastAside) {
     if (std::ranges::find(aside, m) != aside.end()) continue;
     std::string msg = m;
-    msg.append(" taken back: its one-step error is back within 1.5x of what validation measured; forecasting with ")
+    msg.append(" taken back: its one-step error is back within ")
+        .append(backAt)
+        .append(" what validation measured; forecasting with ")
         .append(modelInUse);
     events_.record(obj, "Normal", "ModelRecovered", msg);
   }
