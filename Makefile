@@ -13,6 +13,7 @@ JOBS ?= $(shell nproc)
 # What the sanitizers are told in every test and in the operator processes tests start.
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1
+export LSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 .PHONY: all deps tools build unit integration test test-plain bench fuzz demo cluster-up cluster-down lint format clean help chart-sync
 
