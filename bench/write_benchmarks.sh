@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes docs/benchmarks.md, the one place for the current benchmark figures, from the measuring
 # programs' own output: the predictor's backtest and simulate tables (bench/predictor_report.sh,
-# for the auto selection and with --fleet, as `make bench` runs it), the skill noise floor
+# for the auto selection, with --fleet as `make bench` runs it, and with --fast-search, the
+# operator's refit mode), the skill noise floor
 # (bench/predictor_noise_floor.py) and the median CPU times of the speed benchmarks
 # (predictor_bench). Each table follows the command that printed it and the machine and date it
 # ran on, so the file is regenerated, never edited by hand. Takes a few minutes.
@@ -56,6 +57,7 @@ trap 'rm -f "$tmp" "$json"' EXIT
 
 report=(bench/predictor_report.sh "$bin" "$traces")
 fleet=("${report[@]}" --fleet)
+fast=("${report[@]}" --fast-search)
 noise=(bench/predictor_noise_floor.py "$traces")
 speed=("$bench" "--benchmark_filter=$filter" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   --benchmark_format=json)
@@ -70,6 +72,9 @@ speed=("$bench" "--benchmark_filter=$filter" --benchmark_repetitions=3 --benchma
   echo
   header "The same with the fleet regression, each trace a fleet of one" "${fleet[@]}"
   "${fleet[@]}"
+  echo
+  header "The same in the operator's refit mode (the auto selection's faster parameter search)" "${fast[@]}"
+  "${fast[@]}"
   echo
   header "How far a causal forecaster can get (skill noise floor)" "${noise[@]}"
   "${noise[@]}"

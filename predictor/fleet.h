@@ -7,7 +7,7 @@
 // samples), its error quantiles and a guard that sets the regression aside when it stops
 // fitting. This is the form for fleets of thousands of series sampled on one clock; the
 // operator runs it per ThroughputService as a fleet of one (forecast.model FleetRegression),
-// beside the auto-selecting Forecaster. predictor/README.md has its speed and its skill.
+// beside the auto-selecting Forecaster. docs/benchmarks.md has its speed and its skill.
 #pragma once
 
 #include <algorithm>

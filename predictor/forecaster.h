@@ -53,8 +53,7 @@ struct ForecasterConfig {
   // Operator refit mode: a parameter trial replays the score window after one day of warm-up
   // instead of the whole training history, and grids are walked with early stopping. Since
   // the search scores each step's trials in one pass, only ~5 % faster on one-week series
-  // (more on the 3-week default history) and slightly less accurate on WorldCup98 (see
-  // predictor/README.md).
+  // (more on the 3-week default history) and slightly less accurate on WorldCup98.
   bool fastSearch = false;
   // Seasonal naive is offered only when its raw ring fits this many samples (memory budget).
   std::size_t maxRingSamples = 2016;
@@ -197,7 +196,7 @@ class Forecaster {
 // sink(i, out) reads before the next series reuses it. The state of the series a few places
 // ahead is prefetched meanwhile: each forecaster's state is a chain of pointers (object, models,
 // their profiles and coefficients), and at 10,000 series a plain loop spends most of its time
-// waiting for those loads one after the other (predictor/README.md, speed).
+// waiting for those loads one after the other.
 template <typename Sink>
 void tickFleet(std::span<Forecaster> fleet, std::span<const double> samples, Forecast& out, Sink&& sink) {
   constexpr std::size_t kObjectAhead = 24;  // far enough for a memory latency

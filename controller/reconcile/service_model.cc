@@ -36,7 +36,7 @@ ServiceModel::ServiceModel(const std::string& model, std::int64_t step, int hori
   cfg.horizon = horizon;
   cfg.onlyModels = modelsFor(model);
   // Parameter trials replay a day of warm-up, not the whole history, with early stopping: as
-  // accurate on the traces (predictor/README.md, "operator refit mode").
+  // accurate on the traces (docs/benchmarks.md, the --fast-search tables).
   cfg.fastSearch = true;
   forecaster_ = std::make_unique<predictor::Forecaster>(cfg);
 }

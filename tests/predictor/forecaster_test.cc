@@ -94,7 +94,7 @@ TEST(ForecasterTest, ComesBackDownWithinOneStepWhenASpikeEnds) {
   // After a spike and one normal sample every horizon must be back near the level, and each
   // model, whatever it learnt, must have been tested on its own one-step forecast. (On this
   // data log_regression wins every horizon; the case where a step-1 choice that expected the
-  // fall left a later horizon's EWMA up is WorldCup98's day 4, see predictor/README.md.)
+  // fall left a later horizon's EWMA up is WorldCup98's day 4.)
   Rng rng(11);
   std::vector<double> y(4 * 1440);
   for (auto& v : y) v = rng.uniform() < 1.0 / 60 ? 1500 : 100 + 10 * rng.normal();
