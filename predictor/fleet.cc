@@ -314,7 +314,7 @@ TSO_AVX2_CLONES void updateLanes(float* s, const UpdateShared& u, const double* 
 
 // The kernels' working space, in floats: the shared features, the fitted horizons' shared
 // part and their profile coefficients per lane, then one row a step. Kept by the Fleet, not
-// on the stack: zeroing ~2 KB a block cost ~7 % of the tick.
+// on the stack, where it would be zeroed again for every block of every tick.
 constexpr std::size_t kScratchX = 0;
 constexpr std::size_t kScratchBase = kScratchX + (kBase + kMaxProfiles) * kL;
 constexpr std::size_t kScratchPc = kScratchBase + irls::kMaxAnchors * kL;
@@ -600,9 +600,12 @@ void Fleet::advanceClock() {
 
 namespace tso::predictor {
 
-Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histories) {
+namespace {
+
+// The longest history, or what makes the histories unfit: fit() takes repaired samples only.
+Result<std::size_t> longestHistory(std::span<const std::span<const double>> histories) {
   if (histories.empty()) return fail(ErrorCode::kInvalidArgument, "no series to fit");
-  std::size_t longestHistory = 0;
+  std::size_t longest = 0;
   for (std::size_t i = 0; i < histories.size(); ++i) {
     if (histories[i].empty()) return fail(ErrorCode::kTooShort, "series " + std::to_string(i) + " has no samples");
     for (std::size_t j = 0; j < histories[i].size(); ++j) {
@@ -611,297 +614,390 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
                                                      " is not finite (repair missing samples first)");
       }
     }
-    longestHistory = std::max(longestHistory, histories[i].size());
+    longest = std::max(longest, histories[i].size());
   }
-  const std::size_t N = histories.size();
-  const std::size_t n = longestHistory;  // global index g runs over [0, n); series i starts at n - size
-  const std::size_t A = anchors_.size();
-  const bool profiled = np_ > 0;
-  const std::size_t S = kBase + np_;
-  const std::size_t F = features();
-  const auto longest = static_cast<std::size_t>(anchors_.back());
-  const std::size_t day = std::max<std::size_t>(period_[0], 1);
-  const Layout L(A, nb_, np_);
-  const std::size_t blocks = (N + kL - 1) / kL;
+  return longest;
+}
+
+}  // namespace
+
+// One fit's working state and its phases, in the order fit() runs them. Samples are indexed
+// globally: g runs over [0, length), and series i starts at laneStart[i] (all end together).
+struct Fleet::Fitter {
   using Cursor = std::array<std::size_t, kMaxProfiles>;  // per profile
 
-  // The replay covers the last 3 weeks (at least 3,000 samples), as the Forecaster's fit does.
-  const std::size_t maxHistory = std::max<std::size_t>(3000, profiled ? 21 * day : 0);
-  const std::size_t start = n > maxHistory ? n - maxHistory : 0;
-  std::size_t v =
-      config_.validationSamples > 0 ? config_.validationSamples : std::max<std::size_t>(240, profiled ? day : 0);
-  v = std::min(v, (n - start) / 3);
-  const std::size_t valStart = n - v;
-  std::vector<std::size_t> laneStart(blocks * kL, n);  // padding lanes never start
-  for (std::size_t i = 0; i < N; ++i) laneStart[i] = n - histories[i].size();
+  Fitter(Fleet& owner, std::span<const std::span<const double>> input, std::size_t samples);
+
   // Series i's sample at global index g; before its first sample, that sample (as
   // fillMissing() repairs a leading gap); padding lanes read zeros.
-  auto sample = [&](std::size_t i, std::size_t g) -> double {
-    if (i >= N) return 0.0;
+  [[nodiscard]] double sample(std::size_t i, std::size_t g) const {
+    if (i >= seriesCount) return 0.0;
     return histories[i][g > laneStart[i] ? g - laneStart[i] : 0];
-  };
+  }
+  void planWindow();
+  void selectRows();
+  void resetState();
+  template <typename AtOrigin, typename AfterBlock>
+  void replay(std::size_t from, std::size_t to, AtOrigin&& atOrigin, AfterBlock&& afterBlock);
+  [[nodiscard]] std::size_t anchorBucket(const Cursor& phase, std::size_t q, std::size_t a) const;
+  void recordRows(std::size_t b, const float* s, std::size_t g, const Cursor& pending, const Cursor& phase);
+  void fitShared(std::size_t count, bool warm);
+  void firstFit();
+  void scoreOrigin(std::size_t b, const float* s, std::size_t g, const Cursor& pending, const Cursor& phase);
+  void calibrateBlock(std::size_t b);
+  void calibrateLane(float* s, std::size_t lane, bool& allNaive);
+  void heldOutPass();
+  void finalFit();
 
-  report_ = FleetFitReport{};
-  report_.series = N;
-  report_.anchors = anchors_;
-  series_ = N;
+  Fleet& fleet;
+  std::span<const std::span<const double>> histories;
+  const std::size_t seriesCount;
+  const std::size_t length;
+  const std::size_t anchorCount;
+  const std::size_t sharedFeatures;  // kBase + profiles; the profiles' per-horizon columns follow
+  const std::size_t blocks;
+  const std::size_t day;
+  const Layout layout;
+  std::vector<std::size_t> laneStart;  // padding lanes never start
 
-  // Training origins g (the state after samples [0, g)) whose every target g - 1 + a exists,
-  // in the week before the validation window and in it, after a day of warm-up; spread over
-  // the fleet so the shared fit sees at most maxRows rows, each series' at its own phase. The
-  // first fit takes the rows whose targets are all before the validation window (gEnd), so
-  // validation scores it out of sample; the final fit takes them all (as the Forecaster refits
-  // log_regression on the whole history once validation has scored it).
-  // A day of warm-up lets the daily profile fill before the first row; a history too short for
-  // that (an hour of 2 s steps, a young fleet) is fitted on the lags and levels alone, the
-  // profile features 0 while unseen.
+  // planWindow(): the replay starts at `start` (the last 3 weeks, at least 3,000 samples, as
+  // the Forecaster's fit); the newest `heldOut` samples, from heldOutStart, are validation's.
+  std::size_t start = 0;
+  std::size_t heldOut = 0;
+  std::size_t heldOutStart = 0;
+
+  // selectRows(): series i gives a training row at every rowStride[i]-th origin from
+  // rowFrom[i], weighed by its level over meanLevel[i]; origins before rowsEnd have every
+  // target, those before firstFitEnd every target before the held-out samples.
+  std::size_t firstFitEnd = 0;
+  std::size_t rowsEnd = 0;
+  std::vector<std::size_t> rowFrom, rowStride, nextRow;
+  std::vector<double> meanLevel;
+  std::size_t plannedRows = 0;
+
+  // The training rows (irls::Rows), padded to rowLanes fitted horizons.
+  std::size_t rowLanes = 0;
+  std::vector<double> features, targets, weights;
+  std::array<std::vector<double>, kMaxProfiles> profileChange;
+  std::size_t rowCount = 0;
+  std::size_t firstRows = 0;        // the rows of the first fit: those before the held-out samples
+  std::vector<float> previousCoef;  // the last fit's, to start the first fit from
+  std::vector<double> beta;         // [feature][lane]
+
+  // The held-out forecasts: at most maxValidationOrigins origins, every originStride-th.
+  std::size_t originStride = 1;
+  std::size_t origins = 0;
+  std::vector<float> err;          // [lane][anchor][shrinkage][origin]: y - forecast
+  std::vector<float> unit;         // [lane][origin]: the noise unit at the origin
+  std::vector<std::uint8_t> has;   // [lane][anchor][origin]: the target exists
+  std::vector<double> normalised;  // one lane and horizon's errors over their units
+};
+
+Fleet::Fitter::Fitter(Fleet& owner, std::span<const std::span<const double>> input, std::size_t samples)
+    : fleet(owner),
+      histories(input),
+      seriesCount(input.size()),
+      length(samples),
+      anchorCount(owner.anchors_.size()),
+      sharedFeatures(kBase + owner.np_),
+      blocks((input.size() + kL - 1) / kL),
+      day(std::max<std::size_t>(owner.period_[0], 1)),
+      layout(owner.anchors_.size(), owner.nb_, owner.np_),
+      laneStart(blocks * kL, samples) {
+  for (std::size_t i = 0; i < seriesCount; ++i) laneStart[i] = length - histories[i].size();
+}
+
+void Fleet::Fitter::planWindow() {
+  const bool profiled = fleet.np_ > 0;
+  const std::size_t maxHistory = std::max<std::size_t>(3000, profiled ? 21 * day : 0);
+  start = length > maxHistory ? length - maxHistory : 0;
+  const std::size_t v = fleet.config_.validationSamples > 0 ? fleet.config_.validationSamples
+                                                            : std::max<std::size_t>(240, profiled ? day : 0);
+  heldOut = std::min(v, (length - start) / 3);
+  heldOutStart = length - heldOut;
+}
+
+// Training origins g (the state after samples [0, g)) whose every target g - 1 + a exists, in
+// the week before the held-out samples and in them, after a day of warm-up (so the daily
+// profile fills; a history too short for that is fitted on lags and levels alone), spread over
+// the fleet so the shared fit sees at most maxRows rows, each series' at its own phase.
+void Fleet::Fitter::selectRows() {
+  const bool profiled = fleet.np_ > 0;
+  const auto longest = static_cast<std::size_t>(fleet.anchors_.back());
   const auto lagWarm = static_cast<std::size_t>(kLags.back()) + 1;
-  const std::size_t warm = profiled && n - start > day + kMinRows + longest ? std::max(day, lagWarm) : lagWarm;
+  const std::size_t warm = profiled && length - start > day + kMinRows + longest ? std::max(day, lagWarm) : lagWarm;
   const std::size_t window = std::max<std::size_t>(profiled ? 7 * day : 0, 2000);
-  const std::size_t gEnd = valStart + 1 > longest ? valStart + 1 - longest : 0;
-  const std::size_t gAll = n + 1 > longest ? n + 1 - longest : 0;
-  const std::size_t quota = std::max<std::size_t>(1, config_.maxRows / N);
+  firstFitEnd = heldOutStart + 1 > longest ? heldOutStart + 1 - longest : 0;
+  rowsEnd = length + 1 > longest ? length + 1 - longest : 0;
+  const std::size_t maxRows = fleet.config_.maxRows;
+  const std::size_t quota = std::max<std::size_t>(1, maxRows / seriesCount);
   const std::size_t everyNth =
-      std::max<std::size_t>(1, (N + config_.maxRows - 1) / std::max<std::size_t>(1, config_.maxRows));
-  std::vector<std::size_t> rowFrom(N, gAll), rowStride(N, 1);
-  std::vector<double> meanLevel(N, 1.0);
-  std::size_t rows = 0;
-  for (std::size_t i = 0; i < N; ++i) {
-    const std::size_t from = std::max({laneStart[i] + warm + 1, start + warm + 1, gEnd > window ? gEnd - window : 0});
-    if (from >= gAll || i % everyNth != 0) continue;
-    const std::size_t count = gAll - from;
+      std::max<std::size_t>(1, (seriesCount + maxRows - 1) / std::max<std::size_t>(1, maxRows));
+  rowFrom.assign(seriesCount, rowsEnd);
+  rowStride.assign(seriesCount, 1);
+  meanLevel.assign(seriesCount, 1.0);
+  for (std::size_t i = 0; i < seriesCount; ++i) {
+    const std::size_t from =
+        std::max({laneStart[i] + warm + 1, start + warm + 1, firstFitEnd > window ? firstFitEnd - window : 0});
+    if (from >= rowsEnd || i % everyNth != 0) continue;
+    const std::size_t count = rowsEnd - from;
     rowStride[i] = std::max<std::size_t>(1, (count + quota - 1) / quota);
     rowFrom[i] = from + (i * 2654435761U) % rowStride[i];
-    if (rowFrom[i] >= gAll) continue;
-    rows += (gAll - rowFrom[i] + rowStride[i] - 1) / rowStride[i];
+    if (rowFrom[i] >= rowsEnd) continue;
+    plannedRows += (rowsEnd - rowFrom[i] + rowStride[i] - 1) / rowStride[i];
     // Rows weigh by their level over the series' mean level: every series has a say in the
     // shared fit whatever its size, and within a series the loss is absolute error.
     double sum = 0;
-    for (std::size_t g = from; g < gAll; ++g) sum += std::max(sample(i, g - 1), 0.0);
-    meanLevel[i] = sum / static_cast<double>(gAll - from) + 1.0;
+    for (std::size_t g = from; g < rowsEnd; ++g) sum += std::max(sample(i, g - 1), 0.0);
+    meanLevel[i] = sum / static_cast<double>(rowsEnd - from) + 1.0;
   }
-  const std::size_t Lw = irls::lanesFor(A);
+  nextRow = rowFrom;
+  rowLanes = irls::lanesFor(anchorCount);
   static_assert(kBase + kMaxProfiles <= irls::kFeatureStride && kMaxProfiles == irls::kMaxColumns);
-  std::vector<double> X(rows * irls::kFeatureStride, 0.0), T(rows * Lw, 0.0);
-  std::array<std::vector<double>, kMaxProfiles> Pc;  // per profile: its change to each target
-  for (std::size_t q = 0; q < np_; ++q) Pc[q].assign(rows * Lw, 0.0);
-  std::vector<double> W0(rows, 0.0);
+  features.assign(plannedRows * irls::kFeatureStride, 0.0);
+  targets.assign(plannedRows * rowLanes, 0.0);
+  for (std::size_t q = 0; q < fleet.np_; ++q) profileChange[q].assign(plannedRows * rowLanes, 0.0);
+  weights.assign(plannedRows, 0.0);
+}
 
-  state_.assign(blocks * L.rows * kL, 0.0F);
+// Empty state (unseen profile buckets, shrinkage 1) and the coefficients' room, keeping the
+// last fit's coefficients to start from.
+void Fleet::Fitter::resetState() {
+  fleet.state_.assign(blocks * layout.rows * kL, 0.0F);
   for (std::size_t b = 0; b < blocks; ++b) {
-    float* s = state_.data() + b * L.rows * kL;
-    std::fill(s + L.firstBucketRow * kL, s + L.rows * kL, kNaN);
-    std::fill(s + L.shrink * kL, s + (L.shrink + A) * kL, 1.0F);
+    float* s = fleet.state_.data() + b * layout.rows * kL;
+    std::fill(s + layout.firstBucketRow * kL, s + layout.rows * kL, kNaN);
+    std::fill(s + layout.shrink * kL, s + (layout.shrink + anchorCount) * kL, 1.0F);
   }
-  if (coef_.size() != F * A) coef_.assign(F * A, 0.0F);
-  const std::vector<float> previousCoef = coef_;
-  const bool warmStart = std::any_of(previousCoef.begin(), previousCoef.end(), [](float c) { return c != 0.0F; });
+  const std::size_t size = fleet.features() * anchorCount;
+  if (fleet.coef_.size() != size) fleet.coef_.assign(size, 0.0F);
+  previousCoef = fleet.coef_;
+}
 
-  // Replays samples [from, to) of every block through the tick's own update, calling
-  // atOrigin(b, s, g) with the state after samples [0, g) before each.
-  auto replay = [&](std::size_t from, std::size_t to, auto&& atOrigin, auto&& afterBlock) {
-    for (std::size_t b = 0; b < blocks; ++b) {
-      float* s = state_.data() + b * L.rows * kL;
-      Cursor phase{};
-      Cursor pending{};
-      for (std::size_t q = 0; q < np_; ++q) {
-        phase[q] = from % period_[q];
-        pending[q] = from > 0 ? bucketAt(q, (from - 1) % period_[q]) : 0;
+// Replays samples [from, to) of every block through the tick's own update, calling
+// atOrigin(b, s, g, pending, phase) with the state after samples [0, g) before each (past
+// `start`) and afterBlock(b) once a block is done.
+template <typename AtOrigin, typename AfterBlock>
+void Fleet::Fitter::replay(std::size_t from, std::size_t to, AtOrigin&& atOrigin, AfterBlock&& afterBlock) {
+  const std::size_t np = fleet.np_;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    float* s = fleet.state_.data() + b * layout.rows * kL;
+    Cursor phase{};
+    Cursor pending{};
+    for (std::size_t q = 0; q < np; ++q) {
+      phase[q] = from % fleet.period_[q];
+      pending[q] = from > 0 ? fleet.bucketAt(q, (from - 1) % fleet.period_[q]) : 0;
+    }
+    std::array<double, kL> y{};
+    for (std::size_t g = from; g < to; ++g) {
+      if (g > start) atOrigin(b, s, g, pending, phase);
+      for (std::size_t l = 0; l < kL; ++l) y[l] = sample(b * kL + l, g);
+      UpdateShared u;
+      u.layout = &layout;
+      u.slot = g & (kRing - 1);
+      u.np = np;
+      u.first = g == start;
+      u.guard = false;
+      for (std::size_t q = 0; q < np; ++q) {
+        u.bucket[q] = fleet.bucketAt(q, phase[q]);
+        u.commit[q] = u.bucket[q] != pending[q];
+        u.previousBucket[q] = pending[q];
+        pending[q] = u.bucket[q];
+        if (++phase[q] == fleet.period_[q]) phase[q] = 0;
       }
-      std::array<double, kL> y{};
-      for (std::size_t g = from; g < to; ++g) {
-        if (g > start) atOrigin(b, s, g, pending, phase);
-        for (std::size_t l = 0; l < kL; ++l) y[l] = sample(b * kL + l, g);
-        UpdateShared u;
-        u.layout = &L;
-        u.slot = g & (kRing - 1);
-        u.np = np_;
-        u.first = g == start;
-        u.guard = false;
-        for (std::size_t q = 0; q < np_; ++q) {
-          u.bucket[q] = bucketAt(q, phase[q]);
-          u.commit[q] = u.bucket[q] != pending[q];
-          u.previousBucket[q] = pending[q];
-          pending[q] = u.bucket[q];
-          if (++phase[q] == period_[q]) phase[q] = 0;
-        }
-        updateLanes(s, u, y.data());
-      }
-      afterBlock(b);
+      updateLanes(s, u, y.data());
     }
-  };
-  auto sharedAt = [&](std::uint64_t g, const Cursor& pending) {
-    return sharedFor(L, coef_, A, np_, g - 1, pending, 0, nullptr, nullptr, nullptr);
-  };
-  // The bucket of fitted horizon a's target in profile q, from an origin whose next sample has
-  // phase phase[q].
-  auto anchorBucket = [&](const Cursor& phase, std::size_t q, std::size_t a) -> std::size_t {
-    const std::size_t period = period_[q];
-    return bucketAt(q, (phase[q] + period - 1 + static_cast<std::size_t>(anchors_[a])) % period);
-  };
-
-  // The training rows due at origin g of block b (phases A and B).
-  std::vector<std::size_t> nextRow = rowFrom;
-  std::size_t r = 0;
-  auto recordRows = [&](std::size_t b, const float* s, std::size_t g, const Cursor& pending, const Cursor& phase) {
-    std::array<std::size_t, kL> due{};
-    std::size_t nDue = 0;
-    for (std::size_t l = 0; l < kL; ++l) {
-      const std::size_t i = b * kL + l;
-      if (i < N && nextRow[i] == g && g < gAll) {
-        due[nDue++] = l;
-        nextRow[i] += rowStride[i];
-      }
-    }
-    if (nDue == 0) return;
-    const Shared sh = sharedAt(g, pending);
-    alignas(32) std::array<float, (kBase + kMaxProfiles) * kL> x{};
-    F8 last{};
-    F8 now[kMaxProfiles] = {};  // NOLINT(modernize-avoid-c-arrays): std::array drops F8's attributes
-    laneFeatures(s, sh, x.data(), last, now);
-    // Each profile's change to each fitted horizon's target, per lane.
-    alignas(32) std::array<float, kMaxProfiles * irls::kMaxAnchors * kL> change{};
-    for (std::size_t q = 0; q < np_; ++q) {
-      for (std::size_t a = 0; a < A; ++a)
-        profileChangeLanes(s, L, q, anchorBucket(phase, q, a), last, now[q], lanesAt<F8>(&change[(q * A + a) * kL]));
-    }
-    for (std::size_t k = 0; k < nDue && r < rows; ++k, ++r) {
-      const std::size_t l = due[k];
-      const std::size_t i = b * kL + l;
-      for (std::size_t j = 0; j < S; ++j) X[r * irls::kFeatureStride + j] = x[j * kL + l];
-      for (std::size_t a = 0; a < A; ++a) {
-        const double target =
-            logOnePlus(static_cast<float>(std::max(sample(i, g - 1 + static_cast<std::size_t>(anchors_[a])), 0.0)));
-        T[r * Lw + a] = target - last[l];
-        for (std::size_t q = 0; q < np_; ++q) Pc[q][r * Lw + a] = change[(q * A + a) * kL + l];
-      }
-      W0[r] = (std::max(sample(i, g - 1), 0.0) + 1.0) / meanLevel[i];
-    }
-  };
-  // Phase A: the rows before the validation window.
-  replay(start, valStart, recordRows, [](std::size_t) {});
-  const std::size_t firstRows = r;
-  std::vector<double> beta(F * Lw, 0.0);  // [feature][lane]
-  auto fitRows = [&](std::size_t count, bool warmFit) {
-    const irls::Rows data{X.data(), T.data(), np_ > 0 ? Pc[0].data() : nullptr, count,
-                          S,        Lw,       np_ > 1 ? Pc[1].data() : nullptr};
-    irls::fitLad(data, A, W0, beta, warmFit);
-    for (std::size_t j = 0; j < F; ++j) {
-      for (std::size_t a = 0; a < A; ++a) coef_[j * A + a] = static_cast<float>(beta[j * Lw + a]);
-    }
-  };
-  report_.fitted = firstRows >= kMinRows;
-  if (report_.fitted) {
-    if (warmStart) {
-      for (std::size_t j = 0; j < F; ++j) {
-        for (std::size_t a = 0; a < A; ++a) beta[j * Lw + a] = previousCoef[j * A + a];
-      }
-    }
-    fitRows(firstRows, warmStart);
-  } else {
-    std::fill(coef_.begin(), coef_.end(), 0.0F);
-    report_.notes.push_back("fleet_regression: " + std::to_string(firstRows) + " training rows (need " +
-                            std::to_string(kMinRows) +
-                            "): too little history for the shared fit; every series forecasts its newest sample");
+    afterBlock(b);
   }
+}
 
-  // Phase B: each series' shrinkage and error quantiles from forecasts over its held-out
-  // samples, then the state after the newest sample.
-  const std::size_t vs =
-      std::max<std::size_t>(1, (v + config_.maxValidationOrigins - 1) / config_.maxValidationOrigins);
-  const std::size_t origins = (v + vs - 1) / vs;
+// The bucket of fitted horizon a's target in profile q, from an origin whose next sample has
+// phase phase[q].
+std::size_t Fleet::Fitter::anchorBucket(const Cursor& phase, std::size_t q, std::size_t a) const {
+  const std::size_t period = fleet.period_[q];
+  return fleet.bucketAt(q, (phase[q] + period - 1 + static_cast<std::size_t>(fleet.anchors_[a])) % period);
+}
+
+// The training rows of block b's series due at origin g: shared features, the log change to
+// each fitted horizon's target and each profile's change to it, and the row's weight.
+void Fleet::Fitter::recordRows(std::size_t b, const float* s, std::size_t g, const Cursor& pending,
+                               const Cursor& phase) {
+  std::array<std::size_t, kL> due{};
+  std::size_t dueCount = 0;
+  for (std::size_t l = 0; l < kL; ++l) {
+    const std::size_t i = b * kL + l;
+    if (i < seriesCount && nextRow[i] == g && g < rowsEnd) {
+      due[dueCount++] = l;
+      nextRow[i] += rowStride[i];
+    }
+  }
+  if (dueCount == 0) return;
+  const std::size_t A = anchorCount;
+  const Shared sh = sharedFor(layout, fleet.coef_, A, fleet.np_, g - 1, pending, 0, nullptr, nullptr, nullptr);
+  alignas(32) std::array<float, (kBase + kMaxProfiles) * kL> x{};
+  F8 last{};
+  F8 now[kMaxProfiles] = {};  // NOLINT(modernize-avoid-c-arrays): std::array drops F8's attributes
+  laneFeatures(s, sh, x.data(), last, now);
+  alignas(32) std::array<float, kMaxProfiles * irls::kMaxAnchors * kL> change{};  // [profile][anchor][lane]
+  for (std::size_t q = 0; q < fleet.np_; ++q) {
+    for (std::size_t a = 0; a < A; ++a)
+      profileChangeLanes(s, layout, q, anchorBucket(phase, q, a), last, now[q], lanesAt<F8>(&change[(q * A + a) * kL]));
+  }
+  for (std::size_t k = 0; k < dueCount && rowCount < plannedRows; ++k, ++rowCount) {
+    const std::size_t l = due[k];
+    const std::size_t i = b * kL + l;
+    const std::size_t r = rowCount;
+    for (std::size_t j = 0; j < sharedFeatures; ++j) features[r * irls::kFeatureStride + j] = x[j * kL + l];
+    for (std::size_t a = 0; a < A; ++a) {
+      const double target =
+          logOnePlus(static_cast<float>(std::max(sample(i, g - 1 + static_cast<std::size_t>(fleet.anchors_[a])), 0.0)));
+      targets[r * rowLanes + a] = target - last[l];
+      for (std::size_t q = 0; q < fleet.np_; ++q) profileChange[q][r * rowLanes + a] = change[(q * A + a) * kL + l];
+    }
+    weights[r] = (std::max(sample(i, g - 1), 0.0) + 1.0) / meanLevel[i];
+  }
+}
+
+// The shared least-absolute-deviations fit on the first `count` rows, from beta when warm.
+void Fleet::Fitter::fitShared(std::size_t count, bool warm) {
+  const std::size_t np = fleet.np_;
+  const irls::Rows data{features.data(), targets.data(), np > 0 ? profileChange[0].data() : nullptr, count,
+                        sharedFeatures,  rowLanes,       np > 1 ? profileChange[1].data() : nullptr};
+  irls::fitLad(data, anchorCount, weights, beta, warm);
+  for (std::size_t j = 0; j < fleet.features(); ++j) {
+    for (std::size_t a = 0; a < anchorCount; ++a)
+      fleet.coef_[j * anchorCount + a] = static_cast<float>(beta[j * rowLanes + a]);
+  }
+}
+
+// The fit that validation scores out of sample: the rows before the held-out samples, from
+// the last fit's coefficients when there are any. Too few rows: every series goes naive.
+void Fleet::Fitter::firstFit() {
+  firstRows = rowCount;
+  beta.assign(fleet.features() * rowLanes, 0.0);
+  FleetFitReport& report = fleet.report_;
+  report.fitted = firstRows >= kMinRows;
+  if (!report.fitted) {
+    std::fill(fleet.coef_.begin(), fleet.coef_.end(), 0.0F);
+    report.notes.push_back("fleet_regression: " + std::to_string(firstRows) + " training rows (need " +
+                           std::to_string(kMinRows) +
+                           "): too little history for the shared fit; every series forecasts its newest sample");
+    return;
+  }
+  const bool warm = std::any_of(previousCoef.begin(), previousCoef.end(), [](float c) { return c != 0.0F; });
+  if (warm) {
+    for (std::size_t j = 0; j < fleet.features(); ++j) {
+      for (std::size_t a = 0; a < anchorCount; ++a) beta[j * rowLanes + a] = previousCoef[j * anchorCount + a];
+    }
+  }
+  fitShared(firstRows, warm);
+}
+
+// Block b's forecasts from origin g at every fitted horizon and shrinkage, against the
+// samples that came (every originStride-th held-out origin).
+void Fleet::Fitter::scoreOrigin(std::size_t b, const float* s, std::size_t g, const Cursor& pending,
+                                const Cursor& phase) {
+  if ((g - heldOutStart) % originStride != 0) return;
+  const std::size_t o = (g - heldOutStart) / originStride;
+  const std::size_t A = anchorCount;
+  const Shared sh = sharedFor(layout, fleet.coef_, A, fleet.np_, g - 1, pending, 0, nullptr, nullptr, nullptr);
+  std::array<std::uint16_t, kMaxProfiles * irls::kMaxAnchors> buckets{};
+  for (std::size_t q = 0; q < fleet.np_; ++q) {
+    for (std::size_t a = 0; a < A; ++a)
+      buckets[q * irls::kMaxAnchors + a] = static_cast<std::uint16_t>(anchorBucket(phase, q, a));
+  }
   alignas(32) std::array<float, irls::kMaxAnchors * kS * kL> model{};
   alignas(32) Lanes unitNow{};
-  std::vector<float> err(kL * A * kS * origins);  // [lane][anchor][shrinkage][origin]: y - forecast
-  std::vector<float> unit(kL * origins);          // [lane][origin]: the noise unit at the origin
-  std::vector<std::uint8_t> has(kL * A * origins);
-  std::vector<double> normalised;
-  auto finishBlock = [&](std::size_t b) {
-    float* s = state_.data() + b * L.rows * kL;
-    for (std::size_t l = 0; l < kL; ++l) {
-      bool allNaive = true;
-      for (std::size_t a = 0; a < A; ++a) {
-        std::array<double, kS> mae{};
-        for (std::size_t o = 0; o < origins; ++o) {
-          if (!has[(l * A + a) * origins + o]) continue;
-          for (std::size_t c = 0; c < kS; ++c) mae[c] += std::abs(err[((l * A + a) * kS + c) * origins + o]);
-        }
-        std::size_t best = report_.fitted ? 0 : kS - 1;
-        if (report_.fitted) {
-          for (std::size_t c = 1; c < kS; ++c) {
-            if (mae[c] < mae[best]) best = c;
-          }
-        }
-        s[(L.shrink + a) * kL + l] = kShrinkage[best];
-        allNaive = allNaive && kShrinkage[best] == 0.0F;
-        if (a == 0) {
-          // The guard's reference: the one-step error over the naive forecast's (shrinkage 0).
-          const double ratio = mae[kS - 1] > 0 ? mae[best] / mae[kS - 1] : 1.0;
-          const auto thresholds = calibration::guardThresholds(ratio);
-          const float scale = s[L.scale * kL + l];
-          s[L.guardErr * kL + l] = static_cast<float>(ratio) * scale;
-          s[L.naiveErr * kL + l] = scale;
-          s[L.asideAt * kL + l] = thresholds.asideAt;
-          s[L.backAt * kL + l] = thresholds.backAt;
-          s[L.aside * kL + l] = 0.0F;
-        }
-        normalised.clear();
-        for (std::size_t o = 0; o < origins; ++o) {
-          if (has[(l * A + a) * origins + o])
-            normalised.push_back(err[((l * A + a) * kS + best) * origins + o] / unit[l * origins + o]);
-        }
-        const auto q = calibration::conformalQuantiles(normalised);
-        for (std::size_t k = 0; k < kNq; ++k) s[(L.q + a * kNq + k) * kL + l] = static_cast<float>(q[k]);
-      }
-      if (b * kL + l < N && allNaive) ++report_.naiveSeries;
+  validationLanes(s, sh, buckets.data(), model.data(), unitNow.data(), fleet.scratch_.data());
+  for (std::size_t l = 0; l < kL; ++l) {
+    const std::size_t i = b * kL + l;
+    if (i >= seriesCount || g - 1 < laneStart[i]) continue;  // the series has no sample before this origin
+    unit[l * origins + o] = unitNow[l];
+    for (std::size_t a = 0; a < A; ++a) {
+      const std::size_t target = g - 1 + static_cast<std::size_t>(fleet.anchors_[a]);
+      if (target >= length) continue;
+      const auto y = static_cast<float>(std::max(sample(i, target), 0.0));
+      for (std::size_t c = 0; c < kS; ++c) err[((l * A + a) * kS + c) * origins + o] = y - model[(a * kS + c) * kL + l];
+      has[(l * A + a) * origins + o] = 1;
     }
-  };
+  }
+}
+
+// One lane's shrinkage per fitted horizon (the lowest held-out error; none but 0 when there
+// was no shared fit), the guard's reference at step 1, and its error quantiles.
+void Fleet::Fitter::calibrateLane(float* s, std::size_t l, bool& allNaive) {
+  const std::size_t A = anchorCount;
+  const bool fitted = fleet.report_.fitted;
+  for (std::size_t a = 0; a < A; ++a) {
+    std::array<double, kS> mae{};
+    for (std::size_t o = 0; o < origins; ++o) {
+      if (!has[(l * A + a) * origins + o]) continue;
+      for (std::size_t c = 0; c < kS; ++c) mae[c] += std::abs(err[((l * A + a) * kS + c) * origins + o]);
+    }
+    std::size_t best = fitted ? 0 : kS - 1;
+    if (fitted) {
+      for (std::size_t c = 1; c < kS; ++c) {
+        if (mae[c] < mae[best]) best = c;
+      }
+    }
+    s[(layout.shrink + a) * kL + l] = kShrinkage[best];
+    allNaive = allNaive && kShrinkage[best] == 0.0F;
+    if (a == 0) {
+      // The guard's reference: the one-step error over the naive forecast's (shrinkage 0).
+      const double ratio = mae[kS - 1] > 0 ? mae[best] / mae[kS - 1] : 1.0;
+      const auto thresholds = calibration::guardThresholds(ratio);
+      const float scale = s[layout.scale * kL + l];
+      s[layout.guardErr * kL + l] = static_cast<float>(ratio) * scale;
+      s[layout.naiveErr * kL + l] = scale;
+      s[layout.asideAt * kL + l] = thresholds.asideAt;
+      s[layout.backAt * kL + l] = thresholds.backAt;
+      s[layout.aside * kL + l] = 0.0F;
+    }
+    normalised.clear();
+    for (std::size_t o = 0; o < origins; ++o) {
+      if (has[(l * A + a) * origins + o])
+        normalised.push_back(err[((l * A + a) * kS + best) * origins + o] / unit[l * origins + o]);
+    }
+    const auto q = calibration::conformalQuantiles(normalised);
+    for (std::size_t k = 0; k < kNq; ++k) s[(layout.q + a * kNq + k) * kL + l] = static_cast<float>(q[k]);
+  }
+}
+
+void Fleet::Fitter::calibrateBlock(std::size_t b) {
+  float* s = fleet.state_.data() + b * layout.rows * kL;
+  for (std::size_t l = 0; l < kL; ++l) {
+    bool allNaive = true;
+    calibrateLane(s, l, allNaive);
+    if (b * kL + l < seriesCount && allNaive) ++fleet.report_.naiveSeries;
+  }
+  std::fill(has.begin(), has.end(), 0);
+}
+
+// The held-out samples: their training rows, the first fit's forecasts over them and each
+// series' calibration, leaving the state after the newest sample.
+void Fleet::Fitter::heldOutPass() {
+  const std::size_t maxOrigins = fleet.config_.maxValidationOrigins;
+  originStride = std::max<std::size_t>(1, (heldOut + maxOrigins - 1) / maxOrigins);
+  origins = (heldOut + originStride - 1) / originStride;
+  err.assign(kL * anchorCount * kS * origins, 0.0F);
+  unit.assign(kL * origins, 0.0F);
+  has.assign(kL * anchorCount * origins, 0);
   replay(
-      valStart, n,
+      heldOutStart, length,
       [&](std::size_t b, const float* s, std::size_t g, const Cursor& pending, const Cursor& phase) {
         recordRows(b, s, g, pending, phase);
-        if ((g - valStart) % vs != 0) return;
-        const std::size_t o = (g - valStart) / vs;
-        const Shared sh = sharedAt(g, pending);
-        std::array<std::uint16_t, kMaxProfiles * irls::kMaxAnchors> buckets{};
-        for (std::size_t q = 0; q < np_; ++q) {
-          for (std::size_t a = 0; a < A; ++a)
-            buckets[q * irls::kMaxAnchors + a] = static_cast<std::uint16_t>(anchorBucket(phase, q, a));
-        }
-        validationLanes(s, sh, buckets.data(), model.data(), unitNow.data(), scratch_.data());
-        for (std::size_t l = 0; l < kL; ++l) {
-          const std::size_t i = b * kL + l;
-          if (i >= N || g - 1 < laneStart[i]) continue;  // the series has no sample before this origin
-          unit[l * origins + o] = unitNow[l];
-          for (std::size_t a = 0; a < A; ++a) {
-            const std::size_t target = g - 1 + static_cast<std::size_t>(anchors_[a]);
-            if (target >= n) continue;
-            const auto y = static_cast<float>(std::max(sample(i, target), 0.0));
-            for (std::size_t c = 0; c < kS; ++c)
-              err[((l * A + a) * kS + c) * origins + o] = y - model[(a * kS + c) * kL + l];
-            has[(l * A + a) * origins + o] = 1;
-          }
-        }
+        scoreOrigin(b, s, g, pending, phase);
       },
-      [&](std::size_t b) {
-        finishBlock(b);
-        std::fill(has.begin(), has.end(), 0);
-      });
+      [&](std::size_t b) { calibrateBlock(b); });
+}
 
-  // The final fit on every row, from the first one's coefficients.
-  report_.rows = r;
-  if (report_.fitted && r > firstRows) fitRows(r, true);
-  X = {};
-  T = {};
-  Pc = {};
-  W0 = {};
+// The final fit on every row, from the first one's coefficients.
+void Fleet::Fitter::finalFit() {
+  fleet.report_.rows = rowCount;
+  if (fleet.report_.fitted && rowCount > firstRows) fitShared(rowCount, true);
+}
 
-  // The clock after the newest sample, the per-step blend, and each series' one-step P50.
-  clock_ = n;
-  for (std::size_t q = 0; q < np_; ++q) {
-    phase_[q] = n % period_[q];
-    pendingBucket_[q] = bucketAt(q, (n - 1) % period_[q]);
-  }
+void Fleet::blendSteps() {
   const auto H = static_cast<std::size_t>(config_.horizon);
   stepLo_.assign(H, 0);
   stepHi_.assign(H, 0);
@@ -915,15 +1011,55 @@ Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histo
                       static_cast<float>(anchors_[hi] - anchors_[hi - 1]);
     }
   }
+}
+
+void Fleet::startClockAt(std::size_t length) {
+  clock_ = length;
+  for (std::size_t q = 0; q < np_; ++q) {
+    phase_[q] = length % period_[q];
+    pendingBucket_[q] = bucketAt(q, (length - 1) % period_[q]);
+  }
+}
+
+void Fleet::primeOneStep() {
+  const Layout L(anchors_.size(), nb_, np_);
   prepareSteps(false);
-  for (std::size_t b = 0; b < blocks; ++b) {
+  for (std::size_t b = 0; b < (series_ + kL - 1) / kL; ++b) {
     float* s = state_.data() + b * L.rows * kL;
-    Shared sh = sharedFor(L, coef_, A, np_, clock_ - 1, pendingBucket_, config_.horizon, stepLo_.data(), stepHi_.data(),
-                          stepF_.data());
+    Shared sh = sharedFor(L, coef_, anchors_.size(), np_, clock_ - 1, pendingBucket_, config_.horizon, stepLo_.data(),
+                          stepHi_.data(), stepF_.data());
     for (std::size_t q = 0; q < np_; ++q) sh.stepBucket[q] = stepBucket_[q].data();
     forecastLanes(s, sh, out_.data(), scratch_.data(), s + L.model1 * kL);
     std::copy_n(out_.data() + kP50 * kL, kL, s + L.next1 * kL);
   }
+}
+
+Result<FleetFitReport> Fleet::fit(std::span<const std::span<const double>> histories) {
+  const auto length = longestHistory(histories);
+  if (!length) return std::unexpected(length.error());
+  report_ = FleetFitReport{};
+  report_.series = histories.size();
+  report_.anchors = anchors_;
+  series_ = histories.size();
+  {
+    Fitter fitter(*this, histories, *length);
+    fitter.planWindow();
+    fitter.selectRows();
+    fitter.resetState();
+    // The rows before the held-out samples, then the fit that validation scores.
+    fitter.replay(
+        fitter.start, fitter.heldOutStart,
+        [&](std::size_t b, const float* s, std::size_t g, const Fitter::Cursor& pending, const Fitter::Cursor& phase) {
+          fitter.recordRows(b, s, g, pending, phase);
+        },
+        [](std::size_t) {});
+    fitter.firstFit();
+    fitter.heldOutPass();
+    fitter.finalFit();
+  }
+  startClockAt(*length);
+  blendSteps();
+  primeOneStep();
   return report_;
 }
 

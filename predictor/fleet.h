@@ -131,6 +131,12 @@ class Fleet {
   void prepareSteps(bool consuming) const;
   void advanceClock();
   [[nodiscard]] std::size_t features() const;
+  // After a fit: the clock after the newest of `length` samples, the per-step blend of fitted
+  // horizons, and each series' one-step P50 (the stand-in for a missing first sample).
+  void startClockAt(std::size_t length);
+  void blendSteps();
+  void primeOneStep();
+  struct Fitter;  // fit()'s phases (fleet.cc)
 
   FleetConfig config_;
   // Seasonal profiles: 0 (the step does not divide a day), 1 (daily) or 2 (daily and weekly);
