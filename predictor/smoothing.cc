@@ -1,7 +1,9 @@
 #include "predictor/smoothing.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -312,25 +314,54 @@ struct LaneInputs {
   std::span<const SmoothingParams> sets;
 };
 
-// The replay of SmoothingModel::update/forecast and scoreReplay() for every lane at once, with
-// the same arithmetic in the same order, so each lane's score equals a single trial's exactly.
-// The lanes are taken four at a time (in.sets.size() is a multiple of 4, see scoreSets()); each
-// std::min/std::max is written as the comparison it is, so NaNs and ties pick the same operand.
-template <bool kMult, bool kP1, bool kP2>
-[[gnu::always_inline]] inline void replayLanesBody(const LaneInputs& in, std::span<double> scores) {
+// TSO_WIDEN(f): four buckets' lanes as doubles (exact, as the scalar loop's promotion was).
+#define TSO_WIDEN(f) __builtin_convertvector(lanesAt<F4>(f), V4)
+
+// Every trial's state and constants in a many-lane replay, lane-minor so each step's work over
+// the lanes is contiguous; the lanes are taken four at a time (in.sets.size() is a multiple of
+// 4, see scoreSets()).
+struct ReplayLanes {
+  std::size_t K = 0;
+  std::vector<double> level, trend, alpha, beta, phi, g1, g2;
+  std::vector<double> damp;  // [horizon index][lane]: phi + phi^2 + ... + phi^h
+  std::vector<double> sum;   // each lane's absolute errors so far
+  LaneProfile q1, q2;
+};
+
+LaneProfile laneProfile(const Profile* src, std::size_t K) {
+  LaneProfile lp;
+  if (src == nullptr || src->empty()) return lp;
+  const auto b = src->buckets();
+  lp.nb = b.size();
+  lp.invDen = src->invDen();
+  lp.den = 2 * src->width();
+  lp.b.resize(lp.nb * K);
+  for (std::size_t i = 0; i < lp.nb; ++i) std::fill_n(lp.b.begin() + static_cast<long>(i * K), K, b[i]);
+  return lp;
+}
+
+ReplayLanes replayLanesFor(const LaneInputs& in, bool withP1, bool withP2) {
+  ReplayLanes st;
   const std::size_t K = in.sets.size();
-  const std::size_t n = in.y.size();
   const auto& horizons = in.options->horizons;
   const std::size_t nh = horizons.size();
-  std::vector<double> L(K, in.level), T(K, in.trend), alpha(K), beta(K), phi(K), g1(K, 0.0), g2(K, 0.0);
-  std::vector<double> damp(nh * K), sum(K, 0.0);
+  st.K = K;
+  st.level.assign(K, in.level);
+  st.trend.assign(K, in.trend);
+  st.alpha.resize(K);
+  st.beta.resize(K);
+  st.phi.resize(K);
+  st.g1.assign(K, 0.0);
+  st.g2.assign(K, 0.0);
+  st.damp.resize(nh * K);
+  st.sum.assign(K, 0.0);
   for (std::size_t l = 0; l < K; ++l) {
     const SmoothingParams& p = in.sets[l];
-    alpha[l] = p.alpha;
-    beta[l] = p.beta;
-    phi[l] = p.phi;
-    if (kP1) g1[l] = p.gamma / in.p1->width();
-    if (kP2) g2[l] = p.delta / in.p2->width();
+    st.alpha[l] = p.alpha;
+    st.beta[l] = p.beta;
+    st.phi[l] = p.phi;
+    if (withP1) st.g1[l] = p.gamma / in.p1->width();
+    if (withP2) st.g2[l] = p.delta / in.p2->width();
     for (std::size_t j = 0; j < nh; ++j) {
       double d = 0;
       double phik = 1;
@@ -338,159 +369,191 @@ template <bool kMult, bool kP1, bool kP2>
         phik *= p.phi;
         d += phik;
       }
-      damp[j * K + l] = d;
+      st.damp[j * K + l] = d;
     }
   }
-  auto lanes = [&](const Profile* src) {
-    LaneProfile lp;
-    if (src == nullptr || src->empty()) return lp;
-    const auto b = src->buckets();
-    lp.nb = b.size();
-    lp.invDen = src->invDen();
-    lp.den = 2 * src->width();
-    lp.b.resize(lp.nb * K);
-    for (std::size_t i = 0; i < lp.nb; ++i) std::fill_n(lp.b.begin() + static_cast<long>(i * K), K, b[i]);
-    return lp;
-  };
-  LaneProfile q1 = lanes(kP1 ? in.p1 : nullptr);
-  LaneProfile q2 = lanes(kP2 ? in.p2 : nullptr);
-  Profile::Cursor c1 = in.c1, c2 = in.c2;
-  std::vector<Segment> seg1(nh), seg2(nh);
+  st.q1 = laneProfile(withP1 ? in.p1 : nullptr, K);
+  st.q2 = laneProfile(withP2 ? in.p2 : nullptr, K);
+  return st;
+}
 
+// Scores every lane's forecast from origin i at each horizon (SmoothingModel::forecast and
+// scoreReplay()'s arithmetic), counting the scored points.
+template <bool kMult, bool kP1, bool kP2>
+[[gnu::always_inline]] inline void scoreLanesAt(const LaneInputs& in, ReplayLanes& st, std::size_t i,
+                                                const Profile::Cursor& c1, const Profile::Cursor& c2,
+                                                std::size_t& count) {
+  const std::size_t K = st.K;
+  const std::size_t n = in.y.size();
+  const auto& horizons = in.options->horizons;
   const V4 zero = {0.0, 0.0, 0.0, 0.0};
+  const V4 lo = {kMinFactor, kMinFactor, kMinFactor, kMinFactor};
+  const V4 hi = {kMaxFactor, kMaxFactor, kMaxFactor, kMaxFactor};
+  const V4 inv1 = {st.q1.invDen, st.q1.invDen, st.q1.invDen, st.q1.invDen};
+  const V4 inv2 = {st.q2.invDen, st.q2.invDen, st.q2.invDen, st.q2.invDen};
+  for (std::size_t j = 0; j < horizons.size(); ++j) {
+    const int h = horizons[j];
+    if (h < 1 || i + static_cast<std::size_t>(h) - 1 >= n) continue;
+    const auto k = static_cast<std::size_t>(h) - 1;
+    const double yk = in.y[i + k];
+    const V4 actual = {yk, yk, yk, yk};
+    const Segment seg1 = kP1 ? segmentAt(c1, k, st.q1, in.p1->width()) : Segment{0, 0, 0.0};
+    const Segment seg2 = kP2 ? segmentAt(c2, k, st.q2, in.p2->width()) : Segment{0, 0, 0.0};
+    const float* a1 = kP1 ? st.q1.b.data() + seg1.b0 * K : nullptr;
+    const float* z1 = kP1 ? st.q1.b.data() + seg1.b1 * K : nullptr;
+    const float* a2 = kP2 ? st.q2.b.data() + seg2.b0 * K : nullptr;
+    const float* z2 = kP2 ? st.q2.b.data() + seg2.b1 * K : nullptr;
+    const V4 r1 = {seg1.r, seg1.r, seg1.r, seg1.r};
+    const V4 r2 = {seg2.r, seg2.r, seg2.r, seg2.r};
+    const double* dj = st.damp.data() + j * K;
+    for (std::size_t l = 0; l < K; l += 4) {
+      V4 out = lanesAt<V4>(&st.level[l]) + lanesAt<V4>(dj + l) * lanesAt<V4>(&st.trend[l]);
+      auto profile = [&](const float* lo0, const float* hi0, const V4& r, const V4& invDen) {
+        const V4 av = TSO_WIDEN(lo0 + l);
+        const V4 v = av + r * ((TSO_WIDEN(hi0 + l) - av) * invDen);
+        if constexpr (kMult) {
+          const V4 atLeast = v < lo ? lo : v;  // std::max(v, lo)
+          out *= hi < atLeast ? hi : atLeast;  // std::min(.., hi)
+        } else {
+          out += v;
+        }
+      };
+      if constexpr (kP1) profile(a1, z1, r1, inv1);
+      if constexpr (kP2) profile(a2, z2, r2, inv2);
+      const V4 pos = zero < out ? out : zero;  // std::max(0.0, out)
+      const V4 e = actual - pos;
+      lanesAt<V4>(&st.sum[l]) += e < zero ? -e : e;
+    }
+    ++count;
+  }
+}
+
+// Where sample y lands in one profile: the buckets either side of the cursor and the weight
+// on the upper one (width 1: the phase's bucket, weight 0).
+struct UpdateTarget {
+  float* lower = nullptr;
+  float* upper = nullptr;
+  V4 f = {0.0, 0.0, 0.0, 0.0};
+};
+
+[[gnu::always_inline]] inline UpdateTarget updateTarget(LaneProfile& q, std::size_t K, const Profile& p,
+                                                        const Profile::Cursor& c) {
+  UpdateTarget t;
+  const double fs = c.r * q.invDen;
+  t.f = V4{fs, fs, fs, fs};
+  t.lower = q.b.data() + static_cast<std::size_t>(c.b0) * K;
+  t.upper = q.b.data() + (c.b0 + 1 == q.nb ? 0 : c.b0 + 1) * K;
+  if (p.width() == 1) t.lower = q.b.data() + static_cast<std::size_t>(c.phase) * K, t.upper = t.lower;
+  return t;
+}
+
+// Four lanes' state before a sample: the level plus the damped trend, and each profile's
+// value at the sample (1 or 0 when there is no such profile).
+struct FourLanes {
+  std::size_t l;
+  V4 trend, phi, base, s1, s2;
+};
+
+// Adds `amount` to a profile's two buckets around the sample, split by the weight on the upper.
+[[gnu::always_inline]] inline void learnLanes(const UpdateTarget& t, std::size_t l, const V4& amount) {
   const V4 one = {1.0, 1.0, 1.0, 1.0};
+  lanesAt<F4>(t.lower + l) += __builtin_convertvector((one - t.f) * amount, F4);
+  lanesAt<F4>(t.upper + l) += __builtin_convertvector(t.f * amount, F4);
+}
+
+template <bool kP1, bool kP2>
+[[gnu::always_inline]] inline void updateMultiplicative(ReplayLanes& st, FourLanes& v, const V4& yi,
+                                                        const UpdateTarget& t1, const UpdateTarget& t2) {
+  const V4 zero = {0.0, 0.0, 0.0, 0.0};
   const V4 lo = {kMinFactor, kMinFactor, kMinFactor, kMinFactor};
   const V4 hi = {kMaxFactor, kMaxFactor, kMaxFactor, kMaxFactor};
   const V4 tiny = {kTiny, kTiny, kTiny, kTiny};
-  // TSO_WIDEN(f): four buckets' lanes as doubles (exact, as the scalar loop's promotion was).
-#define TSO_WIDEN(f) __builtin_convertvector(lanesAt<F4>(f), V4)
+  const std::size_t l = v.l;
+  if constexpr (kP1) {
+    const V4 m = v.s1 < lo ? lo : v.s1;
+    v.s1 = hi < m ? hi : m;
+  }
+  if constexpr (kP2) {
+    const V4 m = v.s2 < lo ? lo : v.s2;
+    v.s2 = hi < m ? hi : m;
+  }
+  const V4 e = yi - v.base * v.s1 * v.s2;
+  const V4 sc = v.s1 * v.s2;
+  const V4 level = v.base + lanesAt<V4>(&st.alpha[l]) * e / sc;
+  lanesAt<V4>(&st.level[l]) = zero < level ? level : zero;  // std::max(0.0, level)
+  lanesAt<V4>(&st.trend[l]) = v.phi * v.trend + lanesAt<V4>(&st.beta[l]) * e / sc;
+  const V4 b = v.base < tiny ? tiny : v.base;  // std::max(base, kTiny)
+  if constexpr (kP1) learnLanes(t1, l, lanesAt<V4>(&st.g1[l]) * e / (b * v.s2));
+  if constexpr (kP2) learnLanes(t2, l, lanesAt<V4>(&st.g2[l]) * e / (b * v.s1));
+}
 
+template <bool kP1, bool kP2>
+[[gnu::always_inline]] inline void updateAdditive(ReplayLanes& st, FourLanes& v, const V4& yi, const UpdateTarget& t1,
+                                                  const UpdateTarget& t2) {
+  const std::size_t l = v.l;
+  V4 pred = v.base;
+  if constexpr (kP1) pred += v.s1;
+  if constexpr (kP2) pred += v.s2;
+  const V4 e = yi - pred;
+  lanesAt<V4>(&st.level[l]) = v.base + lanesAt<V4>(&st.alpha[l]) * e;
+  lanesAt<V4>(&st.trend[l]) = v.phi * v.trend + lanesAt<V4>(&st.beta[l]) * e;
+  if constexpr (kP1) learnLanes(t1, l, lanesAt<V4>(&st.g1[l]) * e);
+  if constexpr (kP2) learnLanes(t2, l, lanesAt<V4>(&st.g2[l]) * e);
+}
+
+// Every lane's update by sample y (SmoothingModel::update's arithmetic). Branch-free: a lane
+// with gamma = 0 adds a zero where a single trial skips the add, which leaves the bucket's
+// value unchanged. Both buckets may be the same one: each is read, added to and written in
+// turn, as the scalar loop did.
+template <bool kMult, bool kP1, bool kP2>
+[[gnu::always_inline]] inline void updateLanesBy(const LaneInputs& in, ReplayLanes& st, double ys,
+                                                 const Profile::Cursor& c1, const Profile::Cursor& c2) {
+  const V4 zero = {0.0, 0.0, 0.0, 0.0};
+  const V4 one = {1.0, 1.0, 1.0, 1.0};
+  const V4 yi = {ys, ys, ys, ys};
+  const UpdateTarget t1 = kP1 ? updateTarget(st.q1, st.K, *in.p1, c1) : UpdateTarget{};
+  const UpdateTarget t2 = kP2 ? updateTarget(st.q2, st.K, *in.p2, c2) : UpdateTarget{};
+  for (std::size_t l = 0; l < st.K; l += 4) {
+    FourLanes v{l, lanesAt<V4>(&st.trend[l]), lanesAt<V4>(&st.phi[l]), zero, kMult ? one : zero, kMult ? one : zero};
+    v.base = lanesAt<V4>(&st.level[l]) + v.phi * v.trend;
+    if constexpr (kP1) v.s1 = (one - t1.f) * TSO_WIDEN(t1.lower + l) + t1.f * TSO_WIDEN(t1.upper + l);
+    if constexpr (kP2) v.s2 = (one - t2.f) * TSO_WIDEN(t2.lower + l) + t2.f * TSO_WIDEN(t2.upper + l);
+    if constexpr (kMult) {
+      updateMultiplicative<kP1, kP2>(st, v, yi, t1, t2);
+    } else {
+      updateAdditive<kP1, kP2>(st, v, yi, t1, t2);
+    }
+  }
+}
+
+// The replay of SmoothingModel::update/forecast and scoreReplay() for every lane at once, with
+// the same arithmetic in the same order, so each lane's score equals a single trial's exactly;
+// each std::min/std::max is written as the comparison it is, so NaNs and ties pick the same
+// operand.
+template <bool kMult, bool kP1, bool kP2>
+[[gnu::always_inline]] inline void replayLanesBody(const LaneInputs& in, std::span<double> scores) {
+  ReplayLanes st = replayLanesFor(in, kP1, kP2);
+  Profile::Cursor c1 = in.c1, c2 = in.c2;
+  const std::size_t n = in.y.size();
   const ScoredOrigins origins = scoredOrigins(n, *in.options);
   std::size_t count = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (origins.scores(i)) {
-      for (std::size_t j = 0; j < nh; ++j) {
-        const int h = horizons[j];
-        if (h < 1 || i + static_cast<std::size_t>(h) - 1 >= n) continue;
-        const auto k = static_cast<std::size_t>(h) - 1;
-        const double yk = in.y[i + k];
-        const V4 actual = {yk, yk, yk, yk};
-        if (kP1) seg1[j] = segmentAt(c1, k, q1, in.p1->width());
-        if (kP2) seg2[j] = segmentAt(c2, k, q2, in.p2->width());
-        const float* a1 = kP1 ? q1.b.data() + seg1[j].b0 * K : nullptr;
-        const float* z1 = kP1 ? q1.b.data() + seg1[j].b1 * K : nullptr;
-        const float* a2 = kP2 ? q2.b.data() + seg2[j].b0 * K : nullptr;
-        const float* z2 = kP2 ? q2.b.data() + seg2[j].b1 * K : nullptr;
-        const double r1s = kP1 ? seg1[j].r : 0.0;
-        const V4 r1 = {r1s, r1s, r1s, r1s};
-        const double r2s = kP2 ? seg2[j].r : 0.0;
-        const V4 r2 = {r2s, r2s, r2s, r2s};
-        const V4 inv1 = {q1.invDen, q1.invDen, q1.invDen, q1.invDen};
-        const V4 inv2 = {q2.invDen, q2.invDen, q2.invDen, q2.invDen};
-        const double* dj = damp.data() + j * K;
-        for (std::size_t l = 0; l < K; l += 4) {
-          V4 out = lanesAt<V4>(&L[l]) + lanesAt<V4>(dj + l) * lanesAt<V4>(&T[l]);
-          auto profile = [&](const float* lo0, const float* hi0, const V4& r, const V4& invDen) {
-            const V4 av = TSO_WIDEN(lo0 + l);
-            const V4 v = av + r * ((TSO_WIDEN(hi0 + l) - av) * invDen);
-            if constexpr (kMult) {
-              const V4 atLeast = v < lo ? lo : v;  // std::max(v, lo)
-              out *= hi < atLeast ? hi : atLeast;  // std::min(.., hi)
-            } else {
-              out += v;
-            }
-          };
-          if constexpr (kP1) profile(a1, z1, r1, inv1);
-          if constexpr (kP2) profile(a2, z2, r2, inv2);
-          const V4 pos = zero < out ? out : zero;  // std::max(0.0, out)
-          const V4 e = actual - pos;
-          lanesAt<V4>(&sum[l]) += e < zero ? -e : e;
-        }
-        ++count;
-      }
-    }
-    const double ys = in.y[i];
-    const V4 yi = {ys, ys, ys, ys};
-    const double f1s = kP1 ? c1.r * q1.invDen : 0.0;
-    const V4 f1 = {f1s, f1s, f1s, f1s};
-    const double f2s = kP2 ? c2.r * q2.invDen : 0.0;
-    const V4 f2 = {f2s, f2s, f2s, f2s};
-    float* a1 = kP1 ? q1.b.data() + static_cast<std::size_t>(c1.b0) * K : nullptr;
-    float* z1 = kP1 ? q1.b.data() + (c1.b0 + 1 == q1.nb ? 0 : c1.b0 + 1) * K : nullptr;
-    float* a2 = kP2 ? q2.b.data() + static_cast<std::size_t>(c2.b0) * K : nullptr;
-    float* z2 = kP2 ? q2.b.data() + (c2.b0 + 1 == q2.nb ? 0 : c2.b0 + 1) * K : nullptr;
-    if (kP1 && in.p1->width() == 1) a1 = q1.b.data() + static_cast<std::size_t>(c1.phase) * K, z1 = a1;
-    if (kP2 && in.p2->width() == 1) a2 = q2.b.data() + static_cast<std::size_t>(c2.phase) * K, z2 = a2;
-    // Branch-free: a lane with gamma = 0 adds a zero where a single trial skips the add, which
-    // leaves the bucket's value unchanged. a1 and z1 may be the same bucket: each is read,
-    // added to and written in turn, as the scalar loop did.
-    for (std::size_t l = 0; l < K; l += 4) {
-      const V4 Tl = lanesAt<V4>(&T[l]);
-      const V4 phil = lanesAt<V4>(&phi[l]);
-      const V4 base = lanesAt<V4>(&L[l]) + phil * Tl;
-      V4 s1 = kMult ? one : zero;
-      V4 s2 = kMult ? one : zero;
-      if constexpr (kP1) s1 = (one - f1) * TSO_WIDEN(a1 + l) + f1 * TSO_WIDEN(z1 + l);
-      if constexpr (kP2) s2 = (one - f2) * TSO_WIDEN(a2 + l) + f2 * TSO_WIDEN(z2 + l);
-      auto addTo = [&](float* bucket, const V4& part) { lanesAt<F4>(bucket + l) += __builtin_convertvector(part, F4); };
-      if constexpr (kMult) {
-        if constexpr (kP1) {
-          const V4 m = s1 < lo ? lo : s1;
-          s1 = hi < m ? hi : m;
-        }
-        if constexpr (kP2) {
-          const V4 m = s2 < lo ? lo : s2;
-          s2 = hi < m ? hi : m;
-        }
-        const V4 e = yi - base * s1 * s2;
-        const V4 sc = s1 * s2;
-        const V4 level = base + lanesAt<V4>(&alpha[l]) * e / sc;
-        lanesAt<V4>(&L[l]) = zero < level ? level : zero;  // std::max(0.0, level)
-        lanesAt<V4>(&T[l]) = phil * Tl + lanesAt<V4>(&beta[l]) * e / sc;
-        const V4 b = base < tiny ? tiny : base;  // std::max(base, kTiny)
-        if constexpr (kP1) {
-          const V4 amount = lanesAt<V4>(&g1[l]) * e / (b * s2);
-          addTo(a1, (one - f1) * amount);
-          addTo(z1, f1 * amount);
-        }
-        if constexpr (kP2) {
-          const V4 amount = lanesAt<V4>(&g2[l]) * e / (b * s1);
-          addTo(a2, (one - f2) * amount);
-          addTo(z2, f2 * amount);
-        }
-      } else {
-        V4 pred = base;
-        if constexpr (kP1) pred += s1;
-        if constexpr (kP2) pred += s2;
-        const V4 e = yi - pred;
-        lanesAt<V4>(&L[l]) = base + lanesAt<V4>(&alpha[l]) * e;
-        lanesAt<V4>(&T[l]) = phil * Tl + lanesAt<V4>(&beta[l]) * e;
-        if constexpr (kP1) {
-          const V4 amount = lanesAt<V4>(&g1[l]) * e;
-          addTo(a1, (one - f1) * amount);
-          addTo(z1, f1 * amount);
-        }
-        if constexpr (kP2) {
-          const V4 amount = lanesAt<V4>(&g2[l]) * e;
-          addTo(a2, (one - f2) * amount);
-          addTo(z2, f2 * amount);
-        }
-      }
-    }
+    if (origins.scores(i)) scoreLanesAt<kMult, kP1, kP2>(in, st, i, c1, c2, count);
+    updateLanesBy<kMult, kP1, kP2>(in, st, in.y[i], c1, c2);
     if constexpr (kP1) in.p1->advance(c1);
     if constexpr (kP2) in.p2->advance(c2);
   }
-  for (std::size_t l = 0; l < K; ++l) {
-    const double mae = count > 0 ? sum[l] / static_cast<double>(count) : std::numeric_limits<double>::infinity();
+  for (std::size_t l = 0; l < st.K; ++l) {
+    const double mae = count > 0 ? st.sum[l] / static_cast<double>(count) : std::numeric_limits<double>::infinity();
     scores[l] = std::isfinite(mae) ? mae : std::numeric_limits<double>::infinity();
   }
-#undef TSO_WIDEN
 }
 
+#undef TSO_WIDEN
+
 // Cloned for AVX2 without FMA (a product and a sum round as in the default clone, so fits do
-// not depend on the machine). An AVX2 clone of the earlier plain loops over any lane count
-// measured ~8 % slower (alias checks and epilogues around 4-9 lanes); the lanes in fours
-// are what make it pay.
+// not depend on the machine). The lanes go in fours because that is what makes the clone
+// pay: plain loops over any lane count spend it on alias checks and epilogues.
 TSO_AVX2_CLONES void replayShape(const LaneInputs& in, int shape, std::span<double> scores) {
   switch (shape) {
     case 0:
@@ -536,128 +599,162 @@ void SmoothingModel::scoreSets(std::span<const double> span, const FitOptions& o
   std::copy_n(paddedScores.begin(), scores.size(), scores.begin());
 }
 
-void SmoothingModel::fit(std::span<const double> history, const FitOptions& options) {
-  // Coordinate descent over small sorted grids (with earlyStop: walking from the current value
-  // while the score improves): a full grid costs ~10x for a few percent of error, and the
-  // refit budget is 0.3 ms per series.
-  static constexpr double kAlphas[] = {0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.7};
-  static constexpr double kGammas[] = {0.0, 0.05, 0.15, 0.4};
-  static constexpr double kBetas[] = {0.0, 0.002, 0.01, 0.05};
-  static constexpr double kPhis[] = {0.8, 0.95};
+namespace {
 
-  // A trial replays only the search span, from an initial state computed once (reset() does
-  // not depend on the parameters). Every step of the coordinate descent scores all its
-  // trials in one many-lane replay (scoreSets) and then makes the same decisions the
-  // one-trial-at-a-time walk made, on the same scores: 4-5 passes over the data per fit
-  // instead of ~30.
-  const auto span = searchSpan(history, options, minHistory() + static_cast<std::size_t>(spec_.period1));
-  reset(span);
-  std::vector<SmoothingParams> sets;
-  std::vector<double> scores;
-  // Scores already computed are not replayed again: with beta = 0 the trend stays exactly 0
-  // (reset() starts it at 0), so phi cannot change the score and is left out of the key;
-  // the last alpha walk repeats the first one's sets when nothing else moved.
-  std::vector<std::pair<SmoothingParams, double>> memo;
-  auto sameScore = [](const SmoothingParams& a, const SmoothingParams& b) {
+// The parameter grids of the coordinate descent, each sorted (earlyStop walks them in order).
+constexpr std::array kAlphaGrid = {0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.7};
+constexpr std::array kGammaGrid = {0.0, 0.05, 0.15, 0.4};
+constexpr std::array kBetaGrid = {0.0, 0.002, 0.01, 0.05};  // times alpha
+constexpr std::array kPhiGrid = {0.8, 0.95};
+
+// The coordinate descent's bookkeeping over one search span: each step scores all its trials
+// in one many-lane replay (`score`) and makes the decisions a one-trial-at-a-time walk would
+// make on the same scores, and a score already computed is never replayed.
+class ParamSearch {
+ public:
+  using Score = std::function<void(std::span<const SmoothingParams>, std::span<double>)>;
+  ParamSearch(SmoothingParams& params, bool earlyStop, Score score)
+      : params_(params), earlyStop_(earlyStop), score_(std::move(score)) {}
+
+  // Walks one parameter's grid; `first`: the current parameters are scored in the same pass.
+  void walk(double SmoothingParams::* field, std::span<const double> grid, bool first);
+  // The damped trend's phi x beta grid, beta scaled by the current alpha.
+  void walkTrend();
+
+ private:
+  void evaluate();
+  void walkDown(double& param, std::span<const double> grid, std::size_t offset);
+  // With beta = 0 the trend stays exactly 0 (reset() starts it at 0), so phi cannot change
+  // the score and is left out of the comparison.
+  static bool sameScore(const SmoothingParams& a, const SmoothingParams& b) {
     return a.alpha == b.alpha && a.beta == b.beta && (a.beta == 0 || a.phi == b.phi) && a.gamma == b.gamma &&
            a.delta == b.delta;
-  };
-  std::vector<SmoothingParams> fresh;  // the sets of this step that need a replay
-  std::vector<double> freshScores;
-  std::vector<std::size_t> slot;  // per set: its index in `fresh`, or npos when memoised
-  auto evaluate = [&] {
-    constexpr auto npos = static_cast<std::size_t>(-1);
-    scores.assign(sets.size(), 0.0);
-    slot.assign(sets.size(), npos);
-    fresh.clear();
-    for (std::size_t i = 0; i < sets.size(); ++i) {
-      const auto known =
-          std::find_if(memo.begin(), memo.end(), [&](const auto& m) { return sameScore(m.first, sets[i]); });
-      if (known != memo.end()) {
-        scores[i] = known->second;
-        continue;
+  }
+
+  SmoothingParams& params_;
+  bool earlyStop_;
+  Score score_;
+  double best_ = std::numeric_limits<double>::infinity();
+  std::vector<SmoothingParams> sets_;  // this step's trials
+  std::vector<double> scores_;         // their scores
+  std::vector<std::pair<SmoothingParams, double>> memo_;
+  std::vector<SmoothingParams> fresh_;  // the trials of this step that need a replay
+  std::vector<double> freshScores_;
+  std::vector<std::size_t> slot_;  // per trial: its index in fresh_, or npos when memoised
+};
+
+void ParamSearch::evaluate() {
+  constexpr auto npos = static_cast<std::size_t>(-1);
+  scores_.assign(sets_.size(), 0.0);
+  slot_.assign(sets_.size(), npos);
+  fresh_.clear();
+  for (std::size_t i = 0; i < sets_.size(); ++i) {
+    const auto known =
+        std::find_if(memo_.begin(), memo_.end(), [&](const auto& m) { return sameScore(m.first, sets_[i]); });
+    if (known != memo_.end()) {
+      scores_[i] = known->second;
+      continue;
+    }
+    const auto dup = std::find_if(fresh_.begin(), fresh_.end(), [&](const auto& f) { return sameScore(f, sets_[i]); });
+    slot_[i] = static_cast<std::size_t>(dup - fresh_.begin());
+    if (dup == fresh_.end()) fresh_.push_back(sets_[i]);
+  }
+  if (fresh_.empty()) return;
+  freshScores_.assign(fresh_.size(), 0.0);
+  score_(fresh_, freshScores_);
+  for (std::size_t i = 0; i < sets_.size(); ++i) {
+    if (slot_[i] != npos) scores_[i] = freshScores_[slot_[i]];
+  }
+  for (std::size_t f = 0; f < fresh_.size(); ++f) memo_.emplace_back(fresh_[f], freshScores_[f]);
+}
+
+void ParamSearch::walk(double SmoothingParams::* field, std::span<const double> grid, bool first) {
+  sets_.clear();
+  if (first) sets_.push_back(params_);
+  for (double v : grid) {
+    SmoothingParams p = params_;
+    p.*field = v;
+    sets_.push_back(p);
+  }
+  evaluate();
+  const std::size_t offset = first ? 1 : 0;
+  if (first) best_ = scores_[0];
+  double& param = params_.*field;
+  if (!earlyStop_) {
+    for (std::size_t g = 0; g < grid.size(); ++g) {
+      if (grid[g] != param && scores_[offset + g] < best_) {
+        best_ = scores_[offset + g];
+        param = grid[g];
       }
-      const auto dup = std::find_if(fresh.begin(), fresh.end(), [&](const auto& f) { return sameScore(f, sets[i]); });
-      slot[i] = static_cast<std::size_t>(dup - fresh.begin());
-      if (dup == fresh.end()) fresh.push_back(sets[i]);
     }
-    if (fresh.empty()) return;
-    freshScores.assign(fresh.size(), 0.0);
-    scoreSets(span, options, fresh, freshScores);
-    for (std::size_t i = 0; i < sets.size(); ++i) {
-      if (slot[i] != npos) scores[i] = freshScores[slot[i]];
-    }
-    for (std::size_t f = 0; f < fresh.size(); ++f) memo.emplace_back(fresh[f], freshScores[f]);
-  };
-  double best = std::numeric_limits<double>::infinity();
-  // Walks one parameter's grid; `first` = the current parameters are scored in the same pass.
-  auto walk = [&](double SmoothingParams::* field, std::span<const double> grid, bool first) {
-    sets.clear();
-    if (first) sets.push_back(params_);
-    for (double v : grid) {
+    return;
+  }
+  // From the current value upwards while the score improves, else downwards.
+  const auto above = static_cast<std::size_t>(std::upper_bound(grid.begin(), grid.end(), param) - grid.begin());
+  bool moved = false;
+  for (std::size_t g = above; g < grid.size() && scores_[offset + g] < best_; ++g) {
+    best_ = scores_[offset + g];
+    param = grid[g];
+    moved = true;
+  }
+  if (!moved) walkDown(param, grid, offset);
+}
+
+void ParamSearch::walkDown(double& param, std::span<const double> grid, std::size_t offset) {
+  const auto below = static_cast<std::size_t>(std::lower_bound(grid.begin(), grid.end(), param) - grid.begin());
+  for (std::size_t g = below; g > 0 && scores_[offset + g - 1] < best_; --g) {
+    best_ = scores_[offset + g - 1];
+    param = grid[g - 1];
+  }
+}
+
+void ParamSearch::walkTrend() {
+  sets_.clear();
+  for (double phi : kPhiGrid) {
+    for (double beta : kBetaGrid) {
       SmoothingParams p = params_;
-      p.*field = v;
-      sets.push_back(p);
+      p.phi = phi;
+      p.beta = beta * params_.alpha;
+      sets_.push_back(p);
     }
-    evaluate();
-    const std::size_t off = first ? 1 : 0;
-    if (first) best = scores[0];
-    auto scoreOf = [&](std::size_t g) { return scores[off + g]; };
-    double& param = params_.*field;
-    if (!options.earlyStop) {
-      for (std::size_t g = 0; g < grid.size(); ++g) {
-        if (grid[g] != param && scoreOf(g) < best) {
-          best = scoreOf(g);
-          param = grid[g];
-        }
+  }
+  evaluate();
+  std::size_t g = 0;
+  for (std::size_t i = 0; i < kPhiGrid.size(); ++i) {
+    for (std::size_t j = 0; j < kBetaGrid.size(); ++j, ++g) {
+      if (scores_[g] < best_) {
+        best_ = scores_[g];
+        params_ = sets_[g];
+      } else if (earlyStop_ && kBetaGrid[j] > 0) {
+        g += kBetaGrid.size() - j;  // larger gains only get worse past a miss
+        break;
       }
-      return;
     }
-    const auto above = static_cast<std::size_t>(std::upper_bound(grid.begin(), grid.end(), param) - grid.begin());
-    bool moved = false;
-    for (std::size_t g = above; g < grid.size() && scoreOf(g) < best; ++g) {
-      best = scoreOf(g);
-      param = grid[g];
-      moved = true;
-    }
-    if (moved) return;
-    const auto below = static_cast<std::size_t>(std::lower_bound(grid.begin(), grid.end(), param) - grid.begin());
-    for (std::size_t g = below; g > 0 && scoreOf(g - 1) < best; --g) {
-      best = scoreOf(g - 1);
-      param = grid[g - 1];
-    }
-  };
-  walk(&SmoothingParams::alpha, kAlphas, true);
-  if (!p1_.empty()) walk(&SmoothingParams::gamma, kGammas, false);
-  if (!p2_.empty()) walk(&SmoothingParams::delta, kGammas, false);
+  }
+}
+
+}  // namespace
+
+// Coordinate descent over small sorted grids (with earlyStop: walking from the current value
+// while the score improves), since a full grid costs ~10x for a few percent of error. A trial
+// replays only the search span, from an initial state computed once (reset() does not depend
+// on the parameters).
+void SmoothingModel::fit(std::span<const double> history, const FitOptions& options) {
+  const auto span = searchSpan(history, options, minHistory() + static_cast<std::size_t>(spec_.period1));
+  reset(span);
+  ParamSearch search(params_, options.earlyStop, [&](std::span<const SmoothingParams> sets, std::span<double> scores) {
+    scoreSets(span, options, sets, scores);
+  });
+  search.walk(&SmoothingParams::alpha, kAlphaGrid, true);
+  if (!p1_.empty()) search.walk(&SmoothingParams::gamma, kGammaGrid, false);
+  if (!p2_.empty()) search.walk(&SmoothingParams::delta, kGammaGrid, false);
   if (spec_.trend) {
-    sets.clear();
-    for (double phi : kPhis) {
-      for (double beta : kBetas) {
-        SmoothingParams p = params_;
-        p.phi = phi;
-        p.beta = beta * params_.alpha;
-        sets.push_back(p);
-      }
-    }
-    evaluate();
-    std::size_t g = 0;
-    for (std::size_t i = 0; i < std::size(kPhis); ++i) {
-      for (std::size_t j = 0; j < std::size(kBetas); ++j, ++g) {
-        if (scores[g] < best) {
-          best = scores[g];
-          params_ = sets[g];
-        } else if (options.earlyStop && kBetas[j] > 0) {
-          g += std::size(kBetas) - j;  // larger gains only get worse past a miss
-          break;
-        }
-      }
-    }
+    search.walkTrend();
   } else {
     params_.beta = 0;
     params_.phi = 1.0;
   }
-  walk(&SmoothingParams::alpha, kAlphas, false);
+  search.walk(&SmoothingParams::alpha, kAlphaGrid, false);
 
   reset(history);
   for (double y : history) update(y);
