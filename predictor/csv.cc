@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -147,63 +148,73 @@ std::optional<std::int64_t> parseDuration(std::string_view text) {
   return n * unit;
 }
 
-Result<CsvTrace> readCsv(std::istream& in, const CsvOptions& options) {
+namespace {
+
+// The row of one line, or nullopt for a blank line, a comment or the header (a first line
+// whose timestamp is not a time). `rows`: those before it, which it must follow in time.
+Result<std::optional<Row>> parseRow(std::string_view line, std::size_t lineNo, const std::vector<Row>& rows) {
+  if (line.empty() || line.front() == '#') return std::nullopt;
+  const auto comma = line.find(',');
+  if (comma == std::string_view::npos) {
+    return fail(ErrorCode::kParse, "expected `timestamp,value`, got '" + std::string(line) + "'", lineNo);
+  }
+  const std::string_view ts = trim(line.substr(0, comma));
+  std::string_view val = trim(line.substr(comma + 1));
+  if (const auto extra = val.find(','); extra != std::string_view::npos) {
+    return fail(ErrorCode::kParse, "more than two columns", lineNo);
+  }
+  const auto t = parseTimestamp(ts);
+  if (!t) {
+    if (rows.empty() && lineNo == 1) return std::nullopt;
+    return fail(ErrorCode::kParse, "bad timestamp '" + std::string(ts) + "'", lineNo);
+  }
+  double v = std::numeric_limits<double>::quiet_NaN();
+  if (!isMissingToken(val)) {
+    const auto num = parseNumber(val);
+    if (!num || std::isinf(*num)) return fail(ErrorCode::kParse, "bad value '" + std::string(val) + "'", lineNo);
+    v = *num;
+    if (v < 0) return fail(ErrorCode::kNegative, "negative value " + std::string(val), lineNo);
+  }
+  if (!rows.empty() && *t == rows.back().t) {
+    return fail(ErrorCode::kDuplicate, "duplicate timestamp (also on line " + std::to_string(rows.back().line) + ")",
+                lineNo);
+  }
+  if (!rows.empty() && *t < rows.back().t) {
+    return fail(ErrorCode::kNonMonotonic,
+                "timestamp goes back in time (line " + std::to_string(rows.back().line) + " is later)", lineNo);
+  }
+  return Row{*t, v, lineNo};
+}
+
+Result<std::vector<Row>> readRows(std::istream& in) {
   std::vector<Row> rows;
   std::string raw;
   std::size_t lineNo = 0;
   while (std::getline(in, raw)) {
     ++lineNo;
-    std::string_view line = trim(raw);
-    if (line.empty() || line.front() == '#') continue;
-    const auto comma = line.find(',');
-    if (comma == std::string_view::npos) {
-      return fail(ErrorCode::kParse, "expected `timestamp,value`, got '" + std::string(line) + "'", lineNo);
-    }
-    const std::string_view ts = trim(line.substr(0, comma));
-    std::string_view val = trim(line.substr(comma + 1));
-    if (const auto extra = val.find(','); extra != std::string_view::npos) {
-      return fail(ErrorCode::kParse, "more than two columns", lineNo);
-    }
-    const auto t = parseTimestamp(ts);
-    if (!t) {
-      // A first line whose timestamp is not a time is the header.
-      if (rows.empty() && lineNo == 1) continue;
-      return fail(ErrorCode::kParse, "bad timestamp '" + std::string(ts) + "'", lineNo);
-    }
-    double v = std::numeric_limits<double>::quiet_NaN();
-    if (!isMissingToken(val)) {
-      const auto num = parseNumber(val);
-      if (!num || std::isinf(*num)) {
-        return fail(ErrorCode::kParse, "bad value '" + std::string(val) + "'", lineNo);
-      }
-      v = *num;
-      if (v < 0) return fail(ErrorCode::kNegative, "negative value " + std::string(val), lineNo);
-    }
-    if (!rows.empty()) {
-      if (*t == rows.back().t) {
-        return fail(ErrorCode::kDuplicate,
-                    "duplicate timestamp (also on line " + std::to_string(rows.back().line) + ")", lineNo);
-      }
-      if (*t < rows.back().t) {
-        return fail(ErrorCode::kNonMonotonic,
-                    "timestamp goes back in time (line " + std::to_string(rows.back().line) + " is later)", lineNo);
-      }
-    }
-    rows.push_back({*t, v, lineNo});
+    auto row = parseRow(trim(raw), lineNo, rows);
+    if (!row) return std::unexpected(row.error());
+    if (const std::optional<Row>& r = *row) rows.push_back(*r);
   }
   if (rows.empty()) return fail(ErrorCode::kEmpty, "no samples in the input");
+  return rows;
+}
 
-  std::int64_t step = 0;
+// The step: the option's, or the smallest gap among the first rows (60 s for a single row).
+Result<std::int64_t> stepOf(const std::vector<Row>& rows, const CsvOptions& options) {
   if (options.step) {
-    step = *options.step;
-    if (step <= 0) return fail(ErrorCode::kInvalidArgument, "step must be positive");
-  } else if (rows.size() == 1) {
-    step = 60;
-  } else {
-    step = rows[1].t - rows[0].t;
-    for (std::size_t i = 2; i < rows.size() && i < 64; ++i) step = std::min(step, rows[i].t - rows[i - 1].t);
+    if (*options.step <= 0) return fail(ErrorCode::kInvalidArgument, "step must be positive");
+    return *options.step;
   }
+  if (rows.size() == 1) return 60;
+  std::int64_t step = rows[1].t - rows[0].t;
+  for (std::size_t i = 2; i < rows.size() && i < 64; ++i) step = std::min(step, rows[i].t - rows[i - 1].t);
+  return step;
+}
 
+// The rows on a grid of `step` seconds from the first, gaps and missing values repaired and
+// counted.
+Result<CsvTrace> onGrid(const std::vector<Row>& rows, std::int64_t step) {
   CsvTrace out;
   out.series.start = rows.front().t;
   out.series.step = step;
@@ -224,16 +235,21 @@ Result<CsvTrace> readCsv(std::istream& in, const CsvOptions& options) {
     }
   }
   out.gapSamples = out.series.values.size() - rows.size();
-  if (out.gapSamples > 0 && out.firstRepairLine == 0) {
-    for (std::size_t i = 1; i < rows.size(); ++i) {
-      if (rows[i].t - rows[i - 1].t != step) {
-        out.firstRepairLine = rows[i].line;
-        break;
-      }
-    }
+  for (std::size_t i = 1; out.gapSamples > 0 && out.firstRepairLine == 0 && i < rows.size(); ++i) {
+    if (rows[i].t - rows[i - 1].t != step) out.firstRepairLine = rows[i].line;
   }
   fillMissing(out.series.values);
   return out;
+}
+
+}  // namespace
+
+Result<CsvTrace> readCsv(std::istream& in, const CsvOptions& options) {
+  const auto rows = readRows(in);
+  if (!rows) return std::unexpected(rows.error());
+  const auto step = stepOf(*rows, options);
+  if (!step) return std::unexpected(step.error());
+  return onGrid(*rows, *step);
 }
 
 }  // namespace tso::predictor

@@ -595,8 +595,8 @@ void Forecaster::update(double y) {
   if (!std::isfinite(y)) y = lastPoint1_;  // missing (NaN) or a broken metric (Inf)
   // Each model tests its own one-step forecast: a model that followed a spike up must also
   // be brought back when the spike ends, even if the model chosen for the next step (the
-  // combined forecast) expected the fall. Testing only the combined forecast left EWMA
-  // decaying from a one-minute spike of 10x for an hour on WorldCup98 (day 4 of the backtest).
+  // combined forecast) expected the fall. Tested only through the combined forecast, an EWMA
+  // that followed a one-minute spike would decay from it for an hour.
   const std::size_t nm = std::min({models_.size(), guard_.size(), std::size_t{64}});
   if (hasLast_) {
     // The one-step errors are clipped as the noise unit's steps are (a spike counts at most
@@ -681,22 +681,12 @@ void Forecaster::finishQuantiles(Forecast& out, const unsigned char* rows, std::
   }
 }
 
-void Forecaster::forecast(Forecast& out) const {
+// Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too), and
+// only up to the last step that uses them; none set aside, and the one standing in for them
+// (`in`, if any) over every step.
+void Forecaster::forecastUsedModels(Forecast& out, int in) const {
   const auto H = static_cast<std::size_t>(config_.horizon);
-  out.point.assign(H, 0.0);
-  out.quantiles.resize(H);
-  if (models_.empty() || choice_.empty()) {
-    std::fill(out.point.begin(), out.point.end(), last_);
-    for (auto& q : out.quantiles) q.fill(last_);
-    return;
-  }
-  const std::size_t nc = models_.size();
-  out.scratch.resize(nc * H);
-  // Only models some horizon uses are evaluated (keepAllCandidates keeps unused ones too), and
-  // only up to the last step that uses them; none set aside, and the one standing in for them
-  // (if any) over every step.
-  const int in = aside_ != 0 ? standIn() : -1;
-  for (std::size_t c = 0; c < nc; ++c) {
+  for (std::size_t c = 0; c < models_.size(); ++c) {
     if (isAside(c)) continue;
     std::size_t steps = 0;
     if (static_cast<int>(c) == in) {
@@ -706,39 +696,66 @@ void Forecaster::forecast(Forecast& out) const {
     }
     if (steps > 0) model(c)->forecast(std::span<double>(out.scratch).subspan(c * H, steps));
   }
+}
+
+// The point per step as the mean of its chosen models, run by run (steps with the same
+// choice): the same sums in the same order as combineByStep().
+void Forecaster::combineByRun(Forecast& out) const {
+  const auto H = static_cast<std::size_t>(config_.horizon);
+  double* point = out.point.data();
+  const double* sc = out.scratch.data();
+  for (std::size_t r = 0, h = 0; r < runs_; ++r) {
+    const Choice& ch = choice_[h];
+    const std::size_t end = runEnd_[r];
+    const double* s0 = sc + ch.idx[0] * H;
+    const double* s1 = sc + ch.idx[ch.count > 1 ? 1 : 0] * H;
+    const double* s2 = sc + ch.idx[ch.count > 2 ? 2 : 0] * H;
+    if (ch.count == 1) {
+      for (; h < end; ++h) point[h] = (0.0 + s0[h]) / 1.0;
+    } else if (ch.count == 2) {
+      for (; h < end; ++h) point[h] = ((0.0 + s0[h]) + s1[h]) / 2.0;
+    } else {
+      for (; h < end; ++h) point[h] = (((0.0 + s0[h]) + s1[h]) + s2[h]) / 3.0;
+    }
+  }
+}
+
+// The point per step as the mean of its chosen models not set aside; with all of them aside,
+// the stand-in's forecast (`in`), or the newest sample.
+void Forecaster::combineByStep(Forecast& out, int in) const {
+  const auto H = static_cast<std::size_t>(config_.horizon);
+  for (std::size_t h = 0; h < H; ++h) {
+    const Choice& ch = choice_[h];
+    double f = 0;
+    std::size_t k = 0;
+    for (std::size_t j = 0; j < ch.count; ++j) {
+      if (!isAside(ch.idx[j])) {
+        f += out.scratch[ch.idx[j] * H + h];
+        ++k;
+      }
+    }
+    out.point[h] = k > 0     ? f / static_cast<double>(k)
+                   : in >= 0 ? out.scratch[static_cast<std::size_t>(in) * H + h]
+                             : last_;
+  }
+}
+
+void Forecaster::forecast(Forecast& out) const {
+  const auto H = static_cast<std::size_t>(config_.horizon);
+  out.point.assign(H, 0.0);
+  out.quantiles.resize(H);
+  if (models_.empty() || choice_.empty()) {
+    std::fill(out.point.begin(), out.point.end(), last_);
+    for (auto& q : out.quantiles) q.fill(last_);
+    return;
+  }
+  out.scratch.resize(models_.size() * H);
+  const int in = aside_ != 0 ? standIn() : -1;
+  forecastUsedModels(out, in);
   if (aside_ == 0 && runs_ > 0 && choice_.size() == H) {
-    // Run by run, the same sums in the same order as the step-by-step loop below.
-    double* point = out.point.data();
-    const double* sc = out.scratch.data();
-    for (std::size_t r = 0, h = 0; r < runs_; ++r) {
-      const Choice& ch = choice_[h];
-      const std::size_t end = runEnd_[r];
-      const double* s0 = sc + ch.idx[0] * H;
-      const double* s1 = sc + ch.idx[ch.count > 1 ? 1 : 0] * H;
-      const double* s2 = sc + ch.idx[ch.count > 2 ? 2 : 0] * H;
-      if (ch.count == 1) {
-        for (; h < end; ++h) point[h] = (0.0 + s0[h]) / 1.0;
-      } else if (ch.count == 2) {
-        for (; h < end; ++h) point[h] = ((0.0 + s0[h]) + s1[h]) / 2.0;
-      } else {
-        for (; h < end; ++h) point[h] = (((0.0 + s0[h]) + s1[h]) + s2[h]) / 3.0;
-      }
-    }
+    combineByRun(out);
   } else {
-    for (std::size_t h = 0; h < H; ++h) {
-      const Choice& ch = choice_[h];
-      double f = 0;
-      std::size_t k = 0;
-      for (std::size_t j = 0; j < ch.count; ++j) {
-        if (!isAside(ch.idx[j])) {
-          f += out.scratch[ch.idx[j] * H + h];
-          ++k;
-        }
-      }
-      out.point[h] = k > 0     ? f / static_cast<double>(k)
-                     : in >= 0 ? out.scratch[static_cast<std::size_t>(in) * H + h]
-                               : last_;
-    }
+    combineByStep(out, in);
   }
   const auto* rows =
       choice_.empty() ? nullptr : reinterpret_cast<const unsigned char*>(choice_.data()) + offsetof(Choice, q);
@@ -772,9 +789,9 @@ void Forecaster::prefetchObject() const {
 void Forecaster::prefetchHead() const {
   prefetchBytes(choice_.data(), choice_.size() * sizeof(Choice));
   // A model's object, up to kModelLines lines: its size is behind a virtual call (a load of
-  // its first line), and a prefetch past its end never faults. (Prefetching each model's exact
-  // size instead, kept in this object, measured slower: clones allocate a model next to its
-  // vectors, so the lines past a small model's end are often what the tick reads next.)
+  // its first line), and a prefetch past its end never faults. Not the exact size: clones
+  // allocate a model next to its vectors, so the lines past a small model's end are often
+  // what the tick reads next.
   constexpr std::size_t kModelLines = 8;
   for (Model* m : hot_) {
     if (m != nullptr) prefetchBytes(m, kModelLines * 64);

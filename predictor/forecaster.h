@@ -51,9 +51,8 @@ struct ForecasterConfig {
   // for the model on the detected period, whatever its length (periodic_<samples>).
   std::vector<std::string> onlyModels;
   // Operator refit mode: a parameter trial replays the score window after one day of warm-up
-  // instead of the whole training history, and grids are walked with early stopping. Since
-  // the search scores each step's trials in one pass, only ~5 % faster on one-week series
-  // (more on the 3-week default history) and slightly less accurate on WorldCup98.
+  // instead of the whole training history, and grids are walked with early stopping: faster
+  // on long histories, slightly less accurate (docs/benchmarks.md has both modes' tables).
   bool fastSearch = false;
   // Seasonal naive is offered only when its raw ring fits this many samples (memory budget).
   std::size_t maxRingSamples = 2016;
@@ -143,6 +142,10 @@ class Forecaster {
   // out.quantiles from out.point and `tableRows` rows of kNq normalised errors, `stride` bytes
   // apart from `rows` on; steps past them get the point as every quantile.
   void finishQuantiles(Forecast& out, const unsigned char* rows, std::size_t stride, std::size_t tableRows) const;
+  // forecast()'s stages: the models' forecasts into out.scratch, then the point per step.
+  void forecastUsedModels(Forecast& out, int in) const;
+  void combineByRun(Forecast& out) const;
+  void combineByStep(Forecast& out, int in) const;
   [[nodiscard]] double scaleNow() const;
   // What stands in for a choice whose every model is set aside: of the models in use and not
   // set aside, and the naive forecast (the newest sample, -1), the one with the smallest

@@ -46,9 +46,9 @@ int Planner::withTolerance(double demand, int current, double up, double down) c
   return want;
 }
 
-Plan Planner::plan(const PlanInput& in) {
-  Plan p;
-  const int current = std::max(0, in.currentReplicas);
+// The replicas each input asks for (the reactive and forecast ones within their tolerance of
+// the current count) and the recommendation: the highest, within the bounds.
+void Planner::recommend(const PlanInput& in, int current, Plan& p) const {
   if (in.observedDemand) {
     p.reactive = withTolerance(*in.observedDemand, current, config_.toleranceUp, config_.toleranceDown);
   }
@@ -66,77 +66,91 @@ Plan Planner::plan(const PlanInput& in) {
   p.reason = rec == p.scheduled && p.scheduled > p.predicted && p.scheduled > p.reactive ? "scheduled"
              : rec == p.predicted && p.predicted > p.reactive                            ? "forecast"
                                                                                          : "observed";
+}
 
-  // Stabilization (HPA v2): scale up to the lowest recommendation of the up window, down to
-  // the highest of the down window. A forecast dip therefore cannot remove replicas until
-  // every recommendation in the down window, reactive ones included, agrees.
+// Stabilization (HPA v2): scale up to the lowest recommendation of the up window, down to
+// the highest of the down window. A forecast dip therefore cannot remove replicas until
+// every recommendation in the down window, reactive ones included, agrees.
+int Planner::stabilize(std::int64_t now, int rec, int current, std::string& reason) {
   const auto& up = config_.behavior.scaleUp;
   const auto& down = config_.behavior.scaleDown;
   const std::int64_t keep = std::max(up.stabilizationSeconds, down.stabilizationSeconds);
-  dropOlder(recommendations_, [&](std::int64_t t) { return t < in.now - keep; });
+  dropOlder(recommendations_, [&](std::int64_t t) { return t < now - keep; });
   int upRec = rec;
   int downRec = rec;
   for (const auto& [t, r] : recommendations_) {
-    if (t >= in.now - up.stabilizationSeconds) upRec = std::min(upRec, r);
-    if (t >= in.now - down.stabilizationSeconds) downRec = std::max(downRec, r);
+    if (t >= now - up.stabilizationSeconds) upRec = std::min(upRec, r);
+    if (t >= now - down.stabilizationSeconds) downRec = std::max(downRec, r);
   }
-  recommendations_.emplace_back(in.now, rec);
+  recommendations_.emplace_back(now, rec);
   int desired = current;
   if (desired < upRec) desired = upRec;
   if (desired > downRec) desired = downRec;
-  if (desired < rec && desired < current) p.reason = "stabilization window holds replicas";
-  if (desired > rec && desired > current) p.reason = "stabilization window holds replicas";
-  if (desired == current && rec < current) p.reason = "scale-down stabilization";
+  if (desired < rec && desired < current) reason = "stabilization window holds replicas";
+  if (desired > rec && desired > current) reason = "stabilization window holds replicas";
+  if (desired == current && rec < current) reason = "scale-down stabilization";
+  return desired;
+}
 
-  // Rate limits over each policy's period, from the replica count at the period's start.
+// The replicas added (up) or removed over the last `period` seconds.
+int Planner::changeIn(std::int64_t now, std::int64_t period, bool up) const {
+  int sum = 0;
+  for (const auto& [t, d] : scaleEvents_) {
+    if (t > now - period && (up ? d > 0 : d < 0)) sum += up ? d : -d;
+  }
+  return sum;
+}
+
+// The furthest one direction's policies let a scale go now: each policy's limit counts from
+// the replica count at its period's start; Max takes the policy that allows the most change.
+int Planner::rateLimit(const ScalingRules& rules, bool up, std::int64_t now, int current) const {
+  const bool most = rules.select == SelectPolicy::kMax;
+  int limit = most == up ? std::numeric_limits<int>::min() : std::numeric_limits<int>::max();
+  for (const auto& pol : rules.policies) {
+    const int start =
+        up ? current - changeIn(now, pol.periodSeconds, true) : current + changeIn(now, pol.periodSeconds, false);
+    const bool pods = pol.type == ScalingPolicy::Type::kPods;
+    const int l = up ? (pods ? start + pol.value : static_cast<int>(std::ceil(start * (1.0 + pol.value / 100.0))))
+                     : (pods ? start - pol.value : static_cast<int>(std::ceil(start * (1.0 - pol.value / 100.0))));
+    limit = most == up ? std::max(limit, l) : std::min(limit, l);
+  }
+  return limit;
+}
+
+// Rate limits over each policy's period, from the replica count at the period's start.
+int Planner::limitRate(std::int64_t now, int desired, int current, std::string& reason) {
+  const auto& up = config_.behavior.scaleUp;
+  const auto& down = config_.behavior.scaleDown;
   std::int64_t longest = 0;
   for (const auto& pol : up.policies) longest = std::max(longest, pol.periodSeconds);
   for (const auto& pol : down.policies) longest = std::max(longest, pol.periodSeconds);
-  dropOlder(scaleEvents_, [&](std::int64_t t) { return t <= in.now - longest; });
-  auto changeIn = [&](std::int64_t period, bool positive) {
-    int sum = 0;
-    for (const auto& [t, d] : scaleEvents_) {
-      if (t > in.now - period && (positive ? d > 0 : d < 0)) sum += positive ? d : -d;
-    }
-    return sum;
-  };
-  if (desired > current) {
-    if (up.select == SelectPolicy::kDisabled) {
-      desired = current;
-      p.reason = "scale-up disabled";
-    } else if (!up.policies.empty()) {
-      int limit = up.select == SelectPolicy::kMax ? std::numeric_limits<int>::min() : std::numeric_limits<int>::max();
-      for (const auto& pol : up.policies) {
-        const int start = current - changeIn(pol.periodSeconds, true);
-        const int l = pol.type == ScalingPolicy::Type::kPods
-                          ? start + pol.value
-                          : static_cast<int>(std::ceil(start * (1.0 + pol.value / 100.0)));
-        limit = up.select == SelectPolicy::kMax ? std::max(limit, l) : std::min(limit, l);
-      }
-      if (desired > limit) {
-        desired = std::max(current, limit);
-        p.reason += " (scale-up rate limited)";
-      }
-    }
-  } else if (desired < current) {
-    if (down.select == SelectPolicy::kDisabled) {
-      desired = current;
-      p.reason = "scale-down disabled";
-    } else if (!down.policies.empty()) {
-      int limit = down.select == SelectPolicy::kMax ? std::numeric_limits<int>::max() : std::numeric_limits<int>::min();
-      for (const auto& pol : down.policies) {
-        const int start = current + changeIn(pol.periodSeconds, false);
-        const int l = pol.type == ScalingPolicy::Type::kPods
-                          ? start - pol.value
-                          : static_cast<int>(std::ceil(start * (1.0 - pol.value / 100.0)));
-        limit = down.select == SelectPolicy::kMax ? std::min(limit, l) : std::max(limit, l);
-      }
-      if (desired < limit) {
-        desired = std::min(current, limit);
-        p.reason += " (scale-down rate limited)";
-      }
-    }
+  dropOlder(scaleEvents_, [&](std::int64_t t) { return t <= now - longest; });
+  if (desired == current) return desired;
+  const bool scaleUp = desired > current;
+  const ScalingRules& rules = scaleUp ? up : down;
+  if (rules.select == SelectPolicy::kDisabled) {
+    reason = scaleUp ? "scale-up disabled" : "scale-down disabled";
+    return current;
   }
+  if (rules.policies.empty()) return desired;
+  const int limit = rateLimit(rules, scaleUp, now, current);
+  if (scaleUp && desired > limit) {
+    reason += " (scale-up rate limited)";
+    return std::max(current, limit);
+  }
+  if (!scaleUp && desired < limit) {
+    reason += " (scale-down rate limited)";
+    return std::min(current, limit);
+  }
+  return desired;
+}
+
+Plan Planner::plan(const PlanInput& in) {
+  Plan p;
+  const int current = std::max(0, in.currentReplicas);
+  recommend(in, current, p);
+  int desired = stabilize(in.now, p.recommendation, current, p.reason);
+  desired = limitRate(in.now, desired, current, p.reason);
   desired = std::clamp(desired, config_.minReplicas, std::max(config_.minReplicas, config_.maxReplicas));
   if (desired != current) scaleEvents_.emplace_back(in.now, desired - current);
   p.desired = desired;

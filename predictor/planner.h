@@ -95,6 +95,12 @@ class Planner {
 
  private:
   [[nodiscard]] int withTolerance(double demand, int current, double up, double down) const;
+  // plan()'s stages, in order: the recommendation, the stabilization windows, the rate limits.
+  void recommend(const PlanInput& in, int current, Plan& p) const;
+  int stabilize(std::int64_t now, int rec, int current, std::string& reason);
+  [[nodiscard]] int changeIn(std::int64_t now, std::int64_t period, bool up) const;
+  [[nodiscard]] int rateLimit(const ScalingRules& rules, bool up, std::int64_t now, int current) const;
+  int limitRate(std::int64_t now, int desired, int current, std::string& reason);
   PlannerConfig config_;
   // Time-ordered, a few dozen at most: vectors, because a deque allocates ~600 bytes even
   // when empty (2,000 services hold two of them each).
