@@ -60,7 +60,7 @@ class LogRegressionModel final : public Model {
   [[nodiscard]] double next() const override { return next_; }
   // No absorbJump(): every forecast is anchored at the newest sample, so a jump is followed
   // within one step already; what the jump says about the next steps is what the lags learnt
-  // (wiping them, as the smoothing models do, measured worse on WorldCup98).
+  // (wiping them, as the smoothing models do, forecasts worse after a regime change).
   // The coefficients adapt only through a fit, so the Forecaster refits this model daily
   // through its validation window and on the whole history after it (a refit starts from the
   // previous coefficients) instead of keeping a fit that is days old.
