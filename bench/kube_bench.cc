@@ -28,7 +28,7 @@ long rssKiB() {
 }
 
 // A ThroughputService as the operator will see it: spec with target, capacity, policy,
-// schedule, status with conditions and a recommendation (about 2.5 KB of JSON).
+// schedule, status with conditions and a recommendation.
 nlohmann::json throughputService(int i) {
   std::string name = "svc-" + std::to_string(i);
   return nlohmann::json::parse(R"j({
