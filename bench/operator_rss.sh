@@ -53,14 +53,13 @@ is_running kube-apiserver && cluster_was_up=1
 is_running prometheus && prometheus_was_up=1
 target=$TSO_STATE_DIR/prometheus/targets/$ns.json
 cleanup() {
-  local i
   stop_operator
   rm -f "$target"
-  if [[ $cluster_was_up == 1 ]]; then
-    kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
-  else
-    for ((i = ${#TSO_COMPONENTS[@]} - 1; i >= 0; i--)); do stop_component "${TSO_COMPONENTS[i]}"; done
+  if [[ $cluster_was_up == 0 ]]; then
+    "$repo/e2e/cluster/down.sh" >/dev/null 2>&1 || true  # Prometheus too
+    return
   fi
+  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
   [[ $prometheus_was_up == 1 ]] || stop_component prometheus
 }
 stop_operator() {

@@ -31,7 +31,7 @@ read -r -a sections <<<"${SECTIONS:-predictor${operator:+ operator}}"
 filter='BM_TickUpdateAndForecast/10000/1|BM_RefitOneWeekSeries/1|Fleet'
 all_sections=(predictor operator)
 
-# is_running, stop_component, TSO_COMPONENTS; its die and log are replaced below.
+# is_running (was the cluster up?); its die and log are replaced below.
 # shellcheck source-path=SCRIPTDIR source=../e2e/cluster/lib.sh
 source e2e/cluster/lib.sh
 die() { echo "write_benchmarks: $*" >&2; exit 2; }
@@ -196,10 +196,8 @@ tmp=$(mktemp "$out.XXXXXX")  # beside the target, so the mv below is a rename
 json=$(mktemp)
 started_cluster=0
 finish() {
-  local i
   rm -f "$tmp" "$json"
-  [[ $started_cluster == 1 ]] || return 0
-  for ((i = ${#TSO_COMPONENTS[@]} - 1; i >= 0; i--)); do stop_component "${TSO_COMPONENTS[i]}"; done
+  [[ $started_cluster == 0 ]] || e2e/cluster/down.sh >/dev/null 2>&1 || true
 }
 trap finish EXIT
 {
