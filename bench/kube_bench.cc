@@ -1,4 +1,5 @@
-// Figures for the Kubernetes runtime (issue 4); prints, asserts nothing:
+// Figures for the Kubernetes runtime (issue 4), one "what: figure" line each (bench/write_benchmarks.sh
+// splits them at the last ": " into a table); prints, asserts nothing:
 //  1. RSS of a store holding 2,000 ThroughputService-sized objects (in process);
 //  2. watch events decoded and applied per second (framing + JSON + store + handler);
 //  3. list of 2,000 objects end to end against $KUBECONFIG's cluster (skipped without one).
@@ -28,7 +29,7 @@ long rssKiB() {
 }
 
 // A ThroughputService as the operator will see it: spec with target, capacity, policy,
-// schedule, status with conditions and a recommendation (about 2.5 KB of JSON).
+// schedule, status with conditions and a recommendation.
 nlohmann::json throughputService(int i) {
   std::string name = "svc-" + std::to_string(i);
   return nlohmann::json::parse(R"j({
@@ -167,7 +168,8 @@ void listEndToEnd() {
     std::printf("list: %zu objects in pages of %d end to end (HTTPS, decode): %.0f ms\n", all ? all->items.size() : 0,
                 pageSize, ms);
   }
-  std::printf("list: creating them took %.1f s with 4 writers (%.0f creates/s)\n", createSecs, kObjects / createSecs);
+  std::printf("list: %d ConfigMaps created by 4 writers: %.1f s (%.0f creates/s)\n", kObjects, createSecs,
+              kObjects / createSecs);
   (void)namespaces.remove(ns);
 }
 

@@ -91,7 +91,7 @@ int runRun(std::span<const char* const> rawArgs) {
   // megabytes, freed when the fit ends. glibc's default serves them from the heap once a few
   // have been freed (its mmap threshold adapts upwards), where they fragment and stay resident;
   // mapped and unmapped on their own, they go back to the system. A fixed threshold stops the
-  // adaptation. bench/operator_rss.sh, 2,000 services: 96 -> 84 MB, reconciles no slower.
+  // adaptation.
   mallopt(M_MMAP_THRESHOLD, 64 * 1024);
   mallopt(M_TRIM_THRESHOLD, 128 * 1024);
   // --namespace repeats; pull every occurrence out before the single-valued parser.

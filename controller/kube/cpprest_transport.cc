@@ -34,9 +34,9 @@ http::method toMethod(Method m) {
 void configureTls(boost::asio::ssl::context& ctx, const Config& cfg) {
   if (!cfg.caPem.empty()) {
     // Like client-go, a kubeconfig CA is the only trust root for the apiserver. cpprest has
-    // already loaded the system CA bundle into this context, one per connection (~140
-    // certificates, ~0.45 MB for each live connection, by heaptrack); a fresh store keeps the
-    // cluster CA alone, and a public CA can no longer vouch for a server of that name.
+    // already loaded the whole system CA bundle into this context, a copy for each live
+    // connection; a fresh store keeps the cluster CA alone, and a public CA can no longer vouch
+    // for a server of that name.
     if (X509_STORE* store = X509_STORE_new()) SSL_CTX_set_cert_store(ctx.native_handle(), store);
     ctx.add_certificate_authority(boost::asio::buffer(cfg.caPem));
   }

@@ -80,11 +80,10 @@ Result<json> resultOf(int httpStatus, std::string_view body, std::string_view wa
 }
 
 // The common answer to a range query, one series of [time, "value"] pairs, read straight into
-// samples by nlohmann's SAX interface. A week of minute samples as a JSON tree took ~1.5 MB
-// in ~30,000 small allocations (twice: data.result was copied out), per service and refit;
-// this reads it in the samples' own 16 bytes each. Anything else (an error, a second series, a
-// value that is not a pair) stops it, and parseRange() decodes that answer as a tree, which
-// words the errors.
+// samples by nlohmann's SAX interface: as a JSON tree, a week of minute samples is tens of
+// thousands of small allocations per service and refit; this reads it in the samples' own 16
+// bytes each. Anything else (an error, a second series, a value that is not a pair) stops it,
+// and parseRange() decodes that answer as a tree, which words the errors.
 class RangeReader {
  public:
   using json = nlohmann::json;

@@ -148,7 +148,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
 
   const Sensed sensed = sense(st, spec, current, now, lead);
   accountMisses(st.budget, spec, *st.demand.recent, st.desiredHistory, lead, headroomStart(frame, spec));
-  predictor::Forecast forecast;  // made afresh each reconcile: 3 KB a service less to keep
+  predictor::Forecast forecast;  // made afresh each reconcile, not kept: less memory per service
   if (st.demand.model) st.demand.model->forecast(forecast);
   const ForecastView view{&forecast,
                           st.demand.modelTime + spec.stepSeconds,

@@ -56,7 +56,7 @@ struct ServiceSnapshot {
   std::size_t modelBytes = 0;  // recent-demand buffer + forecaster state
   // Recent past for charts: only in a snapshot with history, built at that call from the service's
   // recent demand, scored forecasts and desired-replica changes (null before the first sample).
-  // Keeping it built between requests cost ~3 KB a service.
+  // Not kept between requests: that would hold memory for every service, charted or not.
   std::shared_ptr<const ServiceHistory> history;
 };
 

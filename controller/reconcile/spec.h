@@ -89,11 +89,10 @@ Result<ServiceSpec> parseSpec(const nlohmann::json& spec);
 predictor::EventCalendar calendarOf(const ServiceSpec& spec);
 
 // How often the model is refitted from Prometheus' history: when a seventh of the history is
-// new, within [1 h, 1 d] (daily for the default 7d). The backtest evaluates this cadence; on
-// the shared traces hourly refits scored the same within noise (WorldCup98 5 minutes 0.902
-// hourly, 0.893-0.895 at 2 h to 1 d) at 24x the refit work. On the synthetic shapes
-// (bench/predictor_shapes) only the outage scored better hourly (5 minutes 1.029 against
-// 1.054 daily), and 2-hourly did not (1.055): when a refit lands, not how often.
+// new, within [1 h, 1 d] (daily for the default 7d). The backtest evaluates this cadence: on the
+// shared traces more frequent refits cost their multiple of the refit work and scored the same
+// within noise; of the synthetic shapes (bench/predictor_shapes) only the outage scored better
+// hourly, and not 2-hourly: what matters is when a refit lands, not how often.
 std::int64_t refitIntervalSeconds(const ServiceSpec& spec);
 
 }  // namespace tso::reconcile

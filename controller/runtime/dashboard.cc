@@ -72,7 +72,7 @@ function windowed(h){
   let i0=0;if(w>0&&times.length){const end=times[times.length-1];while(i0<times.length&&times[i0]<end-w)i0++}
   const cut=a=>(a||[]).slice(i0);return {times:times.slice(i0),actual:cut(h.actual),predicted:cut(h.predicted),desired:cut(h.desired)}}
 // At thousands of services the page must not fetch or draw every chart: the summary list
-// (?history=none, ~0.5 KB a service) covers every service, and only the first CHARTS services
+// (?history=none, no histories) covers every service, and only the first CHARTS services
 // of the filtered, sorted list fetch their history (?service=ns/name...) and get charts.
 const CHARTS=10,ROWS=200;
 let summaries=[],charted=[];

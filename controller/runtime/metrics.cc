@@ -64,9 +64,9 @@ void appendSample(std::string& out, const char* name, const reconcile::ServiceSn
 }  // namespace
 
 // Per-service series, written straight from the reconcilers' snapshots at scrape time (so a
-// deleted service leaves no stale series). With 2,000 services that is ~34,000 series: built as
-// prometheus-cpp MetricFamily objects they were copied three times over on their way to the
-// text and took ~30 MB at the peak of every scrape; written as text they take the text's size.
+// deleted service leaves no stale series). Thousands of services make tens of thousands of
+// series: as prometheus-cpp MetricFamily objects they would be copied three times over on their
+// way to the text at every scrape; written as text they take the text's size.
 void appendServiceSeries(std::string& out, const std::vector<reconcile::ServiceSnapshot>& snaps) {
   static const std::array<std::string, 4> kLevels = {"0.5", "0.9", "0.95", "0.99"};
   static const std::string kReactive = "reactive", kPredicted = "predicted", kScheduled = "scheduled", kFinal = "final",

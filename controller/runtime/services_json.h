@@ -13,8 +13,8 @@ namespace tso::runtime {
 
 // What a /api/services request asks for (its query string):
 //   (none)                     every service, each with its chart history
-//   history=none               every service without history: the dashboard's summary list
-//                              (~0.5 KB a service instead of ~8 KB)
+//   history=none               every service without history: the dashboard's summary list,
+//                              a small part of the size
 //   service=NS/NAME (repeated) only these services, with history: the charts on screen
 // history=all|none may be combined with service=. Anything else is an error naming it.
 struct ServicesQuery {
@@ -23,9 +23,9 @@ struct ServicesQuery {
 };
 Result<ServicesQuery> parseServicesQuery(std::string_view query);
 
-// The JSON array, written straight as text: with 2,000 services and their 240-step histories a
-// JSON tree (nlohmann) of ~2 million values took ~60 MB at the peak of each request and left
-// the process ~35 MB larger; the text alone is ~12 MB. Floats are written as the shortest
+// The JSON array, written straight as text: with thousands of services and their histories, a
+// JSON tree (nlohmann) of millions of values would take several times the text's memory at the
+// peak of each request, and the heap would keep much of it. Floats are written as the shortest
 // decimal that reads back as the same float; NaN and infinities as null. Without
 // `withHistory` the objects have no "history" key.
 std::string servicesJson(const std::vector<reconcile::ServiceSnapshot>& snaps, bool withHistory = true);

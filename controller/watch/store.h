@@ -3,10 +3,9 @@
 // lock, so readers never see a half-listed cache; waitUntilReady() releases once that first swap
 // is done.
 //
-// Objects are kept compact: the metadata decoded, the body as CBOR. As nlohmann::json trees
-// 2,000 cached ThroughputServices took 14.5 MB (7.2 KB each for ~1.1 KB of JSON); as CBOR
-// 2 MB. get() and list() decode a fresh copy (~9 us for a service); what a hot path looks up
-// by a field goes through the index instead, which never decodes.
+// Objects are kept compact: the metadata decoded, the body as CBOR, about the size of its JSON
+// text, where an nlohmann::json tree takes several times that. get() and list() decode a fresh
+// copy; what a hot path looks up by a field goes through the index instead, which never decodes.
 #pragma once
 
 #include <condition_variable>

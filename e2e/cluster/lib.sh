@@ -38,8 +38,14 @@ is_running() {
   [[ -f $f ]] || return 1
   pid=$(cat "$f")
   [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against pid reuse: the process must be the component we started.
-  grep -qa -- "$1" "/proc/$pid/cmdline" 2>/dev/null
+  # Guard against pid reuse: the process must be the component we started. Just after a start
+  # the process may still be in fork or exec, its cmdline empty or the caller's, so look again.
+  local try
+  for try in 1 2 3 4 5; do
+    grep -qa -- "$1" "/proc/$pid/cmdline" 2>/dev/null && return 0
+    ((try == 5)) || sleep 0.1
+  done
+  return 1
 }
 
 # stop_component NAME: SIGTERM, wait up to 10 s, then SIGKILL; removes the pid file.
