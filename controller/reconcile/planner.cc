@@ -170,7 +170,8 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
   const std::int64_t windowEnd = leadWindowEnd(obs.now, leadSeconds, step);
   std::optional<double> predicted;
   std::optional<double> scheduled;
-  if (fv != nullptr && fv->forecast != nullptr && !fv->forecast->quantiles.empty()) {
+  const bool hasForecast = fv != nullptr && fv->forecast != nullptr && !fv->forecast->quantiles.empty();
+  if (hasForecast) {
     const auto& f = *fv->forecast;
     const int horizon = static_cast<int>(f.quantiles.size());
     const std::int64_t fstep = fv->step > 0 ? fv->step : step;
@@ -181,12 +182,13 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
       if (d.points.size() < kMaxStatusPoints) {
         d.points.push_back({t, f.point.at(static_cast<std::size_t>(h - 1)) * m, upper * m});
       }
-      if (t < obs.now - fstep || t > windowEnd) continue;
+      if (t < obs.now - fstep || t > windowEnd || fv->degraded) continue;
       predicted = std::max(predicted.value_or(0.0), upper);
       if (m != 1.0) scheduled = std::max(scheduled.value_or(0.0), upper * m);
     }
-  } else if (!events.empty()) {
-    // No model yet: events still scale the demand seen now.
+  }
+  if ((!hasForecast || fv->degraded) && !events.empty()) {
+    // No model yet, or a degraded one: events still scale the demand seen now.
     for (std::int64_t t = obs.now; t <= windowEnd; t += step) {
       const double m = events.multiplierAt(t);
       if (m != 1.0) scheduled = std::max(scheduled.value_or(0.0), *obs.demand * m);
@@ -252,6 +254,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
                      std::to_string(leadSeconds) + "s)";
   }
   if (d.breakoutGap) d.explanation += " raised by a breakout of " + fmt(*d.breakoutGap) + " above the forecast";
+  if (fv != nullptr && fv->degraded) d.explanation += ", forecast degraded (it lost to a simple baseline)";
   if (scheduled) d.explanation += ", scheduled event peak " + fmt(*scheduled);
   d.explanation += ": " + std::to_string(d.desired) + " replicas (" + d.winner + "), " +
                    std::to_string(obs.currentReplicas) + " now";

@@ -51,6 +51,8 @@ struct ForecastView {
   const predictor::TimeOfDayHeadroom* timeOfDay = nullptr;
   // The newest sample broke out above its band: the window is raised by its gap.
   const Breakout* breakout = nullptr;
+  // The accuracy gate degraded the forecast: it is shown, not provisioned on.
+  bool degraded = false;
 };
 
 // The headroom in normal units the forecast is provisioned at: the miss budget's when it

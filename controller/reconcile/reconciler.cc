@@ -5,11 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "controller/prom/client.h"
+#include "controller/reconcile/accuracy_gate.h"
 #include "controller/reconcile/actions.h"
 #include "controller/reconcile/demand.h"
 #include "controller/reconcile/forecast_score.h"
 #include "controller/reconcile/miss_budget.h"
 #include "controller/reconcile/planner.h"
+#include "controller/reconcile/status.h"
 #include "controller/reconcile/units.h"
 #include "predictor/calibration.h"
 #include "predictor/forecaster.h"
@@ -66,6 +68,16 @@ std::string ratioText(double ratio) {
   return buf;
 }
 
+// Whether the status says the accuracy gate had degraded the forecast (before a restart).
+bool wasDegraded(const StatusFrame& frame) {
+  const auto it = frame.previous.find("conditions");
+  if (it == frame.previous.end()) return false;
+  const json* c = findCondition(*it, "ForecastReady");
+  if (c == nullptr) return false;
+  const auto reason = c->find("reason");
+  return reason != c->end() && *reason == "Degraded";
+}
+
 Outcome failedOutcome(const std::string& what, const Error& e) {
   return Outcome{std::nullopt, true, what + e.toString()};
 }
@@ -80,6 +92,8 @@ struct Reconciler::State {
   LeadState lead;
   ActionState actions;
   BudgetState budget;
+  AccuracyGate gate;
+  bool gateRestored = false;  // from the status, once after this state was made
   bool lastFallback = false;
   std::string lastInvalid;
   // demand.recent, score and desiredHistory: written by the reconciling worker under chartMu,
@@ -148,6 +162,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
 
   const Sensed sensed = sense(st, spec, current, now, lead);
   accountMisses(st.budget, spec, *st.demand.recent, st.desiredHistory, lead, headroomStart(frame, spec));
+  judgeForecast(obj, st, spec, frame, now);
   predictor::Forecast forecast;  // made afresh each reconcile, not kept: less memory per service
   if (st.demand.model) st.demand.model->forecast(forecast);
   const ForecastView view{&forecast,
@@ -156,7 +171,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
                           st.demand.model ? st.demand.model->selectedModel() : std::string(),
                           headroomZ(st.budget),
                           st.budget.timeOfDay ? &*st.budget.timeOfDay : nullptr,
-                          st.demand.breakout ? &*st.demand.breakout : nullptr};
+                          st.demand.breakout ? &*st.demand.breakout : nullptr,
+                          st.gate.degraded()};
   const bool usable = st.demand.forecastUsable();
   const Decision d =
       decide(spec, sensed.observed, usable ? &view : nullptr, calendarOf(spec), lead, plannerFor(st, spec, usable));
@@ -167,6 +183,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
   recordTransitions(obj, st, d, view.model);
 
   const auto accuracy = st.score.summary(spec.stepSeconds);
+  const GateReport gate = st.gate.report(now, spec.guard);
   const StatusInput in{
       .spec = &spec,
       .decision = &d,
@@ -182,13 +199,14 @@ Outcome Reconciler::reconcile(const std::string& key) {
                      sensed.observed.prometheusMessage, sensed.address},
       .forecast = {sensed.queryProblem, st.demand.model != nullptr, usable, DemandState::kMinForecastSamples,
                    st.demand.fitSummary, st.demand.lastAside, view.model},
+      .gate = gate,
       .actionError = acted.error};
   const Outcome outcome = acted.error ? Outcome{std::nullopt, true, acted.error->message}
                                       : Outcome{requeueAfter(now, spec.stepSeconds), false, ""};
   // Metrics and dashboards show a decision only once the API has recorded it.
   return writeThen(obj, buildStatus(frame, in), outcome, [&] {
     publish(st,
-            {ns, obj.meta.name, &spec, &d, &forecast, sensed.observed.demand, current, lead, accuracy, view.model,
+            {ns, obj.meta.name, &spec, &d, &forecast, sensed.observed.demand, current, lead, accuracy, gate, view.model,
              st.demand.recent->memoryBytes() + (st.demand.model ? st.demand.model->stateBytes() : 0) +
                  (st.demand.daily ? st.demand.daily->memoryBytes() : 0)},
             now);
@@ -206,6 +224,7 @@ Reconciler::Sensed Reconciler::sense(State& st, const ServiceSpec& spec, int cur
     std::lock_guard chartLock(st.chartMu);
     resetDemand(st.demand, key, spec.stepSeconds, options_.recentSteps);
     st.score = ForecastScore(options_.accuracyWindow);
+    st.gate = AccuracyGate{};  // judged afresh on the new demand
   }
   auto unavailable = [&o](std::string reason, std::string message) {
     o.prometheusAvailable = false;
@@ -243,15 +262,41 @@ Reconciler::Sensed Reconciler::sense(State& st, const ServiceSpec& spec, int cur
   return out;
 }
 
+void Reconciler::judgeForecast(const kube::Object& obj, State& st, const ServiceSpec& spec, const StatusFrame& frame,
+                               std::int64_t now) {
+  if (!st.gateRestored) {
+    st.gate.restore(wasDegraded(frame));
+    st.gateRestored = true;
+  }
+  {
+    std::lock_guard chartLock(st.chartMu);
+    st.score.scoreDue(*st.demand.recent, [&](const ScoredForecast& s) { st.gate.add(s, spec.guard.windowSeconds); });
+  }
+  const GateChange change = st.gate.evaluate(now, spec.guard);
+  if (change == GateChange::kNone) return;
+  const std::string message = gateMessage(st.gate.report(now, spec.guard), spec.guard);
+  if (change == GateChange::kDegraded) events_.record(obj, "Warning", "ForecastDegraded", message);
+  if (change == GateChange::kRecovered) events_.record(obj, "Normal", "ForecastRecovered", message);
+}
+
 void Reconciler::score(State& st, const ServiceSpec& spec, const ForecastView& view, std::int64_t lead) {
-  std::lock_guard chartLock(st.chartMu);
-  st.score.scoreDue(*st.demand.recent);
   const predictor::Forecast& f = *view.forecast;
   if (f.quantiles.empty()) return;
-  // The forecast for the time a lead ahead is what provisioning relied on: that one is scored.
+  // The forecast for the time a lead ahead is what provisioning relied on: that one is scored,
+  // with the baselines it must beat: the newest demand now, yesterday's peak around its time.
   const int h = std::min<int>(leadSteps(lead, spec.stepSeconds), static_cast<int>(f.quantiles.size()));
   const std::int64_t t = view.firstTime + static_cast<std::int64_t>(h - 1) * spec.stepSeconds;
-  st.score.remember(t, f.point[static_cast<std::size_t>(h - 1)], quantileAtZ(f, h, headroomZAt(spec, &view, t)));
+  const double z = headroomZAt(spec, &view, t);
+  ForecastMade made{f.point[static_cast<std::size_t>(h - 1)],
+                    quantileAtZ(f, h, z),
+                    predictor::levelOfZ(z),
+                    quantileAt(f, h, 0.9),
+                    std::nullopt,
+                    std::nullopt};
+  if (auto latest = st.demand.recent->latestFinite()) made.naive = latest->second;
+  if (st.demand.daily) made.seasonal = st.demand.daily->dayBefore(t);
+  std::lock_guard chartLock(st.chartMu);
+  st.score.remember(t, made);
 }
 
 predictor::Planner& Reconciler::plannerFor(State& st, const ServiceSpec& spec, bool forecastDriven) {

@@ -75,6 +75,9 @@ class Reconciler {
   Outcome rejectSpec(const kube::Object& obj, State& st, const std::string& message, const StatusFrame& frame);
   Sensed sense(State& st, const ServiceSpec& spec, int current, std::int64_t now, std::int64_t lead);
   void score(State& st, const ServiceSpec& spec, const ForecastView& view, std::int64_t lead);
+  // Scores the forecasts now due into the accuracy gate and moves it (with its Events).
+  void judgeForecast(const kube::Object& obj, State& st, const ServiceSpec& spec, const StatusFrame& frame,
+                     std::int64_t now);
   predictor::Planner& plannerFor(State& st, const ServiceSpec& spec, bool forecastDriven);
   void recordTransitions(const kube::Object& obj, State& st, const Decision& d, const std::string& modelInUse);
   // Writes the status; on success runs `recorded` and returns `outcome`.

@@ -50,6 +50,8 @@ ServiceSnapshot buildSnapshot(const SnapshotInput& in) {
     s.wape = in.accuracy->wape;
     s.coverage = in.accuracy->coverage;
   }
+  s.degraded = in.gate.degraded;
+  s.skill = in.gate.skill;
   s.fallback = d.fallback;
   s.model = in.model;
   s.step = in.spec->stepSeconds;

@@ -50,6 +50,8 @@ struct ServiceSnapshot {
   double wape = 0;
   double coverage = 0;
   std::size_t scored = 0;
+  bool degraded = false;        // the accuracy gate took the forecast out of provisioning
+  std::optional<double> skill;  // the provisioned quantile's loss over the best baseline's
   bool fallback = false;
   std::string model;
   std::int64_t step = 0;
@@ -76,6 +78,7 @@ struct SnapshotInput {
   int currentReplicas = 0;
   std::int64_t leadSeconds = 0;
   std::optional<Accuracy> accuracy;
+  GateReport gate;
   std::string model;
   std::size_t modelBytes = 0;
 };

@@ -220,6 +220,24 @@ Status readMissBudget(const json& forecast, ServiceSpec& out) {
   return {};
 }
 
+// forecast.guard: the accuracy gate's window and thresholds (accuracy_gate.h).
+Status readGuard(const json& forecast, GuardSpec& out) {
+  const json* guard = member(forecast, "guard");
+  if (guard == nullptr) return {};
+  if (!guard->is_object()) return bad("forecast.guard", "must be an object");
+  TSO_TRY(readBool(*guard, "enabled", "forecast.guard.enabled", out.enabled));
+  TSO_TRY(readDurationSeconds(*guard, "window", "forecast.guard.window", out.windowSeconds, 60'000));
+  int minScored = static_cast<int>(out.minScored);
+  TSO_TRY(readInt(*guard, "minScored", "forecast.guard.minScored", minScored));
+  if (minScored < 10) return bad("forecast.guard.minScored", "must be at least 10");
+  out.minScored = static_cast<std::size_t>(minScored);
+  TSO_TRY(readNumber(*guard, "maxSkill", "forecast.guard.maxSkill", out.maxSkill));
+  if (!(out.maxSkill > 0)) return bad("forecast.guard.maxSkill", "must be above 0, such as 1 (lose to the baseline)");
+  TSO_TRY(readNumber(*guard, "minCoverage", "forecast.guard.minCoverage", out.minCoverage));
+  if (!(out.minCoverage >= 0 && out.minCoverage <= 1)) return bad("forecast.guard.minCoverage", "must be in [0, 1]");
+  return {};
+}
+
 Status decodeForecast(const json& spec, ServiceSpec& out) {
   if (const json* forecast = member(spec, "forecast")) {
     TSO_TRY(readString(*forecast, "model", "forecast.model", out.model));
@@ -237,6 +255,7 @@ Status decodeForecast(const json& spec, ServiceSpec& out) {
     TSO_TRY(readNumber(*forecast, "breakoutQuantile", "forecast.breakoutQuantile", out.breakoutQuantile));
     if (!(out.breakoutQuantile == 0 || (out.breakoutQuantile >= 0.5 && out.breakoutQuantile < 1)))
       return bad("forecast.breakoutQuantile", "must be 0 (off) or in [0.5, 1), such as 0.9");
+    TSO_TRY(readGuard(*forecast, out.guard));
   }
   return {};
 }

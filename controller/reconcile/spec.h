@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "controller/common/result.h"
+#include "controller/reconcile/accuracy_gate.h"
 #include "predictor/events.h"
 #include "predictor/planner.h"
 
@@ -64,6 +65,8 @@ struct ServiceSpec {
   // forecast.breakoutQuantile: a new sample above this quantile of its own forecast raises the
   // lead window by its gap over that forecast's median at once; 0 is off.
   double breakoutQuantile = 0.9;
+  // forecast.guard: when the forecast loses to a simple baseline, replicas follow measured demand.
+  GuardSpec guard;
   std::optional<std::int64_t> leadTimeSeconds;  // empty: Auto (measured from pods)
   std::vector<EventSpec> events;
   predictor::ScalingBehavior behavior;  // scale-up unlimited by default, see parseSpec

@@ -48,6 +48,21 @@ json pointsOf(const Decision& d) {
   return points;
 }
 
+// status.guard: the accuracy gate's state and what it judged on.
+json guardOf(const GateReport& g, const GuardSpec& spec) {
+  json r = {{"state", g.degraded ? "Degraded"
+                      : g.judged ? "Trusted"
+                                 : "Judging"},
+            {"scored", g.scored},
+            {"windowSeconds", spec.windowSeconds}};
+  if (g.scored > 0) r["coverageP90"] = g.coverageP90;
+  if (g.skill) {
+    r["skill"] = *g.skill;
+    r["baseline"] = g.baseline;
+  }
+  return r;
+}
+
 json accuracyOf(const std::optional<Accuracy>& a) {
   if (!a || a->scored < kMinScoredForAccuracy) return nullptr;
   return {{"wape", a->wape}, {"coverage", a->coverage}, {"windowSeconds", a->windowSeconds}};
@@ -60,9 +75,14 @@ void setFields(StatusDraft& s, const StatusInput& in) {
   s["leadTimeSeconds"] = in.leadSeconds;
   if (in.demand) s["currentDemand"] = *in.demand;
   if (d.predictedDemand) s["predictedDemand"] = *d.predictedDemand;
-  s["recommendation"] = recommendationOf(d, in.forecast.usable);
+  s["recommendation"] = recommendationOf(d, in.forecast.usable && !in.gate.degraded);
   s["forecast"] = pointsOf(d);
   if (auto a = accuracyOf(in.accuracy); !a.is_null() || s.has("accuracy")) s["accuracy"] = a;
+  if (in.spec->guard.enabled) {
+    s["guard"] = guardOf(in.gate, in.spec->guard);
+  } else if (s.has("guard")) {
+    s["guard"] = nullptr;
+  }
   if (in.spec->cache && d.cacheBytes) {
     s["cache"] = {{"desiredBytes", *d.cacheBytes}};
     if (in.appliedCacheBytes) s["cache"]["appliedBytes"] = *in.appliedCacheBytes;
@@ -85,13 +105,15 @@ void setFields(StatusDraft& s, const StatusInput& in) {
   }
 }
 
-void setForecastReady(StatusDraft& s, const ForecastHealth& f) {
+void setForecastReady(StatusDraft& s, const ForecastHealth& f, const GateReport& gate, const GuardSpec& guard) {
   if (f.queryProblem) {
     s.set("ForecastReady", false, std::string(prom::problemReason(f.queryProblem->code)), f.queryProblem->message);
   } else if (f.hasModel && !f.usable) {
     s.set("ForecastReady", false, "WarmingUp",
           f.fitSummary + "; the forecast is used once " + std::to_string(f.samplesNeeded) +
               " samples were seen, until then replicas follow measured demand");
+  } else if (gate.degraded) {
+    s.set("ForecastReady", false, "Degraded", "the forecast lost to a simple baseline: " + gateMessage(gate, guard));
   } else if (f.hasModel && !f.modelsAside.empty()) {
     s.set("ForecastReady", true, "ModelSetAside", f.fitSummary + "; forecasting now with " + f.modelInUse);
   } else if (f.hasModel) {
@@ -108,7 +130,7 @@ void setConditions(StatusDraft& s, const StatusInput& in) {
     s.set("PrometheusAvailable", false, in.prometheus.reason, in.prometheus.message);
   else
     s.set("PrometheusAvailable", true, "QueryOK", "Prometheus at " + in.prometheus.address + " answers");
-  setForecastReady(s, in.forecast);
+  setForecastReady(s, in.forecast, in.gate, in.spec->guard);
   s.set("Fallback", d.fallback, d.fallback ? d.fallbackReason : "DataFresh",
         d.fallback ? d.fallbackMessage : "demand data is fresh");
   s.set("ScalingLimited", d.scalingLimited, d.scalingLimited ? d.limitedReason : "DesiredWithinRange",

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "controller/common/result.h"
+#include "controller/reconcile/accuracy_gate.h"
 #include "controller/reconcile/forecast_score.h"
 #include "controller/reconcile/miss_budget.h"
 #include "controller/reconcile/planner.h"
@@ -58,6 +59,7 @@ struct StatusInput {
   std::optional<std::vector<double>> headroomByHour;
   PrometheusHealth prometheus;
   ForecastHealth forecast;
+  GateReport gate;  // the accuracy gate over its window
   std::optional<Error> actionError;
 };
 

@@ -104,6 +104,18 @@ void appendServiceSeries(std::string& out, const std::vector<reconcile::ServiceS
   for (const auto& s : snaps) {
     if (s.valid && s.scored > 0) appendSample(out, "tso_forecast_coverage", s, {}, s.coverage);
   }
+  appendHeader(out, "tso_forecast_skill",
+               "The provisioned quantile's loss over the best simple baseline's, over the guard's window "
+               "(above forecast.guard.maxSkill: the forecast loses).");
+  for (const auto& s : snaps) {
+    if (s.valid && s.skill) appendSample(out, "tso_forecast_skill", s, {}, *s.skill);
+  }
+  appendHeader(
+      out, "tso_forecast_degraded",
+      "1 while the accuracy gate has taken the forecast out of provisioning (replicas follow measured demand).");
+  for (const auto& s : snaps) {
+    if (s.valid) appendSample(out, "tso_forecast_degraded", s, {}, s.degraded ? 1 : 0);
+  }
   appendHeader(out, "tso_fallback_active",
                "1 while the service is in fallback (Prometheus unavailable or data stale).");
   for (const auto& s : snaps) {

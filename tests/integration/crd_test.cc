@@ -70,6 +70,11 @@ TEST_F(CrdTest, DefaultsAreFilledIn) {
   EXPECT_EQ(get(".spec.replicas.min"), "1");
   EXPECT_EQ(get(".spec.forecast.quantile"), "0.9");
   EXPECT_EQ(get(".spec.forecast.leadTime"), "Auto");
+  EXPECT_EQ(get(".spec.forecast.guard.enabled"), "true");
+  EXPECT_EQ(get(".spec.forecast.guard.window"), "1d");
+  EXPECT_EQ(get(".spec.forecast.guard.minScored"), "100");
+  EXPECT_EQ(get(".spec.forecast.guard.maxSkill"), "1");
+  EXPECT_EQ(get(".spec.forecast.guard.minCoverage"), "0.8");
   EXPECT_EQ(get(".spec.fallback.behavior"), "HoldCurrent");
   EXPECT_EQ(get(".spec.fallback.staleAfter"), "5m");
 }

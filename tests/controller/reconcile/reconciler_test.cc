@@ -480,5 +480,53 @@ TEST_F(ReconcilerTest, HeadroomByTimeOfDayMovesToTheHourThatFallsShortAndSurvive
   EXPECT_TRUE(status_.value("headroomByHour", json()).is_null()) << "turned off: gone from status";
 }
 
+TEST_F(ReconcilerTest, AForecastThatLosesToTheBaselineIsDegradedUntilItWinsAgain) {
+  // Days of a 1,000/s spike in the first 5 minutes of every hour, then the spikes stop: the
+  // forecast keeps provisioning for them, and loses to the newest demand.
+  const std::int64_t change = kEpoch + 86400 + 50 * 60;
+  demand_ = [change](std::int64_t t) {
+    const bool spike = ((t % 3600) + 3600) % 3600 < 300;
+    return t < change && spike ? 1000.0 : 300.0 + 50.0 * std::sin(static_cast<double>(t) / 900.0);
+  };
+  reconciler();
+  json spec = baseSpec();
+  spec["forecast"] = {{"guard", {{"window", "1h"}, {"minScored", 10}}}};
+  const std::int64_t start = change;
+  for (int i = 0; i <= 20; ++i) {
+    at(start + 60 * i);
+    run(spec);
+  }
+  EXPECT_EQ(condition("ForecastReady"), "Degraded") << status_.dump();
+  EXPECT_EQ(condition("ForecastReady", "status"), "False");
+  EXPECT_NE(condition("ForecastReady", "message").find("naive baseline"), std::string::npos)
+      << condition("ForecastReady", "message");
+  EXPECT_EQ(events_.count("ForecastDegraded"), 1);
+  EXPECT_EQ(status_["guard"]["state"], "Degraded") << status_["guard"].dump();
+  EXPECT_GE(status_["guard"]["scored"].get<int>(), 10);
+  EXPECT_EQ(status_["recommendation"]["winner"], "reactive") << status_["recommendation"].dump();
+  EXPECT_TRUE(status_["recommendation"]["predicted"].is_null()) << "a degraded forecast provisions nothing";
+  EXPECT_FALSE(status_["forecast"].empty()) << "it is still shown";
+  const auto snaps = reconciler_->snapshot({});
+  ASSERT_EQ(snaps.size(), 1U);
+  EXPECT_TRUE(snaps[0].degraded);
+
+  reconciler();  // restarted: the condition says degraded until the new window judges
+  at(start + 60 * 21);
+  run(spec);
+  EXPECT_EQ(condition("ForecastReady"), "Degraded") << status_.dump();
+  EXPECT_EQ(status_["recommendation"]["winner"], "reactive");
+
+  spec["forecast"]["guard"] = {{"window", "1h"}, {"minScored", 10}, {"maxSkill", 1000}, {"minCoverage", 0}};
+  for (int i = 22; i <= 40 && condition("ForecastReady") == "Degraded"; ++i) {
+    at(start + 60 * i);
+    run(spec);
+  }
+  EXPECT_NE(condition("ForecastReady"), "Degraded") << status_.dump();
+  EXPECT_EQ(condition("ForecastReady", "status"), "True");
+  EXPECT_EQ(events_.count("ForecastRecovered"), 1);
+  EXPECT_EQ(events_.count("ForecastDegraded"), 1) << "the restart did not announce it again";
+  EXPECT_EQ(status_["guard"]["state"], "Trusted") << status_.dump();
+}
+
 }  // namespace
 }  // namespace tso::reconcile

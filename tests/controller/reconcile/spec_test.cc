@@ -103,6 +103,24 @@ TEST(SpecTest, MissBudgetIsAPercentageOfDemand) {
   EXPECT_DOUBLE_EQ(parseSpec(j)->breakoutQuantile, 0.0);
 }
 
+TEST(SpecTest, TheGuardHasDefaultsUsersNeedNotSet) {
+  json j = minimal();
+  const GuardSpec g = parseSpec(j)->guard;
+  EXPECT_TRUE(g.enabled);
+  EXPECT_EQ(g.windowSeconds, 86400);
+  EXPECT_EQ(g.minScored, 100U);
+  EXPECT_DOUBLE_EQ(g.maxSkill, 1.0);
+  EXPECT_DOUBLE_EQ(g.minCoverage, 0.8);
+  j["forecast"]["guard"] = {
+      {"enabled", false}, {"window", "6h"}, {"minScored", 20}, {"maxSkill", 1.2}, {"minCoverage", 0.7}};
+  const GuardSpec set = parseSpec(j)->guard;
+  EXPECT_FALSE(set.enabled);
+  EXPECT_EQ(set.windowSeconds, 6 * 3600);
+  EXPECT_EQ(set.minScored, 20U);
+  EXPECT_DOUBLE_EQ(set.maxSkill, 1.2);
+  EXPECT_DOUBLE_EQ(set.minCoverage, 0.7);
+}
+
 TEST(SpecTest, InvalidSpecsNameTheField) {
   const std::vector<BadCase> cases = {
       {"no target", [](json& j) { j.erase("targetRef"); }, "spec.targetRef: is required"},
@@ -128,6 +146,15 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
       {"budget text", [](json& j) { j["forecast"] = {{"missBudget", "low%"}}; }, "spec.forecast.missBudget"},
       {"breakout", [](json& j) { j["forecast"] = {{"breakoutQuantile", 0.3}}; },
        "spec.forecast.breakoutQuantile: must be 0 (off) or in [0.5, 1)"},
+      {"guard object", [](json& j) { j["forecast"] = {{"guard", 1}}; }, "spec.forecast.guard: must be an object"},
+      {"guard window", [](json& j) { j["forecast"]["guard"] = {{"window", "10s"}}; },
+       "spec.forecast.guard.window: \"10s\" is too short"},
+      {"guard minScored", [](json& j) { j["forecast"]["guard"] = {{"minScored", 5}}; },
+       "spec.forecast.guard.minScored: must be at least 10"},
+      {"guard maxSkill", [](json& j) { j["forecast"]["guard"] = {{"maxSkill", 0}}; },
+       "spec.forecast.guard.maxSkill: must be above 0"},
+      {"guard minCoverage", [](json& j) { j["forecast"]["guard"] = {{"minCoverage", 1.5}}; },
+       "spec.forecast.guard.minCoverage: must be in [0, 1]"},
       {"time of day", [](json& j) { j["forecast"] = {{"headroomByTimeOfDay", "yes"}}; },
        "spec.forecast.headroomByTimeOfDay: must be true or false"},
       {"cron",

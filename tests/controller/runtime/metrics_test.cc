@@ -31,6 +31,7 @@ reconcile::ServiceSnapshot service(const std::string& name) {
   s.scored = 10;
   s.wape = 0.125;
   s.coverage = 0.9;
+  s.skill = 0.75;
   return s;
 }
 
@@ -53,14 +54,16 @@ TEST(MetricsTest, WritesEveryPerServiceSeriesInTheTextFormat) {
   EXPECT_NE(out.find("tso_forecast_wape" + labels + "} 0.125\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_forecast_coverage" + labels + "} 0.9\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_fallback_active" + labels + "} 0\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("tso_forecast_skill" + labels + "} 0.75\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("tso_forecast_degraded" + labels + "} 0\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_service_info" + labels +
                      ",mode=\"Auto\",model=\"mean(ewma,log_regression)\",winner=\"forecast\",valid=\"true\"} 1\n"),
             std::string::npos)
       << out;
-  // 8 families, each with its HELP and TYPE once; 1 + 4 + 5 + 1 + 1 + 1 + 1 + 1 samples.
-  EXPECT_EQ(count(out, "# TYPE "), 8u);
-  EXPECT_EQ(count(out, "# HELP "), 8u);
-  EXPECT_EQ(count(out, "\n") - 16, 15u) << out;
+  // 10 families, each with its HELP and TYPE once; 1 + 4 + 5 + 1 + 1 + 1 + 1 + 1 + 1 + 1 samples.
+  EXPECT_EQ(count(out, "# TYPE "), 10u);
+  EXPECT_EQ(count(out, "# HELP "), 10u);
+  EXPECT_EQ(count(out, "\n") - 20, 17u) << out;
 }
 
 TEST(MetricsTest, InvalidServicesOnlyGetTheirInfoSeries) {
