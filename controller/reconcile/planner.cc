@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "controller/reconcile/units.h"
 #include "predictor/provision.h"
 
 namespace tso::reconcile {
@@ -94,18 +95,53 @@ void explainBlindness(const ServiceSpec& spec, const Observed& obs, Decision& d)
   }
 }
 
+// The headroom's quantile of forecast step `h` (at `t`); after a breakout, at least what was
+// forecast before the newest sample plus how far that sample ran above it.
+double upperAt(const ServiceSpec& spec, const ForecastView& fv, int h, std::int64_t t, std::int64_t step) {
+  const double z = headroomZAt(spec, &fv, t);
+  double upper = quantileAtZ(*fv.forecast, h, z);
+  if (const Breakout* b = fv.breakout; b != nullptr && t >= b->firstTime) {
+    const auto i = static_cast<std::size_t>((t - b->firstTime) / step);
+    if (i < b->ahead.size()) upper = std::max(upper, predictor::quantileAtZ(b->ahead[i], z) + b->gap);
+  }
+  return upper;
+}
+
+// The last forecast's peak over the lead window and when its horizon ends, if it still covers
+// the whole window (made before the data stopped, not degraded): what a blind service
+// provisions before its fallback policy.
+struct LastForecast {
+  double peak = 0;
+  std::int64_t until = 0;
+};
+std::optional<LastForecast> lastForecastOver(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv,
+                                             const predictor::EventCalendar& events, std::int64_t windowEnd) {
+  if (fv == nullptr || fv->forecast == nullptr || fv->forecast->quantiles.empty() || fv->degraded) return std::nullopt;
+  const std::int64_t fstep = fv->step > 0 ? fv->step : spec.stepSeconds;
+  const int horizon = static_cast<int>(fv->forecast->quantiles.size());
+  LastForecast last{0, fv->firstTime + static_cast<std::int64_t>(horizon - 1) * fstep};
+  if (last.until < windowEnd) return std::nullopt;
+  for (int h = 1; h <= horizon; ++h) {
+    const std::int64_t t = fv->firstTime + static_cast<std::int64_t>(h - 1) * fstep;
+    if (t < obs.now - fstep || t > windowEnd) continue;
+    last.peak = std::max(last.peak, upperAt(spec, *fv, h, t, fstep) * events.multiplierAt(t));
+  }
+  return last;
+}
+
 // Blind (Prometheus down, no or stale data): never below the current replicas on a guess, the
 // fallback policy's count, and known events still provisioned on the last demand known (or,
 // without one, on what the current replicas serve): a scheduled sale during an outage is not
 // a surprise.
-Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const predictor::EventCalendar& events,
-                       std::int64_t leadSeconds) {
+Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv,
+                       const predictor::EventCalendar& events, std::int64_t leadSeconds) {
   Decision d;
   const int lo = spec.minReplicas;
   const int hi = std::max(spec.minReplicas, spec.maxReplicas);
   d.fallback = true;
   explainBlindness(spec, obs, d);
   int target = obs.currentReplicas;
+  const std::int64_t windowEnd = leadWindowEnd(obs.now, leadSeconds, spec.stepSeconds);
   switch (spec.fallback) {
     case FallbackBehavior::kHoldCurrent:
       break;
@@ -120,7 +156,20 @@ Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const predi
   }
   d.winner = "fallback";
   d.fallbackMessage += "; holding at least the current " + std::to_string(obs.currentReplicas) + " replicas";
-  const std::int64_t windowEnd = leadWindowEnd(obs.now, leadSeconds, spec.stepSeconds);
+  if (const auto last = lastForecastOver(spec, obs, fv, events, windowEnd)) {
+    // The last forecast comes first while its horizon covers the lead window, the policy's
+    // count under it as a floor; after that the policy alone.
+    d.predictedDemand = last->peak;
+    d.predicted = replicasOf(spec, last->peak, lo, hi);
+    d.lastForecastUntil = last->until;
+    if (d.predicted > target) {
+      target = d.predicted;
+      d.winner = "predicted";
+    }
+    d.fallbackMessage += "; the last forecast asks for " + std::to_string(d.predicted) +
+                         " and is provisioned while its horizon covers the lead window, until " +
+                         formatRfc3339(last->until);
+  }
   double m = 1;
   for (std::int64_t t = obs.now; t <= windowEnd; t += std::max<std::int64_t>(1, spec.stepSeconds)) {
     m = std::max(m, events.multiplierAt(t));
@@ -143,18 +192,6 @@ Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const predi
   return d;
 }
 
-// The headroom's quantile of forecast step `h` (at `t`); after a breakout, at least what was
-// forecast before the newest sample plus how far that sample ran above it.
-double upperAt(const ServiceSpec& spec, const ForecastView& fv, int h, std::int64_t t, std::int64_t step) {
-  const double z = headroomZAt(spec, &fv, t);
-  double upper = quantileAtZ(*fv.forecast, h, z);
-  if (const Breakout* b = fv.breakout; b != nullptr && t >= b->firstTime) {
-    const auto i = static_cast<std::size_t>((t - b->firstTime) / step);
-    if (i < b->ahead.size()) upper = std::max(upper, predictor::quantileAtZ(b->ahead[i], z) + b->gap);
-  }
-  return upper;
-}
-
 }  // namespace
 
 Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv,
@@ -163,7 +200,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
   const int lo = spec.minReplicas;
   const int hi = std::max(spec.minReplicas, spec.maxReplicas);
   const bool stale = !obs.demand || obs.now - obs.demandTime > spec.staleAfterSeconds;
-  if (!obs.prometheusAvailable || stale) return blindDecision(spec, obs, events, leadSeconds);
+  if (!obs.prometheusAvailable || stale) return blindDecision(spec, obs, fv, events, leadSeconds);
 
   const double z = headroomZOf(spec, fv);  // the level; by time of day it moves per step
   const std::int64_t step = spec.stepSeconds;

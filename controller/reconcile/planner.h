@@ -77,6 +77,8 @@ struct Decision {
   std::optional<double> scheduledDemand;  // the same with event multipliers, when one is active
   std::optional<double> breakoutGap;      // the newest sample's run above its forecast's median
   bool fallback = false;
+  // Blind, but the last forecast still covers the lead window: provisioned until this time.
+  std::optional<std::int64_t> lastForecastUntil;
   std::string fallbackReason;  // CamelCase
   std::string fallbackMessage;
   bool scalingLimited = false;

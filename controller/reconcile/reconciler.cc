@@ -183,6 +183,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
   recordTransitions(obj, st, d, view.model);
 
   const auto accuracy = st.score.summary(spec.stepSeconds);
+  const std::optional<std::int64_t> demandAge =
+      sensed.observed.demand ? std::optional(now - sensed.observed.demandTime) : std::nullopt;
   const GateReport gate = st.gate.report(now, spec.guard);
   const StatusInput in{
       .spec = &spec,
@@ -190,6 +192,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
       .currentReplicas = current,
       .leadSeconds = lead,
       .demand = sensed.observed.demand,
+      .demandAgeSeconds = demandAge,
       .accuracy = accuracy,
       .appliedCacheBytes = acted.appliedCacheBytes,
       .lastScaleTime = st.actions.lastScaleTime,
@@ -206,7 +209,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
   // Metrics and dashboards show a decision only once the API has recorded it.
   return writeThen(obj, buildStatus(frame, in), outcome, [&] {
     publish(st,
-            {ns, obj.meta.name, &spec, &d, &forecast, sensed.observed.demand, current, lead, accuracy, gate, view.model,
+            {ns, obj.meta.name, &spec, &d, &forecast, sensed.observed.demand, demandAge, current, lead, accuracy, gate,
+             view.model,
              st.demand.recent->memoryBytes() + (st.demand.model ? st.demand.model->stateBytes() : 0) +
                  (st.demand.daily ? st.demand.daily->memoryBytes() : 0)},
             now);

@@ -30,6 +30,7 @@ ServiceSnapshot buildSnapshot(const SnapshotInput& in) {
   s.valid = true;
   s.hasDemand = in.demand.has_value();
   s.demand = in.demand.value_or(0);
+  if (in.demandAgeSeconds) s.demandAgeSeconds = static_cast<double>(*in.demandAgeSeconds);
   s.hasForecast = in.forecast != nullptr && !in.forecast->quantiles.empty();
   if (s.hasForecast) {
     const int to =

@@ -37,7 +37,8 @@ struct ServiceSnapshot {
   bool valid = false;
   double demand = 0;
   bool hasDemand = false;
-  std::array<double, 4> predictedPeak{};  // P50/P90/P95/P99 peak over the lead window
+  std::optional<double> demandAgeSeconds;  // of the newest demand sample
+  std::array<double, 4> predictedPeak{};   // P50/P90/P95/P99 peak over the lead window
   bool hasForecast = false;
   double predictedDemand = 0;  // at the spec's quantile
   int reactive = 0;
@@ -75,6 +76,7 @@ struct SnapshotInput {
   const Decision* decision = nullptr;
   const predictor::Forecast* forecast = nullptr;  // null or empty: no forecast
   std::optional<double> demand;
+  std::optional<std::int64_t> demandAgeSeconds;
   int currentReplicas = 0;
   std::int64_t leadSeconds = 0;
   std::optional<Accuracy> accuracy;

@@ -78,6 +78,11 @@ void setFields(StatusDraft& s, const StatusInput& in) {
   s["recommendation"] = recommendationOf(d, in.forecast.usable && !in.gate.degraded);
   s["forecast"] = pointsOf(d);
   if (auto a = accuracyOf(in.accuracy); !a.is_null() || s.has("accuracy")) s["accuracy"] = a;
+  if (d.lastForecastUntil) {
+    s["lastForecastUntil"] = formatRfc3339(*d.lastForecastUntil);
+  } else if (s.has("lastForecastUntil")) {
+    s["lastForecastUntil"] = nullptr;
+  }
   if (in.spec->guard.enabled) {
     s["guard"] = guardOf(in.gate, in.spec->guard);
   } else if (s.has("guard")) {
@@ -132,7 +137,10 @@ void setConditions(StatusDraft& s, const StatusInput& in) {
     s.set("PrometheusAvailable", true, "QueryOK", "Prometheus at " + in.prometheus.address + " answers");
   setForecastReady(s, in.forecast, in.gate, in.spec->guard);
   s.set("Fallback", d.fallback, d.fallback ? d.fallbackReason : "DataFresh",
-        d.fallback ? d.fallbackMessage : "demand data is fresh");
+        d.fallback ? d.fallbackMessage
+        : in.demandAgeSeconds
+            ? "demand data is fresh: the newest sample is " + std::to_string(*in.demandAgeSeconds) + "s old"
+            : "demand data is fresh");
   s.set("ScalingLimited", d.scalingLimited, d.scalingLimited ? d.limitedReason : "DesiredWithinRange",
         d.scalingLimited ? d.limitedMessage : "the desired replicas are within bounds and behavior");
   if (in.actionError)

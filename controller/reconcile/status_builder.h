@@ -52,6 +52,7 @@ struct StatusInput {
   int currentReplicas = 0;
   std::int64_t leadSeconds = 0;
   std::optional<double> demand;
+  std::optional<std::int64_t> demandAgeSeconds;  // of the newest demand sample
   std::optional<Accuracy> accuracy;
   std::optional<std::int64_t> appliedCacheBytes;
   std::string lastScaleTime;

@@ -116,6 +116,11 @@ void appendServiceSeries(std::string& out, const std::vector<reconcile::ServiceS
   for (const auto& s : snaps) {
     if (s.valid) appendSample(out, "tso_forecast_degraded", s, {}, s.degraded ? 1 : 0);
   }
+  appendHeader(out, "tso_demand_age_seconds",
+               "Age of the newest demand sample the operator has (past fallback.staleAfter it is blind).");
+  for (const auto& s : snaps) {
+    if (s.valid && s.demandAgeSeconds) appendSample(out, "tso_demand_age_seconds", s, {}, *s.demandAgeSeconds);
+  }
   appendHeader(out, "tso_fallback_active",
                "1 while the service is in fallback (Prometheus unavailable or data stale).");
   for (const auto& s : snaps) {

@@ -214,6 +214,53 @@ TEST(ReconcilePlannerTest, BlindFallbackNeverScalesBelowCurrent) {
   EXPECT_EQ(s.desired, 7);
 }
 
+TEST(ReconcilePlannerTest, BlindTheLastForecastIsProvisionedWhileItsHorizonCoversTheLeadWindow) {
+  auto spec = specWith(R"({"fallback":{"behavior":"Static","replicas":9}})");
+  predictor::Planner planner(plannerConfigOf(spec, true));
+  // Made at 10,000 (step 1 at 10,030), 20 steps of 30 s: the horizon ends at 10,600. A spike of
+  // 1,500 (P90 1,800) at step 8, 10,240.
+  auto f = forecastOf(20, 300, 8, 1500);
+  const ForecastView view{&f, 10'030, 30, "test", std::nullopt};
+  Observed o = observed(10'180, 4, 300);
+  o.prometheusAvailable = false;
+  o.prometheusProblem = "PrometheusUnreachable";
+  o.prometheusMessage = "connection refused";
+  // Lead 60 s: the window [10,180, 10,300] holds the spike.
+  auto d = decide(spec, o, &view, {}, 60, planner);
+  EXPECT_TRUE(d.fallback);
+  EXPECT_EQ(d.fallbackReason, "PrometheusUnavailable");
+  EXPECT_EQ(d.desired, 18) << d.fallbackMessage;
+  EXPECT_EQ(d.winner, "predicted");
+  ASSERT_TRUE(d.lastForecastUntil.has_value());
+  EXPECT_EQ(*d.lastForecastUntil, 10'600);
+  EXPECT_NE(d.fallbackMessage.find("the last forecast asks for 18"), std::string::npos) << d.fallbackMessage;
+
+  // After the spike the forecast's 360 (4 replicas) is under the 18 running: hold them.
+  o.now = 10'400;
+  o.currentReplicas = 18;
+  EXPECT_EQ(decide(spec, o, &view, {}, 60, planner).desired, 18);
+  // ...and with fewer running, the policy's 9 is the floor under the forecast's 4.
+  o.currentReplicas = 2;
+  const auto floor = decide(spec, o, &view, {}, 60, planner);
+  EXPECT_EQ(floor.desired, 9);
+  EXPECT_EQ(floor.winner, "fallback");
+  EXPECT_TRUE(floor.lastForecastUntil.has_value());
+
+  // Past the horizon (the window would end after 10,600): spec.fallback, never below current.
+  o.now = 10'500;
+  o.currentReplicas = 4;
+  auto past = decide(spec, o, &view, {}, 60, planner);
+  EXPECT_FALSE(past.lastForecastUntil.has_value());
+  EXPECT_EQ(past.desired, 9);
+  EXPECT_EQ(past.winner, "fallback");
+
+  // A degraded forecast is not trusted while blind either.
+  ForecastView degraded = view;
+  degraded.degraded = true;
+  o.now = 10'180;
+  EXPECT_EQ(decide(spec, o, &degraded, {}, 60, planner).desired, 9);
+}
+
 TEST(ReconcilePlannerTest, StaticAndSeasonalFallbacksOnlyRaise) {
   auto spec = specWith(R"({"fallback":{"behavior":"Static","replicas":9}})");
   predictor::Planner planner(plannerConfigOf(spec, true));

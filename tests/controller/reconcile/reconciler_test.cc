@@ -480,6 +480,38 @@ TEST_F(ReconcilerTest, HeadroomByTimeOfDayMovesToTheHourThatFallsShortAndSurvive
   EXPECT_TRUE(status_.value("headroomByHour", json()).is_null()) << "turned off: gone from status";
 }
 
+TEST_F(ReconcilerTest, AnOutageBeforeAForecastPeakKeepsTheForecastsReplicasThenFallsBack) {
+  demand_ = dailySpike;
+  reconciler();
+  json spec = baseSpec();
+  spec["fallback"] = {{"behavior", "HoldCurrent"}, {"staleAfter", "60s"}};
+  cluster_->setWorkload("Deployment", "web", {1, "app=web"});
+  const std::int64_t noon = kEpoch + 2 * 86400 + 12 * 3600;  // the spike of day 3
+  for (std::int64_t t = noon - 600; t <= noon - 300; t += 60) {
+    at(t);
+    run(spec);
+  }
+  ASSERT_EQ(condition("Fallback", "status"), "False") << status_.dump();
+  EXPECT_NE(condition("Fallback", "message").find("s old"), std::string::npos) << condition("Fallback", "message");
+  prom_->setMode(FakePrometheus::Mode::kDown);
+  at(noon - 60);  // blind, with the spike inside the lead window
+  run(spec);
+  EXPECT_EQ(condition("Fallback", "status"), "True");
+  EXPECT_EQ(condition("Fallback"), "PrometheusUnavailable");
+  EXPECT_NE(condition("Fallback", "message").find("the last forecast asks for"), std::string::npos)
+      << condition("Fallback", "message");
+  EXPECT_GE(status_["desiredReplicas"].get<int>(), 10) << "the forecast's spike, not the 1 replica running";
+  ASSERT_TRUE(status_.contains("lastForecastUntil")) << status_.dump();
+
+  cluster_->setWorkload("Deployment", "web", {4, "app=web"});
+  at(noon + 3 * 3600);  // past the last forecast's horizon: HoldCurrent
+  run(spec);
+  EXPECT_EQ(status_["desiredReplicas"], 4) << status_.dump();
+  EXPECT_TRUE(status_.value("lastForecastUntil", json()).is_null());
+  EXPECT_NE(condition("Fallback", "message").find("holding at least the current 4"), std::string::npos)
+      << condition("Fallback", "message");
+}
+
 TEST_F(ReconcilerTest, AForecastThatLosesToTheBaselineIsDegradedUntilItWinsAgain) {
   // Days of a 1,000/s spike in the first 5 minutes of every hour, then the spikes stop: the
   // forecast keeps provisioning for them, and loses to the newest demand.

@@ -32,6 +32,7 @@ reconcile::ServiceSnapshot service(const std::string& name) {
   s.wape = 0.125;
   s.coverage = 0.9;
   s.skill = 0.75;
+  s.demandAgeSeconds = 12;
   return s;
 }
 
@@ -55,15 +56,16 @@ TEST(MetricsTest, WritesEveryPerServiceSeriesInTheTextFormat) {
   EXPECT_NE(out.find("tso_forecast_coverage" + labels + "} 0.9\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_fallback_active" + labels + "} 0\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_forecast_skill" + labels + "} 0.75\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("tso_demand_age_seconds" + labels + "} 12\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_forecast_degraded" + labels + "} 0\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_service_info" + labels +
                      ",mode=\"Auto\",model=\"mean(ewma,log_regression)\",winner=\"forecast\",valid=\"true\"} 1\n"),
             std::string::npos)
       << out;
-  // 10 families, each with its HELP and TYPE once; 1 + 4 + 5 + 1 + 1 + 1 + 1 + 1 + 1 + 1 samples.
-  EXPECT_EQ(count(out, "# TYPE "), 10u);
-  EXPECT_EQ(count(out, "# HELP "), 10u);
-  EXPECT_EQ(count(out, "\n") - 20, 17u) << out;
+  // 11 families, each with its HELP and TYPE once; 1 + 4 + 5 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 samples.
+  EXPECT_EQ(count(out, "# TYPE "), 11u);
+  EXPECT_EQ(count(out, "# HELP "), 11u);
+  EXPECT_EQ(count(out, "\n") - 22, 18u) << out;
 }
 
 TEST(MetricsTest, InvalidServicesOnlyGetTheirInfoSeries) {
