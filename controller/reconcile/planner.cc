@@ -120,6 +120,9 @@ std::optional<LastForecast> lastForecastOver(const ServiceSpec& spec, const Obse
   const std::int64_t fstep = fv->step > 0 ? fv->step : spec.stepSeconds;
   const int horizon = static_cast<int>(fv->forecast->quantiles.size());
   LastForecast last{0, fv->firstTime + static_cast<std::int64_t>(horizon - 1) * fstep};
+  // Counted from the newest real sample: a model stepping over missing samples on its own
+  // forecast moves firstTime on, but sees nothing new.
+  if (obs.demand) last.until = std::min(last.until, obs.demandTime + static_cast<std::int64_t>(horizon) * fstep);
   if (last.until < windowEnd) return std::nullopt;
   for (int h = 1; h <= horizon; ++h) {
     const std::int64_t t = fv->firstTime + static_cast<std::int64_t>(h - 1) * fstep;

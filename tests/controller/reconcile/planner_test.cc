@@ -246,6 +246,14 @@ TEST(ReconcilePlannerTest, BlindTheLastForecastIsProvisionedWhileItsHorizonCover
   EXPECT_EQ(floor.winner, "fallback");
   EXPECT_TRUE(floor.lastForecastUntil.has_value());
 
+  // A model that stepped over missing samples on its own forecast has seen nothing since the
+  // newest real sample: its horizon counts from that one (9,800 + 20 x 30 = 10,400).
+  Observed steppedOver = o;
+  steppedOver.demandTime = 9'800;
+  const auto over = decide(spec, steppedOver, &view, {}, 60, planner);
+  EXPECT_FALSE(over.lastForecastUntil.has_value());
+  EXPECT_EQ(over.desired, 9);
+
   // Past the horizon (the window would end after 10,600): spec.fallback, never below current.
   o.now = 10'500;
   o.currentReplicas = 4;
