@@ -98,10 +98,12 @@ struct World {
     return i < y.size() ? y[i] / step : 0.0;
   }
   [[nodiscard]] int need(std::int64_t t) const { return replicasFor(rateAt(t), cap, 1.0, 0, 1 << 30); }
-  // The oracle: the largest need until pods launched at the next tick are ready.
+  // The oracle: the largest need until pods launched at the next tick are ready, within the
+  // service's bounds when it has them.
   [[nodiscard]] int oracleWant(std::int64_t now) const {
     int w = 0;
     for (std::int64_t t = now; t < now + cfg->warmupSeconds + dt; t += dt) w = std::max(w, need(t));
+    if (cfg->servicePlanner) return std::clamp(w, cfg->servicePlanner->minReplicas, cfg->servicePlanner->maxReplicas);
     return std::max(1, w);
   }
 };
@@ -111,6 +113,10 @@ Result<World> makeWorld(const Series& series, const SimulationConfig& cfg, std::
   const std::int64_t step = series.step;
   if (step <= 0 || cfg.tickSeconds <= 0 || cfg.peakReplicas <= 0 || cfg.warmupSeconds < 0 || cfg.metricLagSeconds < 0) {
     return fail(ErrorCode::kInvalidArgument, "step, tick and peak replicas must be positive; warm-up and lag >= 0");
+  }
+  if (const auto& p = cfg.servicePlanner;
+      p && !(p->perReplica > 0 && p->minReplicas >= 0 && p->maxReplicas >= std::max(1, p->minReplicas))) {
+    return fail(ErrorCode::kInvalidArgument, "the service's per-replica capacity must be positive and max >= min >= 0");
   }
   if (cfg.provisioning.missBudget && !(*cfg.provisioning.missBudget > 0 && *cfg.provisioning.missBudget < 1)) {
     return fail(ErrorCode::kInvalidArgument, "the miss budget must be in (0, 1)");
@@ -140,8 +146,12 @@ Result<World> makeWorld(const Series& series, const SimulationConfig& cfg, std::
   w.cfg = &cfg;
   w.dt = cfg.tickSeconds;
   const double peak = *std::max_element(y.begin(), y.end()) / static_cast<double>(step);
-  w.cap = peak > 0 ? peak / cfg.peakReplicas : 1.0;
-  if (!(peak > 0)) notes.emplace_back("the trace is all zero: per-replica capacity set to 1");
+  if (cfg.servicePlanner) {
+    w.cap = cfg.servicePlanner->perReplica;
+  } else {
+    w.cap = peak > 0 ? peak / cfg.peakReplicas : 1.0;
+    if (!(peak > 0)) notes.emplace_back("the trace is all zero: per-replica capacity set to 1");
+  }
   w.t0 = series.start + ((static_cast<std::int64_t>(trainSamples) * step + w.dt - 1) / w.dt) * w.dt;
   w.tEnd = series.start + static_cast<std::int64_t>(y.size()) * step;
   return w;
@@ -184,6 +194,7 @@ class LeadForecaster {
     for (int h = 1; h <= f.horizon; ++h) f.focusHorizons.push_back(h);
     f.jumpThreshold = cfg_.jumpThreshold;
     f.fastSearch = cfg_.fastSearch;
+    f.onlyModels = cfg_.onlyModels;
     return f;
   }
   // Refits when due, then feeds the samples delivered since the last tick.
@@ -233,6 +244,10 @@ PlannerConfig plannerFor(const World& w, double target) {
   c.targetUtilization = target;
   c.minReplicas = 1;
   c.maxReplicas = 1 << 20;
+  if (const auto& s = w.cfg->servicePlanner) {
+    c.minReplicas = s->minReplicas;
+    c.maxReplicas = s->maxReplicas;
+  }
   return c;
 }
 
@@ -329,7 +344,7 @@ class PredictivePolicy {
     return q;
   }
   static PlannerConfig predictivePlanner(const World& w, std::int64_t scaleDownSeconds) {
-    auto c = plannerFor(w, 1.0);
+    auto c = w.cfg->servicePlanner ? *w.cfg->servicePlanner : plannerFor(w, 1.0);
     c.behavior.scaleDown.stabilizationSeconds = scaleDownSeconds;
     return c;
   }

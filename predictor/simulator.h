@@ -17,6 +17,7 @@
 #include "predictor/fleet.h"
 #include "predictor/forecaster.h"
 #include "predictor/frontier.h"
+#include "predictor/planner.h"
 #include "predictor/provision.h"
 #include "predictor/series.h"
 
@@ -72,6 +73,11 @@ struct SimulationConfig {
   std::vector<HpaSetting> hpaSweep;
   std::vector<double> missBudgets;
   std::vector<std::int64_t> scaleDownWindows;
+  // A ThroughputService's own policy (`replay`, `simulate --service`): its per-replica capacity
+  // replaces peakReplicas', its planner (utilization target, bounds, behavior, tolerances)
+  // plans the predictive policy, and its replica bounds hold the HPA and the oracle too.
+  std::optional<PlannerConfig> servicePlanner;
+  std::vector<std::string> onlyModels;  // ForecasterConfig::onlyModels (the resource's model)
   bool recordTimeline = false;
   std::function<void(double)> progress;
 };

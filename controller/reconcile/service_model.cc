@@ -9,7 +9,11 @@ namespace {
 constexpr const char* kFleetModel = "FleetRegression";
 constexpr const char* kFleetName = "fleet_regression";
 
-std::vector<std::string> modelsFor(const std::string& model) {
+}  // namespace
+
+bool isFleetModel(const std::string& model) { return model == kFleetModel; }
+
+std::vector<std::string> forecasterModelsOf(const std::string& model) {
   if (model == "SeasonalNaive") return {"seasonal_naive_day", "seasonal_naive_week"};
   if (model == "EWMA") return {"ewma"};
   if (model == "LinearTrend") return {"linear_trend"};
@@ -21,10 +25,8 @@ std::vector<std::string> modelsFor(const std::string& model) {
   return {};  // Auto
 }
 
-}  // namespace
-
 ServiceModel::ServiceModel(const std::string& model, std::int64_t step, int horizon) {
-  if (model == kFleetModel) {
+  if (isFleetModel(model)) {
     predictor::FleetConfig cfg;
     cfg.step = step;
     cfg.horizon = horizon;
@@ -34,7 +36,7 @@ ServiceModel::ServiceModel(const std::string& model, std::int64_t step, int hori
   predictor::ForecasterConfig cfg;
   cfg.step = step;
   cfg.horizon = horizon;
-  cfg.onlyModels = modelsFor(model);
+  cfg.onlyModels = forecasterModelsOf(model);
   // Parameter trials replay a day of warm-up, not the whole history, with early stopping: as
   // accurate on the traces (docs/benchmarks.md, the --fast-search tables).
   cfg.fastSearch = true;

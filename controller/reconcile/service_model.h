@@ -16,6 +16,11 @@
 
 namespace tso::reconcile {
 
+// spec.forecast.model FleetRegression: the fleet regression instead of the Forecaster.
+bool isFleetModel(const std::string& model);
+// The Forecaster's onlyModels for spec.forecast.model (empty: Auto).
+std::vector<std::string> forecasterModelsOf(const std::string& model);
+
 class ServiceModel {
  public:
   struct Fit {
