@@ -10,6 +10,7 @@ const std::vector<Command>& commands() {
       {"backtest", "rolling-origin evaluation of the forecast models on a CSV trace", &runBacktest},
       {"loadgen", "serve synthetic demand metrics (daily cycle + recurring spike) for demos", &runLoadgen},
       {"simulate", "replay a CSV trace against predictive, HPA and oracle autoscaling", &runSimulate},
+      {"replay", "what-if: a ThroughputService's own policy on its Prometheus history, beside the HPA", &runReplay},
   };
   return kCommands;
 }

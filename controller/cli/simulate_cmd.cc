@@ -9,6 +9,8 @@
 
 #include "controller/cli/commands_impl.h"
 #include "controller/cli/flags.h"
+#include "controller/cli/service_policy.h"
+#include "controller/cli/simulate_report.h"
 #include "controller/cli/svg_plot.h"
 #include "controller/cli/trace_input.h"
 #include "predictor/csv.h"
@@ -52,7 +54,16 @@ constexpr FlagSpec kFlags[] = {
     {"json", false, "print JSON instead of the table"},
     {"plot", true, "write an SVG of needed vs ready replicas per policy"},
     {"frontier-plot", true, "write an SVG of both cost/miss frontiers (HPA swept, predictive budgets swept)"},
+    {"service", true,
+     "a ThroughputService manifest: its own policy (capacity, bounds, behavior, quantile, lead time, events, "
+     "model) replaces the policy flags, as `replay` runs it on Prometheus history"},
+    {"name", true, "with --service: which ThroughputService of the file"},
 };
+
+// What --service decides; these flags would contradict it.
+constexpr std::string_view kPolicyFlags[] = {
+    "peak-replicas", "train", "miss-budget", "quantile", "breakout", "time-of-day-headroom", "events",
+    "scale-down-window", "hpa-target", "hpa-scale-down-window", "fast-search", "fleet"};
 
 constexpr const char* kCommand = "throughput-operator simulate";
 constexpr std::int64_t kHpaScaleDownSeconds = 300;
@@ -195,111 +206,44 @@ std::optional<int> configure(const Flags& flags, predictor::SimulationConfig& cf
   return std::nullopt;
 }
 
-nlohmann::json optional(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
-
-nlohmann::json policyJson(const predictor::PolicyResult& p) {
-  return {{"knob", p.knob},
-          {"scale_down_seconds", p.scaleDownSeconds},
-          {"underprovisioned_fraction", p.underprovisionedFraction},
-          {"underprovisioned_time_share", p.underprovisionedTimeShare},
-          {"pod_seconds", p.podSeconds},
-          {"pod_seconds_ratio", p.podSecondsRatio},
-          {"actions_per_hour", p.actionsPerHour},
-          {"theta_u", p.thetaU},
-          {"theta_o", p.thetaO},
-          {"requests", p.requests},
-          {"missed_requests", p.missedRequests}};
-}
-
-std::vector<predictor::FrontierPoint> hpaEnvelope(const predictor::SimulationReport& r) {
-  std::vector<predictor::FrontierPoint> points;
-  points.reserve(r.hpaSweep.size());
-  for (const auto& h : r.hpaSweep) points.push_back(h.point());
-  return predictor::lowerEnvelope(points);
-}
-
-// Each run with its equal-cost ratios against the HPA's envelope.
-nlohmann::json comparedRuns(const std::vector<predictor::FrontierPoint>& env,
-                            const std::vector<predictor::PolicyResult>& runs) {
-  auto out = nlohmann::json::array();
-  for (const auto& p : runs) {
-    const auto ec = predictor::compareAtEqualCost(env, p.point());
-    auto j = policyJson(p);
-    j["equal_cost_miss_ratio"] = optional(ec.missRatio);
-    j["equal_cost_cost_ratio"] = optional(ec.costRatio);
-    out.push_back(j);
-  }
-  return out;
-}
-
-void printJson(const std::string& input, const predictor::SimulationConfig& cfg, const predictor::SimulationReport& r) {
-  nlohmann::json out;
-  out["input"] = input;
-  out["warmup_seconds"] = cfg.warmupSeconds;
-  out["peak_replicas"] = cfg.peakReplicas;
-  out["per_replica_rps"] = r.perReplica;
-  out["provisioning"] = {{"quantile", cfg.provisioning.quantile},
-                         {"miss_budget", optional(cfg.provisioning.missBudget)},
-                         {"breakout_level", cfg.provisioning.breakoutLevel},
-                         {"scale_down_seconds", cfg.predictiveScaleDownSeconds}};
-  out["policies"] = nlohmann::json::object();
-  for (const auto& p : r.policies) out["policies"][p.name] = policyJson(p);
-  out["equal_cost"] = {{"miss_ratio", optional(r.equalCost.missRatio)},
-                       {"cost_ratio", optional(r.equalCost.costRatio)}};
-  const auto env = hpaEnvelope(r);
-  out["hpa_sweep"] = nlohmann::json::array();
-  for (const auto& h : r.hpaSweep) out["hpa_sweep"].push_back(policyJson(h));
-  out["hpa_envelope"] = nlohmann::json::array();
-  for (const auto& p : env)
-    out["hpa_envelope"].push_back({{"pod_seconds_ratio", p.cost}, {"underprovisioned_fraction", p.misses}});
-  out["predictive_windows"] = comparedRuns(env, r.windowSweep);
-  out["predictive_sweep"] = comparedRuns(env, r.predictiveSweep);
-  out["notes"] = r.notes;
-  std::printf("%s\n", out.dump(2).c_str());
-}
-
-std::string ratio(const std::optional<double>& v) {
-  if (!v) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", *v);
-  return buf;
-}
-
-void printTable(const predictor::SimulationConfig& cfg, const predictor::SimulationReport& r) {
-  std::printf("per-replica capacity %.3f req/s (peak needs %d replicas), warm-up %llds\n", r.perReplica,
-              cfg.peakReplicas, static_cast<long long>(cfg.warmupSeconds));
-  std::printf("%-11s %9s %7s %12s %10s %14s %9s %9s %9s %9s\n", "policy", "knob", "down_s", "under_frac", "under_time",
-              "pod_seconds", "vs_oracle", "acts/h", "theta_U%", "theta_O%");
-  for (const auto& p : r.policies) {
-    std::printf("%-11s %9.4f %7lld %12.6f %10.4f %14.0f %9.3f %9.2f %9.3f %9.2f\n", p.name.c_str(), p.knob,
-                static_cast<long long>(p.scaleDownSeconds), p.underprovisionedFraction, p.underprovisionedTimeShare,
-                p.podSeconds, p.podSecondsRatio, p.actionsPerHour, p.thetaU, p.thetaO);
-  }
-  if (!r.hpaSweep.empty()) {
-    std::printf(
-        "against the HPA tuned to the same cost (%zu settings swept, lower envelope): misses x%s, "
-        "pod-seconds for the same misses x%s\n",
-        r.hpaSweep.size(), ratio(r.equalCost.missRatio).c_str(), ratio(r.equalCost.costRatio).c_str());
-  }
-  for (const auto& p : r.windowSweep) {
-    const auto ec = predictor::compareAtEqualCost(hpaEnvelope(r), p.point());
-    std::printf(
-        "the same with a %llds scale-down window: under_frac %.6f at %.3fx the oracle, %.2f acts/h: "
-        "misses x%s, pod-seconds for the same misses x%s\n",
-        static_cast<long long>(p.scaleDownSeconds), p.underprovisionedFraction, p.podSecondsRatio, p.actionsPerHour,
-        ratio(ec.missRatio).c_str(), ratio(ec.costRatio).c_str());
-  }
-  if (!r.predictiveSweep.empty()) {
-    const auto env = hpaEnvelope(r);
-    std::printf("%-12s %12s %9s %9s %16s %16s\n", "miss_budget", "under_frac", "vs_oracle", "acts/h", "equal_cost_miss",
-                "equal_miss_cost");
-    for (const auto& p : r.predictiveSweep) {
-      const auto ec = predictor::compareAtEqualCost(env, p.point());
-      std::printf("%11.2f%% %12.6f %9.3f %9.2f %16s %16s\n", 100 * p.knob, p.underprovisionedFraction,
-                  p.podSecondsRatio, p.actionsPerHour, ratio(ec.missRatio).c_str(), ratio(ec.costRatio).c_str());
+// --service: the resource's policy; an exit code on a bad value (already reported).
+std::optional<int> configureService(const Flags& flags, const std::string& file, predictor::SimulationConfig& cfg,
+                                    std::optional<std::int64_t>& step, std::optional<ServicePolicy>& service) {
+  for (auto f : kPolicyFlags) {
+    if (flags.has(f)) {
+      std::fprintf(stderr, "%s: --%s: --service takes it from the resource\n", kCommand, std::string(f).c_str());
+      return 2;
     }
   }
-  for (const auto& note : r.notes) std::printf("note: %s\n", note.c_str());
+  if (flags.has("frontier-plot")) {
+    std::fprintf(stderr, "%s: --frontier-plot: not with --service\n", kCommand);
+    return 2;
+  }
+  auto policy = readServiceFile(file, flags.value("name"));
+  if (!policy) {
+    std::fprintf(stderr, "%s: --service: %s\n", kCommand, policy.error().message.c_str());
+    return 2;
+  }
+  std::int64_t warmup = 90;
+  if (auto v = flags.value("warmup")) {
+    const auto parsed = predictor::parseDuration(*v);
+    if (!parsed) {
+      badValue("warmup", *v, "a duration such as 90s, 5m or 7d");
+      return 2;
+    }
+    warmup = *parsed;
+  }
+  if (auto v = flags.value("step")) {
+    const auto parsed = predictor::parseDuration(*v);
+    if (!parsed || *parsed == 0) {
+      badValue("step", *v, "a duration such as 90s, 5m or 7d");
+      return 2;
+    }
+    step = *parsed;
+  }
+  cfg = simulationConfigOf(policy->spec, warmup, !flags.has("no-sweep"));
+  service = std::move(*policy);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -314,7 +258,13 @@ int runSimulate(std::span<const char* const> args) {
   }
   predictor::SimulationConfig cfg;
   std::optional<std::int64_t> step;
-  if (auto code = configure(*flags, cfg, step)) return *code;
+  std::optional<ServicePolicy> service;
+  if (auto file = flags->value("service")) {
+    auto code = configureService(*flags, *file, cfg, step, service);
+    if (code) return *code;
+  } else if (auto code = configure(*flags, cfg, step)) {
+    return *code;
+  }
   const auto plot = flags->value("plot");
   cfg.recordTimeline = plot.has_value();
 
@@ -323,6 +273,14 @@ int runSimulate(std::span<const char* const> args) {
     std::fprintf(stderr, "%s: %s\n", kCommand, trace.error().message.c_str());
     return 2;
   }
+  if (service) {
+    auto resampled = atStep(trace->series, service->spec.stepSeconds);
+    if (!resampled) {
+      std::fprintf(stderr, "%s: --service: %s\n", kCommand, resampled.error().message.c_str());
+      return 2;
+    }
+    trace->series = std::move(*resampled);
+  }
   cfg.progress = [](double f) { showProgress("simulate", f); };
   auto report = predictor::simulate(trace->series, cfg);
   if (!report) {
@@ -330,9 +288,9 @@ int runSimulate(std::span<const char* const> args) {
     return 2;
   }
   if (flags->has("json")) {
-    printJson(*input, cfg, *report);
+    std::printf("%s\n", reportJson(*input, cfg, *report).dump(2).c_str());
   } else {
-    printTable(cfg, *report);
+    printReportTable(cfg, *report);
   }
   if (plot) {
     if (auto st = writeSimulatePlot(*plot, *report); !st) {

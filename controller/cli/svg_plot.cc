@@ -205,9 +205,9 @@ Plot backtestPlot(const predictor::Series& series, const predictor::BacktestRepo
   return plot;
 }
 
-Plot simulatePlot(const predictor::SimulationReport& report) {
+Plot simulatePlot(const predictor::SimulationReport& report, const std::string& command) {
   Plot plot;
-  plot.title = "simulate: replicas the demand needs vs replicas ready, per scaling policy";
+  plot.title = command + ": replicas the demand needs vs replicas ready, per scaling policy";
   plot.yLabel = "replicas";
   plot.start = report.start;
   plot.step = report.tickSeconds;
@@ -226,8 +226,9 @@ Status writeBacktestPlot(const std::string& path, const predictor::Series& serie
   return writeSvg(path, backtestPlot(series, report, horizonLabel));
 }
 
-Status writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report) {
-  return writeSvg(path, simulatePlot(report));
+Status writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report,
+                         const std::string& command) {
+  return writeSvg(path, simulatePlot(report, command));
 }
 
 namespace {

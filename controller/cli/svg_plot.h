@@ -37,11 +37,12 @@ Status writeSvg(const std::string& path, const Plot& plot);
 // The plots the commands write, built apart from the file so tests can render them.
 Plot backtestPlot(const predictor::Series& series, const predictor::BacktestReport& report,
                   const std::string& horizonLabel);
-Plot simulatePlot(const predictor::SimulationReport& report);
+Plot simulatePlot(const predictor::SimulationReport& report, const std::string& command = "simulate");
 
 Status writeBacktestPlot(const std::string& path, const predictor::Series& series,
                          const predictor::BacktestReport& report, const std::string& horizonLabel);
-Status writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report);
+Status writeSimulatePlot(const std::string& path, const predictor::SimulationReport& report,
+                         const std::string& command = "simulate");
 
 // Cost/miss frontiers: x = pod-seconds over the oracle's, y = missed requests (log scale). Each
 // series is a set of points; `line` joins them in cost order.

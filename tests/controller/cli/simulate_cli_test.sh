@@ -62,4 +62,39 @@ expect_usage events --events "$work/missing.csv"
 printf 'start,duration,multiplier\nsoon,2h,2\n' >"$work/bad.csv"
 expect_usage events --events "$work/bad.csv"
 grep -q "line 2" "$work/err" || fail "--events: the error does not name the line: $(cat "$work/err")"
+
+# --service: the resource's own policy. Its bounds hold every policy (the trace needs 1 to 6
+# replicas of 1 req/s), and the flags it decides are refused.
+cat >"$work/tps.yaml" <<'YAML'
+apiVersion: throughput.dev/v1alpha1
+kind: ThroughputService
+metadata: {name: web}
+spec:
+  targetRef: {kind: Deployment, name: web}
+  demand: {query: 'sum(x)', step: 5m, history: 2d}
+  capacity: {perReplica: 1}
+  replicas: {min: 3, max: 5}
+  forecast: {leadTime: 5m}
+YAML
+"$bin" simulate --input "$work/t.csv" --service "$work/tps.yaml" --no-sweep --json >"$work/s.json" 2>/dev/null
+python3 - "$work/s.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["service"] == {"target_utilization": 0.8, "min_replicas": 3, "max_replicas": 5}, r["service"]
+assert r["warmup_seconds"] == 300 and r["per_replica_rps"] == 1
+seconds = 2 * 86400
+for name, p in r["policies"].items():
+    assert 3 * seconds <= p["pod_seconds"] <= 5 * seconds + 1e-6, (name, p["pod_seconds"])
+PY
+rc=0
+"$bin" simulate --input "$work/t.csv" --service "$work/tps.yaml" --quantile p99 >/dev/null 2>"$work/err" || rc=$?
+if [[ $rc != 2 ]] || ! grep -q -- "--quantile: --service takes it from the resource" "$work/err"; then
+  fail "--service with --quantile: $rc $(cat "$work/err")"
+fi
+sed 's/step: 5m/step: 120s/' "$work/tps.yaml" >"$work/tps2.yaml"
+rc=0
+"$bin" simulate --input "$work/t.csv" --service "$work/tps2.yaml" --no-sweep >/dev/null 2>"$work/err" || rc=$?
+if [[ $rc != 2 ]] || ! grep -q "spec.demand.step (120s)" "$work/err"; then
+  fail "--service at a step that does not divide the trace's: $rc $(cat "$work/err")"
+fi
 echo "simulate_cli: ok"
