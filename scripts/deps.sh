@@ -11,6 +11,8 @@ packages=(
   libspdlog-dev libgtest-dev libgmock-dev nlohmann-json3-dev libssl-dev libbenchmark-dev
   # servers and tools the tests and the demo run
   prometheus openssl curl ca-certificates libcivetweb-dev
+  # e2e/prometheus/backfill.py and the chart's dashboard check
+  python3
   # browser test of the dashboard page (tests/browser) and SVG-to-PNG for the plots
   # (node and npm: see below, they may come from outside Debian)
   chromium librsvg2-bin

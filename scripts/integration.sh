@@ -2,7 +2,8 @@
 # Runs the `integration` tests against a real control plane. By default it starts the local
 # one (e2e/cluster/up.sh) and stops it afterwards if it started it. With
 # USE_EXISTING_CLUSTER=1 it uses the cluster in $KUBECONFIG as it is (e.g. a kind cluster).
-# It also starts a local Prometheus (e2e/prometheus/up.sh) unless TSO_PROMETHEUS_URL is set.
+# It also starts a local Prometheus (e2e/prometheus/up.sh) unless TSO_PROMETHEUS_URL is set, and
+# exports its data directory as TSO_PROMETHEUS_DATA for the tests that backfill history.
 # Usage: scripts/integration.sh BUILD_DIR [ctest flags...]
 set -euo pipefail
 build=${1:?usage: scripts/integration.sh BUILD_DIR [ctest flags...]}
@@ -34,6 +35,10 @@ if [[ -z ${TSO_PROMETHEUS_URL:-} ]]; then
     exit 1
   fi
   eval "$line"
+  # Where tests load real history (e2e/prometheus/backfill.py writes blocks there).
+  # shellcheck source-path=SCRIPTDIR source=../e2e/cluster/lib.sh
+  source "$repo/e2e/cluster/lib.sh"
+  export TSO_PROMETHEUS_DATA=$TSO_STATE_DIR/prometheus/data
 fi
 
 export TSO_REPO=$repo

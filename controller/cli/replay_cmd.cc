@@ -167,8 +167,11 @@ std::string isoTime(std::int64_t t) {
 
 std::string durationText(std::int64_t seconds) {
   char buf[32];
-  if (seconds % predictor::kSecondsPerDay == 0) {
-    std::snprintf(buf, sizeof buf, "%lldd", static_cast<long long>(seconds / predictor::kSecondsPerDay));
+  const auto day = predictor::kSecondsPerDay;
+  if (seconds % day == 0) {
+    std::snprintf(buf, sizeof buf, "%lldd", static_cast<long long>(seconds / day));
+  } else if (seconds >= day) {
+    std::snprintf(buf, sizeof buf, "%.1fd", static_cast<double>(seconds) / static_cast<double>(day));
   } else {
     std::snprintf(buf, sizeof buf, "%.1fh", static_cast<double>(seconds) / 3600);
   }

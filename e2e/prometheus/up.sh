@@ -44,8 +44,9 @@ scrape_configs:
     refresh_interval: 1s
 YAML
 rm -rf "$dir/data"
+# 30 days: history backfilled with e2e/prometheus/backfill.py stays queryable.
 setsid "$prom" --config.file "$dir/prometheus.yml" --web.listen-address "127.0.0.1:$port" \
-  --storage.tsdb.path "$dir/data" --storage.tsdb.retention.time 2d --web.enable-lifecycle \
+  --storage.tsdb.path "$dir/data" --storage.tsdb.retention.time 30d --web.enable-lifecycle \
   >"$TSO_STATE_DIR/logs/prometheus.log" 2>&1 </dev/null &
 echo $! >"$(pidfile prometheus)"
 deadline=$((SECONDS + 30))
