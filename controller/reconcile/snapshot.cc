@@ -44,6 +44,7 @@ ServiceSnapshot buildSnapshot(const SnapshotInput& in) {
   s.scheduled = d.scheduled;
   s.desired = d.desired;
   s.current = in.currentReplicas;
+  if (in.readyReplicas) s.readyCapacity = *in.readyReplicas * in.spec->perReplica;
   s.winner = d.winner;
   s.leadSeconds = in.leadSeconds;
   if (in.accuracy) {

@@ -46,6 +46,9 @@ struct ServiceSnapshot {
   int scheduled = 0;
   int desired = 0;
   int current = 0;
+  // What the target's ready pods serve at full utilization (ready x perReplica, in the query's
+  // unit); empty while the ready count is unknown (the target was read through /scale).
+  std::optional<double> readyCapacity;
   std::string winner;
   std::int64_t leadSeconds = 0;
   double wape = 0;
@@ -78,6 +81,7 @@ struct SnapshotInput {
   std::optional<double> demand;
   std::optional<std::int64_t> demandAgeSeconds;
   int currentReplicas = 0;
+  std::optional<int> readyReplicas;  // empty: unknown
   std::int64_t leadSeconds = 0;
   std::optional<Accuracy> accuracy;
   GateReport gate;

@@ -512,6 +512,25 @@ TEST_F(ReconcilerTest, AnOutageBeforeAForecastPeakKeepsTheForecastsReplicasThenF
       << condition("Fallback", "message");
 }
 
+TEST_F(ReconcilerTest, ReadyCapacityIsKnownFromTheWorkloadCacheOnly) {
+  reconciler();
+  run(baseSpec());
+  ASSERT_EQ(reconciler_->snapshot().size(), 1u);
+  EXPECT_FALSE(reconciler_->snapshot().at(0).readyCapacity.has_value()) << "/scale has no ready count";
+
+  ReconcilerOptions options;
+  options.targetLookup = [](const std::string&, const TargetRef&) {
+    return std::optional(Executor::TargetState{3, "app=web", 2});
+  };
+  reconciler(options);
+  run(baseSpec());
+  const auto snap = reconciler_->snapshot();
+  ASSERT_EQ(snap.size(), 1u);
+  EXPECT_EQ(snap[0].current, 3);
+  ASSERT_TRUE(snap[0].readyCapacity.has_value());
+  EXPECT_DOUBLE_EQ(*snap[0].readyCapacity, 200.0);  // 2 ready x perReplica 100
+}
+
 TEST_F(ReconcilerTest, AForecastThatLosesToTheBaselineIsDegradedUntilItWinsAgain) {
   // Days of a 1,000/s spike in the first 5 minutes of every hour, then the spikes stop: the
   // forecast keeps provisioning for them, and loses to the newest demand.
