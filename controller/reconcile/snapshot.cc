@@ -54,6 +54,8 @@ ServiceSnapshot buildSnapshot(const SnapshotInput& in) {
   }
   s.degraded = in.gate.degraded;
   s.skill = in.gate.skill;
+  if (in.gate.scored > 0 && in.gate.scored >= in.spec->guard.minScored) s.coverageP90 = in.gate.coverageP90;
+  s.coverageBound = in.spec->guard.minCoverage;
   s.fallback = d.fallback;
   s.model = in.model;
   s.step = in.spec->stepSeconds;

@@ -56,6 +56,10 @@ struct ServiceSnapshot {
   std::size_t scored = 0;
   bool degraded = false;        // the accuracy gate took the forecast out of provisioning
   std::optional<double> skill;  // the provisioned quantile's loss over the best baseline's
+  // The P90's coverage over the guard's window, once guard.minScored forecasts are in it (fewer
+  // are noise); and the bound the gate holds it to (guard.minCoverage).
+  std::optional<double> coverageP90;
+  std::optional<double> coverageBound;
   bool fallback = false;
   std::string model;
   std::int64_t step = 0;

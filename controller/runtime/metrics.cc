@@ -119,6 +119,14 @@ void appendServiceSeries(std::string& out, const std::vector<reconcile::ServiceS
   for (const auto& s : snaps) {
     if (s.valid && s.scored > 0) appendSample(out, "tso_forecast_coverage", s, {}, s.coverage);
   }
+  appendOptionalFamily(out, "tso_forecast_coverage_p90",
+                       "Share of actuals at or under the P90 forecast over the guard's window, once "
+                       "forecast.guard.minScored forecasts were scored in it (what the accuracy gate judges).",
+                       snaps, &reconcile::ServiceSnapshot::coverageP90);
+  appendOptionalFamily(out, "tso_forecast_coverage_bound",
+                       "forecast.guard.minCoverage: the P90's coverage under it degrades the forecast while the "
+                       "guard is enabled.",
+                       snaps, &reconcile::ServiceSnapshot::coverageBound);
   appendOptionalFamily(out, "tso_forecast_skill",
                        "The provisioned quantile's loss over the best simple baseline's, over the guard's window "
                        "(above forecast.guard.maxSkill: the forecast loses).",

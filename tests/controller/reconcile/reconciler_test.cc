@@ -529,6 +529,9 @@ TEST_F(ReconcilerTest, ReadyCapacityIsKnownFromTheWorkloadCacheOnly) {
   EXPECT_EQ(snap[0].current, 3);
   ASSERT_TRUE(snap[0].readyCapacity.has_value());
   EXPECT_DOUBLE_EQ(*snap[0].readyCapacity, 200.0);  // 2 ready x perReplica 100
+  ASSERT_TRUE(snap[0].coverageBound.has_value());
+  EXPECT_DOUBLE_EQ(*snap[0].coverageBound, 0.8) << "forecast.guard.minCoverage's default";
+  EXPECT_FALSE(snap[0].coverageP90.has_value()) << "nothing scored yet";
 }
 
 TEST_F(ReconcilerTest, AForecastThatLosesToTheBaselineIsDegradedUntilItWinsAgain) {
@@ -560,6 +563,8 @@ TEST_F(ReconcilerTest, AForecastThatLosesToTheBaselineIsDegradedUntilItWinsAgain
   const auto snaps = reconciler_->snapshot({});
   ASSERT_EQ(snaps.size(), 1U);
   EXPECT_TRUE(snaps[0].degraded);
+  ASSERT_TRUE(snaps[0].coverageP90.has_value()) << "minScored (10) forecasts were scored";
+  EXPECT_DOUBLE_EQ(*snaps[0].coverageP90, status_["guard"]["coverageP90"].get<double>());
 
   reconciler();  // restarted: the condition says degraded until the new window judges
   at(start + 60 * 21);
