@@ -98,7 +98,7 @@ Result<Executor::TargetState> Executor::readTarget(const std::string& ns, const 
   kube::Api api(client_, workloadResource(target), ns);
   auto scale = api.getScale(target.name);
   if (!scale) return std::unexpected(scale.error());
-  return TargetState{scale->specReplicas, scale->selector};
+  return TargetState{scale->specReplicas, scale->selector, std::nullopt};
 }
 
 Status Executor::scaleTarget(const std::string& ns, const TargetRef& target, int replicas) {

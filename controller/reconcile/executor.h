@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ class Executor {
   struct TargetState {
     int replicas = 0;  // spec.replicas (what the workload is asked to run)
     std::string selector;
+    // status.readyReplicas, from the workload cache; empty through /scale, which has no ready count.
+    std::optional<int> readyReplicas;
   };
   Result<TargetState> readTarget(const std::string& ns, const TargetRef& target);
   Status scaleTarget(const std::string& ns, const TargetRef& target, int replicas);

@@ -209,8 +209,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
   // Metrics and dashboards show a decision only once the API has recorded it.
   return writeThen(obj, buildStatus(frame, in), outcome, [&] {
     publish(st,
-            {ns, obj.meta.name, &spec, &d, &forecast, sensed.observed.demand, demandAge, current, lead, accuracy, gate,
-             view.model,
+            {ns, obj.meta.name, &spec, &d, &forecast, sensed.observed.demand, demandAge, current, target->readyReplicas,
+             lead, accuracy, gate, view.model,
              st.demand.recent->memoryBytes() + (st.demand.model ? st.demand.model->stateBytes() : 0) +
                  (st.demand.daily ? st.demand.daily->memoryBytes() : 0)},
             now);

@@ -44,6 +44,7 @@ ServiceSnapshot buildSnapshot(const SnapshotInput& in) {
   s.scheduled = d.scheduled;
   s.desired = d.desired;
   s.current = in.currentReplicas;
+  if (in.readyReplicas) s.readyCapacity = *in.readyReplicas * in.spec->perReplica;
   s.winner = d.winner;
   s.leadSeconds = in.leadSeconds;
   if (in.accuracy) {
@@ -53,6 +54,8 @@ ServiceSnapshot buildSnapshot(const SnapshotInput& in) {
   }
   s.degraded = in.gate.degraded;
   s.skill = in.gate.skill;
+  if (in.gate.scored > 0 && in.gate.scored >= in.spec->guard.minScored) s.coverageP90 = in.gate.coverageP90;
+  s.coverageBound = in.spec->guard.minCoverage;
   s.fallback = d.fallback;
   s.model = in.model;
   s.step = in.spec->stepSeconds;

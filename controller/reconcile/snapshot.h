@@ -46,6 +46,9 @@ struct ServiceSnapshot {
   int scheduled = 0;
   int desired = 0;
   int current = 0;
+  // What the target's ready pods serve at full utilization (ready x perReplica, in the query's
+  // unit); empty while the ready count is unknown (the target was read through /scale).
+  std::optional<double> readyCapacity;
   std::string winner;
   std::int64_t leadSeconds = 0;
   double wape = 0;
@@ -53,6 +56,10 @@ struct ServiceSnapshot {
   std::size_t scored = 0;
   bool degraded = false;        // the accuracy gate took the forecast out of provisioning
   std::optional<double> skill;  // the provisioned quantile's loss over the best baseline's
+  // The P90's coverage over the guard's window, once guard.minScored forecasts are in it (fewer
+  // are noise); and the bound the gate holds it to (guard.minCoverage).
+  std::optional<double> coverageP90;
+  std::optional<double> coverageBound;
   bool fallback = false;
   std::string model;
   std::int64_t step = 0;
@@ -78,6 +85,7 @@ struct SnapshotInput {
   std::optional<double> demand;
   std::optional<std::int64_t> demandAgeSeconds;
   int currentReplicas = 0;
+  std::optional<int> readyReplicas;  // empty: unknown
   std::int64_t leadSeconds = 0;
   std::optional<Accuracy> accuracy;
   GateReport gate;

@@ -59,8 +59,16 @@ void enqueueTargeting(watch::Informer& informer, const watch::Store& services, s
   informer.onDelete(add);
 }
 
-// Replicas and label selector of a cached Deployment/StatefulSet, as /scale reports them;
-// empty when the selector uses matchExpressions (then /scale is asked).
+// Ready pods of a cached Deployment/StatefulSet; the API omits readyReplicas while it is 0.
+int readyReplicasOf(const kube::Object& obj) {
+  const auto status = obj.body.find("status");
+  if (status == obj.body.end() || !status->is_object()) return 0;
+  const auto ready = status->find("readyReplicas");
+  return ready != status->end() && ready->is_number_integer() ? ready->get<int>() : 0;
+}
+
+// Replicas and label selector of a cached Deployment/StatefulSet, as /scale reports them, and
+// its ready pods; empty when the selector uses matchExpressions (then /scale is asked).
 std::optional<reconcile::Executor::TargetState> workloadState(const kube::Object& obj) {
   const auto& spec = obj.body.value("spec", nlohmann::json::object());
   const auto& selector = spec.value("selector", nlohmann::json::object());
@@ -75,7 +83,7 @@ std::optional<reconcile::Executor::TargetState> workloadState(const kube::Object
   }
   const auto replicas = spec.value("replicas", nlohmann::json(1));
   if (!replicas.is_number_integer()) return std::nullopt;
-  return reconcile::Executor::TargetState{replicas.get<int>(), labels};
+  return reconcile::Executor::TargetState{replicas.get<int>(), labels, readyReplicasOf(obj)};
 }
 
 // Changes to owned HPAs map to their owner's key.

@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 namespace tso::runtime {
@@ -61,6 +62,16 @@ void appendSample(std::string& out, const char* name, const reconcile::ServiceSn
   out += '\n';
 }
 
+// A family of one sample per valid service that has a value in `field`.
+void appendOptionalFamily(std::string& out, const char* name, const char* help,
+                          const std::vector<reconcile::ServiceSnapshot>& snaps,
+                          std::optional<double> reconcile::ServiceSnapshot::* field) {
+  appendHeader(out, name, help);
+  for (const auto& s : snaps) {
+    if (s.valid && s.*field) appendSample(out, name, s, {}, *(s.*field));
+  }
+}
+
 }  // namespace
 
 // Per-service series, written straight from the reconcilers' snapshots at scrape time (so a
@@ -91,6 +102,10 @@ void appendServiceSeries(std::string& out, const std::vector<reconcile::ServiceS
     appendSample(out, "tso_replicas", s, {{"source", &kFinal}}, s.desired);
     appendSample(out, "tso_replicas", s, {{"source", &kCurrent}}, s.current);
   }
+  appendOptionalFamily(out, "tso_capacity_ready",
+                       "Demand the target's ready pods serve at full utilization (ready replicas x perReplica, in "
+                       "the query's unit); absent while the target is read through /scale, which has no ready count.",
+                       snaps, &reconcile::ServiceSnapshot::readyCapacity);
   appendHeader(out, "tso_lead_time_seconds", "Lead time in use (measured pod warm-up when Auto).");
   for (const auto& s : snaps) {
     if (s.valid) appendSample(out, "tso_lead_time_seconds", s, {}, static_cast<double>(s.leadSeconds));
@@ -104,23 +119,27 @@ void appendServiceSeries(std::string& out, const std::vector<reconcile::ServiceS
   for (const auto& s : snaps) {
     if (s.valid && s.scored > 0) appendSample(out, "tso_forecast_coverage", s, {}, s.coverage);
   }
-  appendHeader(out, "tso_forecast_skill",
-               "The provisioned quantile's loss over the best simple baseline's, over the guard's window "
-               "(above forecast.guard.maxSkill: the forecast loses).");
-  for (const auto& s : snaps) {
-    if (s.valid && s.skill) appendSample(out, "tso_forecast_skill", s, {}, *s.skill);
-  }
+  appendOptionalFamily(out, "tso_forecast_coverage_p90",
+                       "Share of actuals at or under the P90 forecast over the guard's window, once "
+                       "forecast.guard.minScored forecasts were scored in it (what the accuracy gate judges).",
+                       snaps, &reconcile::ServiceSnapshot::coverageP90);
+  appendOptionalFamily(out, "tso_forecast_coverage_bound",
+                       "forecast.guard.minCoverage: the P90's coverage under it degrades the forecast while the "
+                       "guard is enabled.",
+                       snaps, &reconcile::ServiceSnapshot::coverageBound);
+  appendOptionalFamily(out, "tso_forecast_skill",
+                       "The provisioned quantile's loss over the best simple baseline's, over the guard's window "
+                       "(above forecast.guard.maxSkill: the forecast loses).",
+                       snaps, &reconcile::ServiceSnapshot::skill);
   appendHeader(
       out, "tso_forecast_degraded",
       "1 while the accuracy gate has taken the forecast out of provisioning (replicas follow measured demand).");
   for (const auto& s : snaps) {
     if (s.valid) appendSample(out, "tso_forecast_degraded", s, {}, s.degraded ? 1 : 0);
   }
-  appendHeader(out, "tso_demand_age_seconds",
-               "Age of the newest demand sample the operator has (past fallback.staleAfter it is blind).");
-  for (const auto& s : snaps) {
-    if (s.valid && s.demandAgeSeconds) appendSample(out, "tso_demand_age_seconds", s, {}, *s.demandAgeSeconds);
-  }
+  appendOptionalFamily(out, "tso_demand_age_seconds",
+                       "Age of the newest demand sample the operator has (past fallback.staleAfter it is blind).",
+                       snaps, &reconcile::ServiceSnapshot::demandAgeSeconds);
   appendHeader(out, "tso_fallback_active",
                "1 while the service is in fallback (Prometheus unavailable or data stale).");
   for (const auto& s : snaps) {

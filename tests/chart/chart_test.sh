@@ -171,7 +171,7 @@ unit_tests() {
   check "schema rejects a misspelt key under each of the $levels nested objects in values.yaml" $? \
     "only $levels nested objects found"
   for bad in image.pullPolicy=Sometimes logFormat=xml workers=0 prometheus.address=prometheus:9090 \
-    'watchNamespaces={Bad_NS}' prometheusRule.thresholds.forecastWapeFor=30 metrics.service.port=0; do
+    'watchNamespaces={Bad_NS}' prometheusRule.thresholds.forecastDegradedFor=30 metrics.service.port=0; do
     out=$(render --set "$bad" 2>&1)
     [[ $? != 0 && $out == *"don't meet the specifications"* ]]
     check "schema rejects $bad" $? "$out"
@@ -191,29 +191,35 @@ unit_tests() {
   # spec: of the PrometheusRule, dedented, is a Prometheus rule file.
   awk 'f { sub(/^  /, ""); print } /^spec:/ { f = 1 }' "$work/rule.yaml" >"$work/promtool/rules.yaml"
   out=$(promtool check rules "$work/promtool/rules.yaml" 2>&1)
-  [[ $? == 0 && $out == *"SUCCESS: 4 rules found"* ]]
-  check "promtool check rules: 4 valid alerting rules" $? "$out"
+  [[ $? == 0 && $out == *"SUCCESS: 7 rules found"* ]]
+  check "promtool check rules: 7 valid alerting rules" $? "$out"
   cp "$repo/tests/chart/alerts_test.yaml" "$work/promtool/"
   out=$(cd "$work/promtool" && promtool test rules alerts_test.yaml 2>&1)
   check "promtool test rules: each alert fires after its 'for' and only for this release" $? "$out"
   out=$(render --show-only templates/monitoring/prometheusrule.yaml --set prometheusRule.enabled=true \
     --set prometheusRule.thresholds.workqueueDepth=7 --set prometheusRule.thresholds.fallbackFor=3m \
+    --set prometheusRule.thresholds.demandAgeSeconds=900 \
     --set prometheusRule.metricSelector='namespace="ops"' --set prometheusRule.alertLabels.team=sre "${monitoring_apis[@]}")
-  [[ $out == *'tso_workqueue_depth{namespace="ops"} > 7'* && $out == *'for: 3m'* && $out == *'team: sre'* ]]
+  [[ $out == *'tso_workqueue_depth{namespace="ops"} > 7'* && $out == *'for: 3m'* && $out == *'team: sre'* &&
+    $out == *'tso_demand_age_seconds{namespace="ops"} > 900'* ]]
   check "alert thresholds, selector and labels come from values" $? "$out"
+  # A comparison of two series selects both by the release's matchers.
+  [[ $out == *'tso_demand_actual{namespace="ops"} > tso_capacity_ready{namespace="ops"}'* &&
+    $out == *'tso_forecast_coverage_p90{namespace="ops"} < tso_forecast_coverage_bound{namespace="ops"}'* ]]
+  check "both sides of the capacity and coverage comparisons use the metric selector" $? "$out"
   out=$(render --show-only templates/monitoring/prometheusrule.yaml --set prometheusRule.enabled=true \
     --set prometheusRule.alertLabels.severity=critical "${monitoring_apis[@]}" | grep 'severity: ' | sort | uniq -c)
-  [[ $(tr -s ' ' <<<"$out") == " 4 severity: critical" ]]
-  check "alertLabels.severity overrides the default warning on all 4 alerts" $? "$out"
+  [[ $(tr -s ' ' <<<"$out") == " 7 severity: critical" ]]
+  check "alertLabels.severity overrides the default warning on all 7 alerts" $? "$out"
 
   # The metric names: metrics.yaml is the one list; the alerts use only those; README lists them.
-  mapfile -t declared < <(sed -n 's/^  name: \(tso_[a-z_]*\)$/\1/p' "$chart/metrics.yaml" | sort -u)
-  mapfile -t used < <(grep -o 'tso_[a-z_]*' "$work/promtool/rules.yaml" | sort -u)
+  mapfile -t declared < <(sed -n 's/^  name: \(tso_[a-z0-9_]*\)$/\1/p' "$chart/metrics.yaml" | sort -u)
+  mapfile -t used < <(grep -o 'tso_[a-z0-9_]*' "$work/promtool/rules.yaml" | sort -u)
   [[ ${#declared[@]} -gt 0 && "${declared[*]}" == "${used[*]}" ]]
   check "alerts query exactly the metrics in metrics.yaml" $? "declared: ${declared[*]} used: ${used[*]}"
   # shellcheck disable=SC2016 # backquotes are literal: README writes metric names as `code`
   mapfile -t readme < <(sed -n '/<!-- chart-metrics:begin -->/,/<!-- chart-metrics:end -->/p' "$repo/README.md" |
-    grep -o '`tso_[a-z_]*`' | tr -d '`' | sort -u)
+    grep -o '`tso_[a-z0-9_]*`' | tr -d '`' | sort -u)
   [[ "${declared[*]}" == "${readme[*]}" ]]
   check "README.md lists the same metric names as metrics.yaml" $? "metrics.yaml: ${declared[*]} README: ${readme[*]}"
 

@@ -512,6 +512,28 @@ TEST_F(ReconcilerTest, AnOutageBeforeAForecastPeakKeepsTheForecastsReplicasThenF
       << condition("Fallback", "message");
 }
 
+TEST_F(ReconcilerTest, ReadyCapacityIsKnownFromTheWorkloadCacheOnly) {
+  reconciler();
+  run(baseSpec());
+  ASSERT_EQ(reconciler_->snapshot().size(), 1u);
+  EXPECT_FALSE(reconciler_->snapshot().at(0).readyCapacity.has_value()) << "/scale has no ready count";
+
+  ReconcilerOptions options;
+  options.targetLookup = [](const std::string&, const TargetRef&) {
+    return std::optional(Executor::TargetState{3, "app=web", 2});
+  };
+  reconciler(options);
+  run(baseSpec());
+  const auto snap = reconciler_->snapshot();
+  ASSERT_EQ(snap.size(), 1u);
+  EXPECT_EQ(snap[0].current, 3);
+  ASSERT_TRUE(snap[0].readyCapacity.has_value());
+  EXPECT_DOUBLE_EQ(*snap[0].readyCapacity, 200.0);  // 2 ready x perReplica 100
+  ASSERT_TRUE(snap[0].coverageBound.has_value());
+  EXPECT_DOUBLE_EQ(*snap[0].coverageBound, 0.8) << "forecast.guard.minCoverage's default";
+  EXPECT_FALSE(snap[0].coverageP90.has_value()) << "nothing scored yet";
+}
+
 TEST_F(ReconcilerTest, AForecastThatLosesToTheBaselineIsDegradedUntilItWinsAgain) {
   // Days of a 1,000/s spike in the first 5 minutes of every hour, then the spikes stop: the
   // forecast keeps provisioning for them, and loses to the newest demand.
@@ -541,6 +563,8 @@ TEST_F(ReconcilerTest, AForecastThatLosesToTheBaselineIsDegradedUntilItWinsAgain
   const auto snaps = reconciler_->snapshot({});
   ASSERT_EQ(snaps.size(), 1U);
   EXPECT_TRUE(snaps[0].degraded);
+  ASSERT_TRUE(snaps[0].coverageP90.has_value()) << "minScored (10) forecasts were scored";
+  EXPECT_DOUBLE_EQ(*snaps[0].coverageP90, status_["guard"]["coverageP90"].get<double>());
 
   reconciler();  // restarted: the condition says degraded until the new window judges
   at(start + 60 * 21);

@@ -27,11 +27,14 @@ reconcile::ServiceSnapshot service(const std::string& name) {
   s.scheduled = 0;
   s.desired = 5;
   s.current = 4;
+  s.readyCapacity = 300;
   s.leadSeconds = 90;
   s.scored = 10;
   s.wape = 0.125;
   s.coverage = 0.9;
   s.skill = 0.75;
+  s.coverageP90 = 0.625;
+  s.coverageBound = 0.8;
   s.demandAgeSeconds = 12;
   return s;
 }
@@ -54,6 +57,9 @@ TEST(MetricsTest, WritesEveryPerServiceSeriesInTheTextFormat) {
   EXPECT_NE(out.find("tso_lead_time_seconds" + labels + "} 90\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_forecast_wape" + labels + "} 0.125\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_forecast_coverage" + labels + "} 0.9\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("tso_forecast_coverage_p90" + labels + "} 0.625\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("tso_forecast_coverage_bound" + labels + "} 0.8\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("tso_capacity_ready" + labels + "} 300\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_fallback_active" + labels + "} 0\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_forecast_skill" + labels + "} 0.75\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_demand_age_seconds" + labels + "} 12\n"), std::string::npos) << out;
@@ -62,10 +68,22 @@ TEST(MetricsTest, WritesEveryPerServiceSeriesInTheTextFormat) {
                      ",mode=\"Auto\",model=\"mean(ewma,log_regression)\",winner=\"forecast\",valid=\"true\"} 1\n"),
             std::string::npos)
       << out;
-  // 11 families, each with its HELP and TYPE once; 1 + 4 + 5 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 samples.
-  EXPECT_EQ(count(out, "# TYPE "), 11u);
-  EXPECT_EQ(count(out, "# HELP "), 11u);
-  EXPECT_EQ(count(out, "\n") - 22, 18u) << out;
+  // 14 families, each with its HELP and TYPE once; 4 quantiles + 5 sources + 12 x 1 = 21 samples.
+  EXPECT_EQ(count(out, "# TYPE "), 14u);
+  EXPECT_EQ(count(out, "# HELP "), 14u);
+  EXPECT_EQ(count(out, "\n") - 28, 21u) << out;
+}
+
+TEST(MetricsTest, SeriesWithoutAValueAreLeftOut) {
+  auto s = service("web");
+  s.readyCapacity.reset();  // read through /scale: no ready count
+  s.coverageP90.reset();    // fewer than guard.minScored forecasts scored
+  std::string out;
+  appendServiceSeries(out, {s});
+  EXPECT_NE(out.find("# TYPE tso_capacity_ready gauge\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("tso_capacity_ready{"), std::string::npos) << out;
+  EXPECT_EQ(out.find("tso_forecast_coverage_p90{"), std::string::npos) << out;
+  EXPECT_NE(out.find("tso_forecast_coverage_bound{namespace=\"shop\",name=\"web\"} 0.8\n"), std::string::npos) << out;
 }
 
 TEST(MetricsTest, InvalidServicesOnlyGetTheirInfoSeries) {
@@ -77,6 +95,8 @@ TEST(MetricsTest, InvalidServicesOnlyGetTheirInfoSeries) {
   EXPECT_NE(out.find("valid=\"false\"} 1\n"), std::string::npos) << out;
   EXPECT_EQ(out.find("tso_replicas{"), std::string::npos) << out;
   EXPECT_EQ(out.find("tso_demand_actual{"), std::string::npos) << out;
+  EXPECT_EQ(out.find("tso_capacity_ready{"), std::string::npos) << out;
+  EXPECT_EQ(out.find("tso_forecast_coverage_bound{"), std::string::npos) << out;
 }
 
 TEST(MetricsTest, EscapesLabelValuesAndWritesSpecialValues) {
