@@ -74,7 +74,7 @@ struct Options {
   bool sweep = true;
 };
 
-Result<ServicePolicy> policyFromCluster(const Flags& flags) {
+Result<ServicePolicy> policyFromCluster(const Flags& flags, const std::string& name) {
   kube::ConfigOptions copts;
   copts.kubeconfigPath = flags.value("kubeconfig").value_or("");
   copts.context = flags.value("context").value_or("");
@@ -84,10 +84,10 @@ Result<ServicePolicy> policyFromCluster(const Flags& flags) {
   if (!client) return std::unexpected(client.error());
   const std::string ns = flags.value("namespace").value_or(config->ns);
   kube::Api api(**client, kube::kThroughputServices, ns);
-  auto obj = api.get(*flags.value("name"));
-  if (!obj) return fail(obj.error().code, "ThroughputService " + ns + "/" + *flags.value("name") + ": " + obj.error().message);
+  auto obj = api.get(name);
+  if (!obj) return fail(obj.error().code, "ThroughputService " + ns + "/" + name + ": " + obj.error().message);
   auto policy = servicePolicyOf(obj->body);
-  if (!policy) return fail(ErrorCode::kInvalid, ns + "/" + *flags.value("name") + ": " + policy.error().message);
+  if (!policy) return fail(ErrorCode::kInvalid, ns + "/" + name + ": " + policy.error().message);
   return policy;
 }
 
@@ -99,8 +99,10 @@ std::expected<ServicePolicy, int> loadPolicy(const Flags& flags) {
     if (!policy) return std::unexpected(usageError(policy.error().message));
     return *policy;
   }
-  if (!flags.has("name")) return std::unexpected(usageError("give -f FILE, or --name (and --namespace) of a resource in the cluster"));
-  policy = policyFromCluster(flags);
+  const auto name = flags.value("name");
+  if (!name)
+    return std::unexpected(usageError("give -f FILE, or --name (and --namespace) of a resource in the cluster"));
+  policy = policyFromCluster(flags, *name);
   if (!policy) {
     std::fprintf(stderr, "%s: %s\n", kCommand, policy.error().message.c_str());
     const bool bad = policy.error().code == ErrorCode::kInvalid || policy.error().code == ErrorCode::kConfig;
@@ -254,7 +256,8 @@ int runReplay(std::span<const char* const> args) {
   if (!report) {
     std::fprintf(stderr, "%s: %s: %s\n", kCommand, policy->spec.query.c_str(), report.error().toString().c_str());
     if (report.error().code == predictor::ErrorCode::kTooShort) {
-      std::fprintf(stderr, "%s: Prometheus holds %s from %s; the fit needs spec.demand.history (%s) before the replay\n",
+      std::fprintf(stderr,
+                   "%s: Prometheus holds %s from %s; the fit needs spec.demand.history (%s) before the replay\n",
                    kCommand, durationText(static_cast<std::int64_t>(series->size()) * series->step).c_str(),
                    isoTime(series->start).c_str(), durationText(policy->spec.historySeconds).c_str());
       return kExitTooShort;
@@ -267,7 +270,9 @@ int runReplay(std::span<const char* const> args) {
     j["service"]["namespace"] = policy->ns;
     j["service"]["name"] = policy->name;
     j["service"]["query"] = policy->spec.query;
-    j["series"] = {{"start", series->start}, {"step", series->step}, {"samples", series->size()},
+    j["series"] = {{"start", series->start},
+                   {"step", series->step},
+                   {"samples", series->size()},
                    {"evaluated_from", report->start}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {

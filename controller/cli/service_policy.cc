@@ -104,7 +104,8 @@ Result<predictor::Series> atStep(const predictor::Series& series, std::int64_t s
   out.start = series.start;
   out.step = step;
   out.values.reserve(series.values.size() * static_cast<std::size_t>(parts));
-  for (double v : series.values) out.values.insert(out.values.end(), static_cast<std::size_t>(parts), v / static_cast<double>(parts));
+  for (double v : series.values)
+    out.values.insert(out.values.end(), static_cast<std::size_t>(parts), v / static_cast<double>(parts));
   return out;
 }
 

@@ -62,8 +62,9 @@ constexpr FlagSpec kFlags[] = {
 
 // What --service decides; these flags would contradict it.
 constexpr std::string_view kPolicyFlags[] = {
-    "peak-replicas", "train", "miss-budget", "quantile", "breakout", "time-of-day-headroom", "events",
-    "scale-down-window", "hpa-target", "hpa-scale-down-window", "fast-search", "fleet"};
+    "peak-replicas",        "train",  "miss-budget",       "quantile",   "breakout",
+    "time-of-day-headroom", "events", "scale-down-window", "hpa-target", "hpa-scale-down-window",
+    "fast-search",          "fleet"};
 
 constexpr const char* kCommand = "throughput-operator simulate";
 constexpr std::int64_t kHpaScaleDownSeconds = 300;
@@ -239,7 +240,7 @@ std::optional<int> configureService(const Flags& flags, const std::string& file,
       badValue("step", *v, "a duration such as 90s, 5m or 7d");
       return 2;
     }
-    step = *parsed;
+    step = parsed;
   }
   cfg = simulationConfigOf(policy->spec, warmup, !flags.has("no-sweep"));
   service = std::move(*policy);

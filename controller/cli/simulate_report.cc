@@ -86,9 +86,9 @@ nlohmann::json reportJson(const std::string& input, const predictor::SimulationC
 
 void printReportTable(const predictor::SimulationConfig& cfg, const predictor::SimulationReport& r) {
   if (const auto& s = cfg.servicePlanner) {
-    std::printf("per-replica capacity %.3f (the service's), target utilization %.2f, replicas %d..%d, lead time %llds\n",
-                r.perReplica, s->targetUtilization, s->minReplicas, s->maxReplicas,
-                static_cast<long long>(cfg.warmupSeconds));
+    std::printf(
+        "per-replica capacity %.3f (the service's), target utilization %.2f, replicas %d..%d, lead time %llds\n",
+        r.perReplica, s->targetUtilization, s->minReplicas, s->maxReplicas, static_cast<long long>(cfg.warmupSeconds));
   } else {
     std::printf("per-replica capacity %.3f req/s (peak needs %d replicas), warm-up %llds\n", r.perReplica,
                 cfg.peakReplicas, static_cast<long long>(cfg.warmupSeconds));
@@ -126,6 +126,5 @@ void printReportTable(const predictor::SimulationConfig& cfg, const predictor::S
   }
   for (const auto& note : r.notes) std::printf("note: %s\n", note.c_str());
 }
-
 
 }  // namespace tso::cli

@@ -68,7 +68,8 @@ void appendOptionalFamily(std::string& out, const char* name, const char* help,
                           std::optional<double> reconcile::ServiceSnapshot::* field) {
   appendHeader(out, name, help);
   for (const auto& s : snaps) {
-    if (s.valid && s.*field) appendSample(out, name, s, {}, *(s.*field));
+    const std::optional<double>& v = s.*field;
+    if (s.valid && v.has_value()) appendSample(out, name, s, {}, *v);
   }
 }
 

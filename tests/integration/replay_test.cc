@@ -51,10 +51,10 @@ bool loaded(std::int64_t end) {
 History runBackfill(const std::string& data, std::int64_t before, const std::string& extra) {
   History h;
   h.csv = ::testing::TempDir() + "web-history.csv";
-  const auto r = runCommand("python3 " + sourceDir() + "/e2e/prometheus/backfill.py " + TSO_TRACES_DIR +
-                            "/nasa_jul95_1min.csv --metric '" + kSeries + "' --data " + data + " --days " +
-                            std::to_string(kDays) + " --scale 100 --before " + std::to_string(before) +
-                            " --csv-out " + h.csv + extra);
+  const auto r =
+      runCommand("python3 " + sourceDir() + "/e2e/prometheus/backfill.py " + TSO_TRACES_DIR +
+                 "/nasa_jul95_1min.csv --metric '" + kSeries + "' --data " + data + " --days " + std::to_string(kDays) +
+                 " --scale 100 --before " + std::to_string(before) + " --csv-out " + h.csv + extra);
   std::smatch m;
   if (r.exitCode != 0 || !std::regex_search(r.output, m, std::regex(R"(start=(\d+) end=(\d+))"))) {
     h.problem = "backfill.py failed: " + r.output;
@@ -169,7 +169,8 @@ TEST_F(ReplayIT, ReadsTheResourceFromTheClusterAsFromTheFile) {
   const auto applied = applyManifest(ns(), yaml.str());
   ASSERT_EQ(applied.exitCode, 0) << applied.output;
   const auto& h = history();
-  const auto fromCluster = runJson("replay --namespace " + ns() + " --name web " + replayArgs(h) + " --no-sweep --json");
+  const auto fromCluster =
+      runJson("replay --namespace " + ns() + " --name web " + replayArgs(h) + " --no-sweep --json");
   const auto fromFile = runJson("replay -f " + example() + " " + replayArgs(h) + " --no-sweep --json");
   ASSERT_FALSE(fromCluster.is_null());
   EXPECT_EQ(fromCluster["service"]["namespace"], ns());

@@ -66,7 +66,9 @@ struct FieldCase {
 
 class ServicePolicyFieldTest : public ::testing::TestWithParam<FieldCase> {};
 
-TEST_P(ServicePolicyFieldTest, LandsWhereTheOperatorAppliesIt) { GetParam().check(configOf(json::parse(GetParam().spec))); }
+TEST_P(ServicePolicyFieldTest, LandsWhereTheOperatorAppliesIt) {
+  GetParam().check(configOf(json::parse(GetParam().spec)));
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Fields, ServicePolicyFieldTest,
@@ -94,7 +96,8 @@ INSTANTIATE_TEST_SUITE_P(
                     EXPECT_EQ(c.predictiveScaleDownSeconds, 120);
                     EXPECT_EQ(c.servicePlanner->behavior.scaleDown.stabilizationSeconds, 120);
                   }},
-        FieldCase{"Events", R"({"events": [{"name": "sale", "schedule": "0 20 * * 5", "duration": "30m", "multiplier": 3}]})",
+        FieldCase{"Events",
+                  R"({"events": [{"name": "sale", "schedule": "0 20 * * 5", "duration": "30m", "multiplier": 3}]})",
                   [](const auto& c) { EXPECT_FALSE(c.provisioning.events.empty()); }}),
     [](const ::testing::TestParamInfo<FieldCase>& p) { return std::string(p.param.name); });
 
