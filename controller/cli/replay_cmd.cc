@@ -158,6 +158,16 @@ Result<predictor::Series> seriesOf(const prom::RangeSeries& range, std::int64_t 
   return s;
 }
 
+// Above this share of samples equal to the one before, the step is finer than the data.
+constexpr double kRepeatedNote = 0.4;
+
+double repeatedShare(const std::vector<double>& v) {
+  if (v.size() < 2) return 0;
+  std::size_t same = 0;
+  for (std::size_t i = 1; i < v.size(); ++i) same += v[i] == v[i - 1] && v[i] > 0 ? 1 : 0;
+  return static_cast<double>(same) / static_cast<double>(v.size() - 1);
+}
+
 std::string isoTime(std::int64_t t) {
   const std::time_t tt = t;
   std::tm tm{};
@@ -206,6 +216,11 @@ std::expected<predictor::Series, int> readHistory(const ServicePolicy& policy, c
   if (repaired > 0) {
     notes.push_back(std::to_string(repaired) + " of " + std::to_string(series->size()) +
                     " samples were missing in Prometheus and interpolated");
+  }
+  if (repeatedShare(series->values) > kRepeatedNote) {
+    notes.push_back("most samples repeat the one before: the query's data changes more slowly than spec.demand.step (" +
+                    std::to_string(spec.stepSeconds) +
+                    "s); a step at the data's own resolution gives the forecaster real changes to learn from");
   }
   return *series;
 }

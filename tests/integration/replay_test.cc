@@ -102,9 +102,8 @@ nlohmann::json runJson(const std::string& args) {
 }
 
 // The replay's flags for the backfilled range: two days replayed after the week the fit reads.
-// The trace's last minute is seen at its two 30 s steps, as the CSV split to 30 s has it.
 std::string replayArgs(const History& h) {
-  return "--prometheus-address " + prometheusUrl() + " --since 2d --end " + std::to_string(h.end + 30);
+  return "--prometheus-address " + prometheusUrl() + " --since 2d --end " + std::to_string(h.end);
 }
 
 void expectSameOutcomes(const nlohmann::json& a, const nlohmann::json& b) {
@@ -136,9 +135,9 @@ TEST_F(ReplayIT, CountsWhatSimulateCountsOnTheSameSamples) {
   const auto simulate = runJson("simulate --input " + h.csv + " --service " + example() + " --no-sweep --json");
   ASSERT_FALSE(replay.is_null());
   ASSERT_FALSE(simulate.is_null());
-  // Nine days at the service's 30 s step; the fit reads spec.demand.history (7d) first.
+  // Nine days at the service's 60 s step; the fit reads spec.demand.history (7d) first.
   EXPECT_EQ(replay["series"]["start"], h.start);
-  EXPECT_EQ(replay["series"]["samples"], 2 * kSamples);
+  EXPECT_EQ(replay["series"]["samples"], kSamples);
   EXPECT_EQ(replay["series"]["evaluated_from"], h.start + 7 * kDay);
   EXPECT_EQ(replay["service"]["name"], "web");
   EXPECT_GT(replay["policies"]["predictive"]["requests"].get<double>(), 0);
