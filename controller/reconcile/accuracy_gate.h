@@ -19,9 +19,10 @@ namespace tso::reconcile {
 struct GuardSpec {
   bool enabled = true;
   std::int64_t windowSeconds = 86400;
-  std::size_t minScored = 100;  // forecasts scored in the window before the gate judges
-  double maxSkill = 1.0;        // the forecast's loss over the best baseline's above it: degraded
-  double minCoverage = 0.8;     // the share of actuals at or under the P90 below it: degraded
+  std::size_t minScored = 100;    // forecasts scored in the window before the gate judges
+  double maxSkill = 1.0;          // the forecast's loss over the best baseline's above it: degraded
+  double minCoverage = 0.8;       // the share of actuals at or under the P90 below it: degraded
+  bool onDegradedShadow = false;  // guard.onDegraded Shadow: stop writing replicas instead of reacting
 };
 
 // Recovery asks for a margin past the thresholds, so a forecast on the edge does not flap.

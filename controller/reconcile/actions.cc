@@ -29,9 +29,9 @@ std::optional<Error> applyReplicas(Executor& executor, const kube::Object& servi
 }  // namespace
 
 ActionResult act(Executor& executor, EventSink& events, const kube::Object& service, const ServiceSpec& spec,
-                 const Decision& d, int current, ActionState& state, const std::string& nowText) {
+                 const Decision& d, int current, bool apply, ActionState& state, const std::string& nowText) {
   ActionResult out;
-  if (spec.mode != Mode::kAuto) return out;
+  if (!apply) return out;
   out.error = applyReplicas(executor, service, spec, d.desired, current, state);
   if (!out.error && d.desired != current) {
     out.scaled = true;

@@ -27,7 +27,8 @@ struct ActionResult {
   bool scaled = false;  // the desired count differs from the current and was applied
 };
 
+// `apply`: the mode in force writes (Auto, or a promoted Shadow); otherwise nothing is touched.
 ActionResult act(Executor& executor, EventSink& events, const kube::Object& service, const ServiceSpec& spec,
-                 const Decision& decision, int current, ActionState& state, const std::string& nowText);
+                 const Decision& decision, int current, bool apply, ActionState& state, const std::string& nowText);
 
 }  // namespace tso::reconcile

@@ -69,6 +69,14 @@ std::string ratioText(double ratio) {
 }
 
 // Whether the status says the accuracy gate had degraded the forecast (before a restart).
+// A restarted operator keeps a promoted Shadow service running as Auto.
+std::string promotedAtOf(const StatusFrame& frame) {
+  const auto shadow = frame.previous.find("shadow");
+  if (shadow == frame.previous.end() || !shadow->is_object()) return {};
+  const auto at = shadow->find("promotedAt");
+  return at != shadow->end() && at->is_string() ? at->get<std::string>() : std::string();
+}
+
 bool wasDegraded(const StatusFrame& frame) {
   const auto it = frame.previous.find("conditions");
   if (it == frame.previous.end()) return false;
@@ -94,6 +102,8 @@ struct Reconciler::State {
   BudgetState budget;
   AccuracyGate gate;
   bool gateRestored = false;  // from the status, once after this state was made
+  ShadowLedger shadow;
+  std::string promotedAt;  // status.shadow.promotedAt: a Shadow service promoted runs as Auto
   bool lastFallback = false;
   std::string lastInvalid;
   // demand.recent, score and desiredHistory: written by the reconciling worker under chartMu,
@@ -178,8 +188,15 @@ Outcome Reconciler::reconcile(const std::string& key) {
       decide(spec, sensed.observed, usable ? &view : nullptr, calendarOf(spec), lead, plannerFor(st, spec, usable));
 
   score(st, spec, view, lead);
+  std::optional<ShadowReport> shadow;
+  const Mode inForce = runShadow(obj, st, spec,
+                                 {now, d.fallback ? -1.0 : sensed.observed.demand.value_or(-1.0), d.desired,
+                                  target->readyReplicas.value_or(current), current, spec.perReplica, lead,
+                                  std::max<std::int64_t>(3 * spec.stepSeconds, 15)},
+                                 frame.nowText, shadow);
 
-  const ActionResult acted = act(executor_, events_, obj, spec, d, current, st.actions, frame.nowText);
+  const ActionResult acted =
+      act(executor_, events_, obj, spec, d, current, inForce == Mode::kAuto, st.actions, frame.nowText);
   recordTransitions(obj, st, d, view.model);
 
   const auto accuracy = st.score.summary(spec.stepSeconds);
@@ -203,7 +220,10 @@ Outcome Reconciler::reconcile(const std::string& key) {
       .forecast = {sensed.queryProblem, st.demand.model != nullptr, usable, DemandState::kMinForecastSamples,
                    st.demand.fitSummary, st.demand.lastAside, view.model},
       .gate = gate,
-      .actionError = acted.error};
+      .actionError = acted.error,
+      .inForce = inForce,
+      .shadow = shadow,
+      .promotedAt = st.promotedAt};
   const Outcome outcome = acted.error ? Outcome{std::nullopt, true, acted.error->message}
                                       : Outcome{requeueAfter(now, spec.stepSeconds), false, ""};
   // Metrics and dashboards show a decision only once the API has recorded it.
@@ -266,10 +286,25 @@ Reconciler::Sensed Reconciler::sense(State& st, const ServiceSpec& spec, int cur
   return out;
 }
 
+Mode Reconciler::runShadow(const kube::Object& obj, State& st, const ServiceSpec& spec, const ShadowStep& step,
+                           const std::string& nowText, std::optional<ShadowReport>& report) {
+  if (spec.mode != Mode::kShadow) st.promotedAt.clear();
+  const Mode inForce = modeInForce(spec.mode, !st.promotedAt.empty(), st.gate.degraded(), spec.guard.onDegradedShadow);
+  if (spec.mode != Mode::kShadow) return inForce;
+  // Only fresh demand is accounted; a blind stretch leaves a gap the window does not count.
+  if (step.demand >= 0) st.shadow.record(step, spec.shadow.windowSeconds);
+  report = st.shadow.report(step.now, spec.shadow.windowSeconds);
+  if (inForce != Mode::kShadow || !spec.shadow.autoPromote || !report->qualifies) return inForce;
+  st.promotedAt = nowText;
+  events_.record(obj, "Normal", "Promoted", promotionMessage(*report));
+  return Mode::kAuto;
+}
+
 void Reconciler::judgeForecast(const kube::Object& obj, State& st, const ServiceSpec& spec, const StatusFrame& frame,
                                std::int64_t now) {
   if (!st.gateRestored) {
     st.gate.restore(wasDegraded(frame));
+    st.promotedAt = promotedAtOf(frame);
     st.gateRestored = true;
   }
   {

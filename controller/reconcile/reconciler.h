@@ -78,6 +78,9 @@ class Reconciler {
   // Scores the forecasts now due into the accuracy gate and moves it (with its Events).
   void judgeForecast(const kube::Object& obj, State& st, const ServiceSpec& spec, const StatusFrame& frame,
                      std::int64_t now);
+  // Shadow mode's accounting and promotion; the mode in force.
+  Mode runShadow(const kube::Object& obj, State& st, const ServiceSpec& spec, const ShadowStep& step,
+                 const std::string& nowText, std::optional<ShadowReport>& report);
   predictor::Planner& plannerFor(State& st, const ServiceSpec& spec, bool forecastDriven);
   void recordTransitions(const kube::Object& obj, State& st, const Decision& d, const std::string& modelInUse);
   // Writes the status; on success runs `recorded` and returns `outcome`.

@@ -15,6 +15,8 @@ std::string modeName(Mode m) {
       return "ForecastOnly";
     case Mode::kPaused:
       return "Paused";
+    case Mode::kShadow:
+      return "Shadow";
   }
   return "Auto";
 }

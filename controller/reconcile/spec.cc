@@ -151,8 +151,25 @@ Status decodeMode(const json& spec, ServiceSpec& out) {
     out.mode = Mode::kForecastOnly;
   else if (mode == "Paused")
     out.mode = Mode::kPaused;
+  else if (mode == "Shadow")
+    out.mode = Mode::kShadow;
   else
-    return bad("mode", "\"" + mode + "\" is not Auto, ForecastOnly or Paused");
+    return bad("mode", "\"" + mode + "\" is not Auto, Shadow, ForecastOnly or Paused");
+  return {};
+}
+
+// spec.shadow: Shadow mode's window and promotion (shadow.h).
+Status decodeShadow(const json& spec, ServiceSpec& service) {
+  ShadowSpec& out = service.shadow;
+  const json* shadow = member(spec, "shadow");
+  if (shadow == nullptr) return {};
+  if (!shadow->is_object()) return bad("shadow", "must be an object");
+  TSO_TRY(readDurationSeconds(*shadow, "window", "shadow.window", out.windowSeconds, 60'000));
+  std::string promotion = "Manual";
+  TSO_TRY(readString(*shadow, "promotion", "shadow.promotion", promotion));
+  if (promotion != "Manual" && promotion != "Auto")
+    return bad("shadow.promotion", "\"" + promotion + "\" is not Manual or Auto");
+  out.autoPromote = promotion == "Auto";
   return {};
 }
 
@@ -235,6 +252,11 @@ Status readGuard(const json& forecast, GuardSpec& out) {
   if (!(out.maxSkill > 0)) return bad("forecast.guard.maxSkill", "must be above 0, such as 1 (lose to the baseline)");
   TSO_TRY(readNumber(*guard, "minCoverage", "forecast.guard.minCoverage", out.minCoverage));
   if (!(out.minCoverage >= 0 && out.minCoverage <= 1)) return bad("forecast.guard.minCoverage", "must be in [0, 1]");
+  std::string onDegraded = "Reactive";
+  TSO_TRY(readString(*guard, "onDegraded", "forecast.guard.onDegraded", onDegraded));
+  if (onDegraded != "Reactive" && onDegraded != "Shadow")
+    return bad("forecast.guard.onDegraded", "\"" + onDegraded + "\" is not Reactive or Shadow");
+  out.onDegradedShadow = onDegraded == "Shadow";
   return {};
 }
 
@@ -387,7 +409,7 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   // chosen by plannerConfigOf unless behavior gives one.
   out.behavior.scaleUp.policies.clear();
   for (auto* decode : {decodeTarget, decodeMode, decodeDemand, decodeCapacity, decodeReplicas, decodeForecast,
-                       decodeEvents, decodeBehavior, decodeHpa, decodeCache, decodeFallback}) {
+                       decodeEvents, decodeBehavior, decodeHpa, decodeCache, decodeFallback, decodeShadow}) {
     TSO_TRY(decode(spec, out));
   }
   return out;

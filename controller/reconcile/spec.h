@@ -12,12 +12,13 @@
 
 #include "controller/common/result.h"
 #include "controller/reconcile/accuracy_gate.h"
+#include "controller/reconcile/shadow.h"
 #include "predictor/events.h"
 #include "predictor/planner.h"
 
 namespace tso::reconcile {
 
-enum class Mode { kAuto, kForecastOnly, kPaused };
+enum class Mode { kAuto, kForecastOnly, kPaused, kShadow };
 enum class FallbackBehavior { kHoldCurrent, kSeasonalNaive, kStatic };
 
 struct TargetRef {
@@ -67,6 +68,8 @@ struct ServiceSpec {
   double breakoutQuantile = 0.9;
   // forecast.guard: when the forecast loses to a simple baseline, replicas follow measured demand.
   GuardSpec guard;
+  // spec.shadow: the window Shadow mode accounts over, and whether it promotes itself to Auto.
+  ShadowSpec shadow;
   std::optional<std::int64_t> leadTimeSeconds;  // empty: Auto (measured from pods)
   std::vector<EventSpec> events;
   predictor::ScalingBehavior behavior;  // scale-up unlimited by default, see parseSpec

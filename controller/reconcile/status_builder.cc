@@ -110,6 +110,25 @@ void setFields(StatusDraft& s, const StatusInput& in) {
   }
 }
 
+json accountOf(const PolicyAccount& a) { return {{"missedRequests", a.missedRequests}, {"podSeconds", a.podSeconds}}; }
+
+// status.shadow: both policies' account over the window, and the promotion.
+void setShadow(StatusDraft& s, const StatusInput& in) {
+  if (!in.shadow) {
+    if (s.has("shadow")) s["shadow"] = nullptr;
+    return;
+  }
+  const ShadowSums& sums = in.shadow->sums;
+  json r = {{"windowSeconds", in.shadow->windowSeconds},
+            {"coveredSeconds", sums.coveredSeconds},
+            {"requests", sums.requests},
+            {"predictive", accountOf(sums.predictive)},
+            {"actual", accountOf(sums.actual)},
+            {"qualifies", in.shadow->qualifies}};
+  if (!in.promotedAt.empty()) r["promotedAt"] = in.promotedAt;
+  s["shadow"] = r;
+}
+
 void setForecastReady(StatusDraft& s, const ForecastHealth& f, const GateReport& gate, const GuardSpec& guard) {
   if (f.queryProblem) {
     s.set("ForecastReady", false, std::string(prom::problemReason(f.queryProblem->code)), f.queryProblem->message);
@@ -126,6 +145,11 @@ void setForecastReady(StatusDraft& s, const ForecastHealth& f, const GateReport&
   } else {
     s.set("ForecastReady", false, "NoHistory", "waiting for demand history to fit a model");
   }
+}
+
+const char* readyReason(Mode inForce) {
+  if (inForce == Mode::kAuto) return "Reconciled";
+  return inForce == Mode::kShadow ? "Shadow" : "ForecastOnly";
 }
 
 void setConditions(StatusDraft& s, const StatusInput& in) {
@@ -148,7 +172,7 @@ void setConditions(StatusDraft& s, const StatusInput& in) {
   else if (d.fallback)
     s.set("Ready", false, d.fallbackReason, d.fallbackMessage);
   else
-    s.set("Ready", true, in.spec->mode == Mode::kAuto ? "Reconciled" : "ForecastOnly", d.explanation);
+    s.set("Ready", true, readyReason(in.inForce), d.explanation);
 }
 
 }  // namespace
@@ -156,6 +180,7 @@ void setConditions(StatusDraft& s, const StatusInput& in) {
 json buildStatus(const StatusFrame& frame, const StatusInput& in) {
   StatusDraft s(frame);
   setFields(s, in);
+  setShadow(s, in);
   setConditions(s, in);
   return std::move(s).done();
 }

@@ -62,6 +62,9 @@ struct StatusInput {
   ForecastHealth forecast;
   GateReport gate;  // the accuracy gate over its window
   std::optional<Error> actionError;
+  Mode inForce = Mode::kAuto;          // the mode this reconcile ran in (a promoted Shadow runs as Auto)
+  std::optional<ShadowReport> shadow;  // Shadow mode's account, while it is kept
+  std::string promotedAt;              // when a Shadow service was promoted (RFC 3339)
 };
 
 // The full status of a reconciled service.

@@ -303,6 +303,33 @@ TEST_F(OperatorTest, ForecastOnlyAndPausedTouchNothing) {
   EXPECT_EQ(kubectl("get hpa -n " + ns() + " -o name").output, "");
 }
 
+TEST_F(OperatorTest, AShadowServiceTouchesNothingThenPromotesItselfAndScales) {
+  // 370/s against the 7 pods of 50/s that ran (350/s): what ran misses 20/s, the policy asks for
+  // 8. Over a whole 1-minute window it misses only its 4 s warm-up's share at 8/7 the cost, so
+  // it promotes itself and scales.
+  deployment("shadowed", 7);
+  service("shadowed", "vector(370)",
+          "  mode: Shadow\n  forecast: {leadTime: 4s}\n  shadow: {window: 1m, promotion: Auto}\n");
+  startOperator();
+  ASSERT_TRUE(waitFor([&] { return jsonpath("tps shadowed", ns(), ".status.desiredReplicas") == "8"; }, 60s))
+      << op_->log();
+  EXPECT_EQ(condition("shadowed", "Ready", "reason"), "Shadow");
+  EXPECT_EQ(replicas("shadowed"), 7) << "Shadow writes no replicas";
+  ASSERT_TRUE(waitFor([&] { return replicas("shadowed") == 8; }, 150s))
+      << jsonpath("tps shadowed", ns(), ".status.shadow") << "\n"
+      << op_->log();
+  EXPECT_FALSE(jsonpath("tps shadowed", ns(), ".status.shadow.promotedAt").empty());
+  const double actualMissed = std::atof(jsonpath("tps shadowed", ns(), ".status.shadow.actual.missedRequests").c_str());
+  const double predictiveMissed =
+      std::atof(jsonpath("tps shadowed", ns(), ".status.shadow.predictive.missedRequests").c_str());
+  EXPECT_GT(actualMissed, 0);
+  EXPECT_LE(predictiveMissed, 0.2 * actualMissed);
+  const auto events = kubectl("get events -n " + ns() + " --field-selector reason=Promoted -o name").output;
+  EXPECT_FALSE(events.empty()) << "Event Promoted";
+  EXPECT_EQ(kubectl("get tps shadowed -n " + ns() + " -o jsonpath='{.spec.mode}'").output, "Shadow")
+      << "the spec is not rewritten";
+}
+
 TEST_F(OperatorTest, FleetRegressionForecastsAndScalesTheService) {
   // forecast.model FleetRegression: the fleet regression (predictor/fleet.h) fitted on this
   // service alone. Demand 310/s at 50/s a pod needs 7 pods; the forecast must say so.

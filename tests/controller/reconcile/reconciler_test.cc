@@ -534,14 +534,20 @@ TEST_F(ReconcilerTest, ReadyCapacityIsKnownFromTheWorkloadCacheOnly) {
   EXPECT_FALSE(snap[0].coverageP90.has_value()) << "nothing scored yet";
 }
 
+// A 1,000/s spike in the first 5 minutes of every hour until `change`, then none: a forecast
+// that keeps provisioning for them loses to the newest demand.
+std::function<double(std::int64_t)> spikesThatStopAt(std::int64_t change) {
+  return [change](std::int64_t t) {
+    const bool spike = ((t % 3600) + 3600) % 3600 < 300;
+    return t < change && spike ? 1000.0 : 300.0 + 50.0 * std::sin(static_cast<double>(t) / 900.0);
+  };
+}
+
 TEST_F(ReconcilerTest, AForecastThatLosesToTheBaselineIsDegradedUntilItWinsAgain) {
   // Days of a 1,000/s spike in the first 5 minutes of every hour, then the spikes stop: the
   // forecast keeps provisioning for them, and loses to the newest demand.
   const std::int64_t change = kEpoch + 86400 + 50 * 60;
-  demand_ = [change](std::int64_t t) {
-    const bool spike = ((t % 3600) + 3600) % 3600 < 300;
-    return t < change && spike ? 1000.0 : 300.0 + 50.0 * std::sin(static_cast<double>(t) / 900.0);
-  };
+  demand_ = spikesThatStopAt(change);
   reconciler();
   json spec = baseSpec();
   spec["forecast"] = {{"guard", {{"window", "1h"}, {"minScored", 10}}}};
@@ -582,6 +588,71 @@ TEST_F(ReconcilerTest, AForecastThatLosesToTheBaselineIsDegradedUntilItWinsAgain
   EXPECT_EQ(events_.count("ForecastRecovered"), 1);
   EXPECT_EQ(events_.count("ForecastDegraded"), 1) << "the restart did not announce it again";
   EXPECT_EQ(status_["guard"]["state"], "Trusted") << status_.dump();
+}
+
+// Shadow: 730/s against 7 replicas of 100/s that ran; the policy asks for 8. It touches nothing
+// while it accounts both, and with promotion Auto runs as Auto once a whole window qualifies.
+TEST_F(ReconcilerTest, ShadowAccountsBothPoliciesAndPromotesItselfOnceItEarnedIt) {
+  demand_ = [](std::int64_t) { return 730.0; };
+  cluster_->setWorkload("Deployment", "web", {7, "app=web"});
+  reconciler();
+  json spec = baseSpec();
+  spec["mode"] = "Shadow";
+  spec["forecast"] = {{"leadTime", "60s"}};
+  spec["shadow"] = {{"window", "10m"}, {"promotion", "Manual"}};
+  for (int i = 0; i <= 12; ++i) {
+    at(kEpoch + 60 * i);
+    run(spec);
+  }
+  EXPECT_EQ(scaledTo(), -1) << "Shadow writes no replicas";
+  EXPECT_EQ(condition("Ready"), "Shadow");
+  EXPECT_EQ(status_["desiredReplicas"], 8);
+  const json shadow = status_["shadow"];
+  EXPECT_EQ(shadow["windowSeconds"], 600);
+  EXPECT_GE(shadow["coveredSeconds"].get<double>(), 570) << shadow.dump();
+  EXPECT_NEAR(shadow["actual"]["missedRequests"].get<double>(), 30.0 * shadow["coveredSeconds"].get<double>(), 1e-6);
+  EXPECT_LT(shadow["predictive"]["missedRequests"].get<double>(),
+            0.2 * shadow["actual"]["missedRequests"].get<double>());
+  EXPECT_TRUE(shadow["qualifies"].get<bool>()) << shadow.dump();
+  EXPECT_EQ(events_.count("Promoted"), 0) << "Manual only reports";
+
+  spec["shadow"]["promotion"] = "Auto";
+  at(kEpoch + 60 * 13);
+  run(spec);
+  EXPECT_EQ(events_.count("Promoted"), 1);
+  EXPECT_EQ(scaledTo(), 8) << "promoted, it scales in the same reconcile";
+  EXPECT_EQ(condition("Ready"), "Reconciled");
+  EXPECT_FALSE(status_["shadow"].value("promotedAt", std::string()).empty()) << status_["shadow"].dump();
+
+  reconciler();  // restarted: the promotion holds, the window starts afresh
+  cluster_->setWorkload("Deployment", "web", {8, "app=web"});
+  at(kEpoch + 60 * 14);
+  run(spec);
+  EXPECT_EQ(condition("Ready"), "Reconciled");
+  EXPECT_EQ(events_.count("Promoted"), 1);
+
+  spec["mode"] = "Auto";  // leaving Shadow drops the promotion and its account
+  at(kEpoch + 60 * 15);
+  run(spec);
+  EXPECT_TRUE(status_.value("shadow", json()).is_null()) << status_.dump();
+}
+
+TEST_F(ReconcilerTest, ADegradedServiceSetToShadowStopsWritingReplicas) {
+  const std::int64_t change = kEpoch + 86400 + 50 * 60;
+  demand_ = spikesThatStopAt(change);
+  reconciler();
+  json spec = baseSpec();
+  spec["forecast"] = {{"guard", {{"window", "1h"}, {"minScored", 10}, {"onDegraded", "Shadow"}}}};
+  for (int i = 0; i <= 20; ++i) {
+    at(change + 60 * i);
+    run(spec);
+  }
+  ASSERT_EQ(condition("ForecastReady"), "Degraded") << status_.dump();
+  const auto writes = cluster_->writesTo("/deployments/web/scale").size();
+  at(change + 60 * 21);
+  run(spec);
+  EXPECT_EQ(condition("Ready"), "Shadow");
+  EXPECT_EQ(cluster_->writesTo("/deployments/web/scale").size(), writes) << "no replicas written while degraded";
 }
 
 }  // namespace

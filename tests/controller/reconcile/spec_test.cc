@@ -119,6 +119,24 @@ TEST(SpecTest, TheGuardHasDefaultsUsersNeedNotSet) {
   EXPECT_EQ(set.minScored, 20U);
   EXPECT_DOUBLE_EQ(set.maxSkill, 1.2);
   EXPECT_DOUBLE_EQ(set.minCoverage, 0.7);
+  EXPECT_FALSE(set.onDegradedShadow);
+  j["forecast"]["guard"]["onDegraded"] = "Shadow";
+  EXPECT_TRUE(parseSpec(j)->guard.onDegradedShadow);
+}
+
+TEST(SpecTest, ShadowModeReportsByDefaultAndPromotesWhenAsked) {
+  json j = minimal();
+  j["mode"] = "Shadow";
+  auto s = parseSpec(j);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->mode, Mode::kShadow);
+  EXPECT_EQ(s->shadow.windowSeconds, 86400);
+  EXPECT_FALSE(s->shadow.autoPromote);
+  j["shadow"] = {{"window", "6h"}, {"promotion", "Auto"}};
+  s = parseSpec(j);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->shadow.windowSeconds, 6 * 3600);
+  EXPECT_TRUE(s->shadow.autoPromote);
 }
 
 TEST(SpecTest, InvalidSpecsNameTheField) {
@@ -155,6 +173,13 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
        "spec.forecast.guard.maxSkill: must be above 0"},
       {"guard minCoverage", [](json& j) { j["forecast"]["guard"] = {{"minCoverage", 1.5}}; },
        "spec.forecast.guard.minCoverage: must be in [0, 1]"},
+      {"guard onDegraded", [](json& j) { j["forecast"]["guard"] = {{"onDegraded", "Ignore"}}; },
+       "spec.forecast.guard.onDegraded: \"Ignore\" is not Reactive or Shadow"},
+      {"shadow promotion", [](json& j) { j["shadow"] = {{"promotion", "Soon"}}; },
+       "spec.shadow.promotion: \"Soon\" is not Manual or Auto"},
+      {"shadow window", [](json& j) { j["shadow"] = {{"window", "30s"}}; }, "spec.shadow.window: \"30s\" is too short"},
+      {"mode lists Shadow", [](json& j) { j["mode"] = "Dry"; },
+       "spec.mode: \"Dry\" is not Auto, Shadow, ForecastOnly or Paused"},
       {"time of day", [](json& j) { j["forecast"] = {{"headroomByTimeOfDay", "yes"}}; },
        "spec.forecast.headroomByTimeOfDay: must be true or false"},
       {"cron",

@@ -59,7 +59,24 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ConditionCase{"Fitted", [](Fixture&) {}, "ForecastReady", "ModelFitted"},
         ConditionCase{"Reconciled", [](Fixture&) {}, "Ready", "Reconciled"},
-        ConditionCase{"ForecastOnly", [](Fixture& f) { f.spec.mode = Mode::kForecastOnly; }, "Ready", "ForecastOnly"},
+        ConditionCase{"ForecastOnly",
+                      [](Fixture& f) {
+                        f.spec.mode = Mode::kForecastOnly;
+                        f.in.inForce = Mode::kForecastOnly;
+                      },
+                      "Ready", "ForecastOnly"},
+        ConditionCase{"Shadow",
+                      [](Fixture& f) {
+                        f.spec.mode = Mode::kShadow;
+                        f.in.inForce = Mode::kShadow;
+                      },
+                      "Ready", "Shadow"},
+        ConditionCase{"PromotedShadowRunsAsAuto",
+                      [](Fixture& f) {
+                        f.spec.mode = Mode::kShadow;
+                        f.in.inForce = Mode::kAuto;
+                      },
+                      "Ready", "Reconciled"},
         ConditionCase{"NoModel", [](Fixture& f) { f.in.forecast.hasModel = false; }, "ForecastReady", "NoHistory"},
         ConditionCase{"WarmingUp", [](Fixture& f) { f.in.forecast.usable = false; }, "ForecastReady", "WarmingUp"},
         ConditionCase{"Aside", [](Fixture& f) { f.in.forecast.modelsAside = {"holt"}; }, "ForecastReady",
