@@ -20,8 +20,10 @@ class StatusDraft {
   void set(const std::string& type, bool value, const std::string& reason, const std::string& message) {
     setCondition(conditions_, {type, value, reason, message}, frame_.generation, frame_.nowText);
   }
+  // A field that may be absent is set to null, never left out: the status is a merge patch,
+  // and the cache keeps only part of the previous status (runtime/manager.cc), so whether it
+  // was written before cannot be told from it.
   json& operator[](const char* field) { return status_[field]; }
-  [[nodiscard]] bool has(const char* field) const { return status_.contains(field); }
   json done() && {
     status_["observedGeneration"] = frame_.generation;
     status_["conditions"] = std::move(conditions_);
@@ -77,21 +79,21 @@ void setFields(StatusDraft& s, const StatusInput& in) {
   if (d.predictedDemand) s["predictedDemand"] = *d.predictedDemand;
   s["recommendation"] = recommendationOf(d, in.forecast.usable && !in.gate.degraded);
   s["forecast"] = pointsOf(d);
-  if (auto a = accuracyOf(in.accuracy); !a.is_null() || s.has("accuracy")) s["accuracy"] = a;
+  s["accuracy"] = accuracyOf(in.accuracy);
   if (d.lastForecastUntil) {
     s["lastForecastUntil"] = formatRfc3339(*d.lastForecastUntil);
-  } else if (s.has("lastForecastUntil")) {
+  } else {
     s["lastForecastUntil"] = nullptr;
   }
   if (in.spec->guard.enabled) {
     s["guard"] = guardOf(in.gate, in.spec->guard);
-  } else if (s.has("guard")) {
+  } else {
     s["guard"] = nullptr;
   }
   if (in.spec->cache && d.cacheBytes) {
     s["cache"] = {{"desiredBytes", *d.cacheBytes}};
     if (in.appliedCacheBytes) s["cache"]["appliedBytes"] = *in.appliedCacheBytes;
-  } else if (s.has("cache")) {
+  } else {
     s["cache"] = nullptr;
   }
   if (!in.lastScaleTime.empty()) s["lastScaleTime"] = in.lastScaleTime;
@@ -100,12 +102,12 @@ void setFields(StatusDraft& s, const StatusInput& in) {
                        {"missedShare", in.missBudget->missedShare},
                        {"quantile", in.missBudget->level},
                        {"z", in.missBudget->z}};
-  } else if (s.has("missBudget")) {
+  } else {
     s["missBudget"] = nullptr;
   }
   if (in.headroomByHour) {
     s["headroomByHour"] = *in.headroomByHour;
-  } else if (s.has("headroomByHour")) {
+  } else {
     s["headroomByHour"] = nullptr;
   }
 }
@@ -115,7 +117,7 @@ json accountOf(const PolicyAccount& a) { return {{"missedRequests", a.missedRequ
 // status.shadow: both policies' account over the window, and the promotion.
 void setShadow(StatusDraft& s, const StatusInput& in) {
   if (!in.shadow) {
-    if (s.has("shadow")) s["shadow"] = nullptr;
+    s["shadow"] = nullptr;
     return;
   }
   const ShadowSums& sums = in.shadow->sums;

@@ -163,9 +163,9 @@ struct Caches {
   }
 };
 
-// The cache keeps what reconciling reads: the spec and the conditions (for their transition
-// times). The rest of the status is rebuilt every step, and dropping it (the 48-point forecast
-// above all) keeps 2,000 cached services within the memory budget.
+// The cache keeps what reconciling reads: the spec, the conditions (for their transition
+// times) and a Shadow service's promotion. The rest of the status is rebuilt every step, and dropping it (the 48-point
+// forecast above all) keeps 2,000 cached services within the memory budget.
 void keepSpecAndConditions(kube::Object& obj) {
   kube::stripManagedFields(obj);
   if (!obj.body.is_object() || !obj.body.contains("status")) return;
@@ -175,6 +175,11 @@ void keepSpecAndConditions(kube::Object& obj) {
   for (const char* key : {"conditions", "lastScaleTime", "missBudget", "headroomByHour"}) {
     auto it = status.find(key);
     if (it != status.end()) kept[key] = std::move(*it);
+  }
+  // A promoted Shadow service stays promoted across a restart.
+  if (auto shadow = status.find("shadow");
+      shadow != status.end() && shadow->is_object() && shadow->contains("promotedAt")) {
+    kept["shadow"] = {{"promotedAt", (*shadow)["promotedAt"]}};
   }
   status = std::move(kept);
 }

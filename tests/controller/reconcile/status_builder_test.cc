@@ -128,11 +128,24 @@ TEST(StatusBuilderTest, ReportsTheDecisionAndDeletesWhatNoLongerApplies) {
 TEST(StatusBuilderTest, AccuracyOnlyOnceEnoughForecastsWereScored) {
   Fixture f;
   f.in.accuracy = Accuracy{0.2, 0.9, kMinScoredForAccuracy - 1, 540};
-  EXPECT_FALSE(buildStatus(f.frame, f.in).contains("accuracy"));
+  EXPECT_TRUE(buildStatus(f.frame, f.in)["accuracy"].is_null()) << "null: the merge patch removes it";
   f.in.accuracy->scored = kMinScoredForAccuracy;
   const json s = buildStatus(f.frame, f.in);
   EXPECT_DOUBLE_EQ(s["accuracy"]["coverage"].get<double>(), 0.9);
   EXPECT_DOUBLE_EQ(s["accuracy"]["windowSeconds"].get<double>(), 540);
+}
+
+// The cache keeps little of the previous status, so an absent field is written as null (the
+// merge patch removes it) whether or not the previous status had it.
+TEST(StatusBuilderTest, FieldsThatMayBeAbsentAreNulledEvenWhenThePreviousStatusLacksThem) {
+  Fixture f;
+  f.spec.guard.enabled = false;
+  const json s = buildStatus(f.frame, f.in);
+  for (const char* field :
+       {"accuracy", "lastForecastUntil", "guard", "cache", "missBudget", "headroomByHour", "shadow"}) {
+    ASSERT_TRUE(s.contains(field)) << field;
+    EXPECT_TRUE(s[field].is_null()) << field;
+  }
 }
 
 TEST(StatusBuilderTest, NoPredictedReplicasWhileTheForecastDoesNotDrive) {
