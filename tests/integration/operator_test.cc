@@ -103,6 +103,27 @@ class OperatorTest : public ClusterTest {
     ASSERT_EQ(r.exitCode, 0) << r.output;
   }
 
+  // A private Prometheus this test can stop and start again (same port and data), ready.
+  struct PrivatePrometheus {
+    std::string dir;
+    int port = 0;
+    std::unique_ptr<ChildProcess> process;
+    [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+  };
+  static void startPrometheus(PrivatePrometheus& p) {
+    if (p.port == 0) {
+      p.port = freePort();
+      runCommand("mkdir -p " + p.dir + " && printf 'global: {scrape_interval: 1s}\\n' > " + p.dir + "/p.yml");
+    }
+    p.process = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + p.dir + "/p.yml",
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(p.port),
+                                 "--storage.tsdb.path=" + p.dir + "/data"},
+        p.dir + "/prom.log");
+    ASSERT_TRUE(waitFor([&] { return runCommand("curl -sf " + p.url() + "/-/ready").exitCode == 0; }, 30s))
+        << p.process->log();
+  }
+
   std::string condition(const std::string& name, const std::string& type, const std::string& field = "status") {
     return jsonpath("tps " + name, ns(), ".status.conditions[?(@.type==\"" + type + "\")]." + field);
   }
@@ -206,26 +227,16 @@ TEST_F(OperatorTest, CacheConfigMapIsSizedWithinBounds) {
 }
 
 TEST_F(OperatorTest, FallbackWhenPrometheusStopsNeverScalesDownAndRecovers) {
-  // A private Prometheus that this test can stop and start.
-  const int port = freePort();
-  const std::string dir = ::testing::TempDir() + "prom-" + ns();
-  runCommand("mkdir -p " + dir + " && printf 'global: {scrape_interval: 1s}\\n' > " + dir + "/p.yml");
-  auto startProm = [&] {
-    return std::make_unique<ChildProcess>(
-        std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + dir + "/p.yml",
-                                 "--web.listen-address=127.0.0.1:" + std::to_string(port),
-                                 "--storage.tsdb.path=" + dir + "/data"},
-        dir + "/prom.log");
-  };
-  auto prom = startProm();
-  const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  ASSERT_TRUE(waitFor([&] { return runCommand("curl -sf " + url + "/-/ready").exitCode == 0; }, 30s)) << prom->log();
+  PrivatePrometheus prom;
+  prom.dir = ::testing::TempDir() + "prom-" + ns();
+  startPrometheus(prom);
+  if (HasFatalFailure()) return;
   deployment("svc", 2);
   service("svc", "vector(400)", "  fallback: {staleAfter: 10s}\n");
-  startOperator(url);
+  startOperator(prom.url());
   ASSERT_TRUE(waitFor([&] { return replicas("svc") == 8; }, 60s)) << op_->log();
 
-  prom->stop();
+  prom.process->stop();
   ASSERT_TRUE(waitFor([&] { return condition("svc", "Fallback") == "True"; }, 30s)) << op_->log();
   EXPECT_EQ(condition("svc", "PrometheusAvailable"), "False");
   EXPECT_EQ(condition("svc", "PrometheusAvailable", "reason"), "PrometheusUnreachable");
@@ -236,12 +247,60 @@ TEST_F(OperatorTest, FallbackWhenPrometheusStopsNeverScalesDownAndRecovers) {
   auto events = kubectl("get events -n " + ns() + " --field-selector reason=FallbackActivated -o name");
   EXPECT_FALSE(events.output.empty()) << "no FallbackActivated event";
 
-  prom = startProm();
+  startPrometheus(prom);
   EXPECT_TRUE(waitFor(
       [&] { return condition("svc", "Fallback") == "False" && condition("svc", "PrometheusAvailable") == "True"; },
       60s))
       << op_->log();
   EXPECT_EQ(condition("svc", "Ready"), "True");
+}
+
+TEST_F(OperatorTest, AnOutageBeforeAForecastPeakProvisionsItFromTheLastForecastThenHolds) {
+  // The spike wave of RecurringSpikeIsProvisionedAhead (8 pods during seconds 40-59 of each
+  // minute, 2 between). Prometheus goes away between spikes, before the operator raised the
+  // replicas for the next one: blind, it still provisions that spike from its last forecast
+  // (HoldCurrent alone would keep 2), and once the forecast's horizon no longer covers the lead
+  // window it holds what it has.
+  PrivatePrometheus prom;
+  prom.dir = ::testing::TempDir() + "prom-blind-" + ns();
+  startPrometheus(prom);
+  if (HasFatalFailure()) return;
+  deployment("blind", 2, "1s");
+  service("blind", "vector(100 + 300 * (time() % 60 >= bool 40))",
+          "  forecast: {leadTime: 10s}\n  behavior: {scaleDown: {stabilizationWindowSeconds: 0}}\n"
+          "  fallback: {staleAfter: 4s}\n");
+  startOperator(prom.url());
+  ASSERT_TRUE(waitFor([&] { return condition("blind", "ForecastReady") == "True"; }, 60s)) << op_->log();
+  // A whole cycle up to 8 and back, so the forecast drives; then a moment between spikes.
+  ASSERT_TRUE(waitFor([&] { return replicas("blind") == 8; }, 90s)) << op_->log();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const double sec = std::fmod(wallNow(), 60);
+        return replicas("blind") == 2 && sec >= 8 && sec < 16;
+      },
+      120s))
+      << jsonpath("tps blind", ns(), ".status") << "\n"
+      << op_->log();
+  prom.process->stop();
+  const double stoppedAt = wallNow();
+  ASSERT_TRUE(waitFor([&] { return condition("blind", "Fallback") == "True"; }, 30s)) << op_->log();
+  EXPECT_FALSE(jsonpath("tps blind", ns(), ".status.lastForecastUntil").empty())
+      << jsonpath("tps blind", ns(), ".status");
+  // The next spike starts at second 40 of this minute: raised for it while blind.
+  ASSERT_TRUE(waitFor([&] { return replicas("blind") == 8; }, 45s))
+      << "blind at :" << std::fmod(stoppedAt, 60) << ", replicas " << replicas("blind") << "\n"
+      << jsonpath("tps blind", ns(), ".status") << "\n"
+      << op_->log();
+  EXPECT_NE(condition("blind", "Fallback", "message").find("the last forecast asks for 8"), std::string::npos)
+      << condition("blind", "Fallback", "message");
+  // Past the horizon (48 steps of 2 s after the last sample) the policy alone: hold 8.
+  ASSERT_TRUE(waitFor([&] { return jsonpath("tps blind", ns(), ".status.lastForecastUntil").empty(); }, 150s))
+      << jsonpath("tps blind", ns(), ".status");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(replicas("blind"), 8) << "blind, never below the current replicas";
+    std::this_thread::sleep_for(1s);
+  }
+  EXPECT_EQ(condition("blind", "Fallback"), "True");
 }
 
 TEST_F(OperatorTest, SeasonalNaiveFallbackProvisionsYesterdaysPeakWhileBlind) {
@@ -252,16 +311,10 @@ TEST_F(OperatorTest, SeasonalNaiveFallbackProvisionsYesterdaysPeakWhileBlind) {
     std::this_thread::sleep_for(std::chrono::seconds(toMidnight + 5));  // "today" must last the test
   }
   const auto parity = (static_cast<std::int64_t>(wallNow()) / 86400) % 2;
-  const int port = freePort();
-  const std::string dir = ::testing::TempDir() + "prom-sn-" + ns();
-  runCommand("mkdir -p " + dir + " && printf 'global: {scrape_interval: 1s}\\n' > " + dir + "/p.yml");
-  auto prom =
-      std::make_unique<ChildProcess>(std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + dir + "/p.yml",
-                                                              "--web.listen-address=127.0.0.1:" + std::to_string(port),
-                                                              "--storage.tsdb.path=" + dir + "/data"},
-                                     dir + "/prom.log");
-  const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  ASSERT_TRUE(waitFor([&] { return runCommand("curl -sf " + url + "/-/ready").exitCode == 0; }, 30s)) << prom->log();
+  PrivatePrometheus prom;
+  prom.dir = ::testing::TempDir() + "prom-sn-" + ns();
+  startPrometheus(prom);
+  if (HasFatalFailure()) return;
   deployment("svc", 1);
   auto r = applyManifest(ns(),
                          "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: svc}\n"
@@ -273,10 +326,10 @@ TEST_F(OperatorTest, SeasonalNaiveFallbackProvisionsYesterdaysPeakWhileBlind) {
                              "  replicas: {min: 1, max: 20}\n"
                              "  fallback: {behavior: SeasonalNaive, staleAfter: 5m}\n");
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  startOperator(url);
+  startOperator(prom.url());
   ASSERT_TRUE(waitFor([&] { return replicas("svc") == 2; }, 60s)) << op_->log();
 
-  prom->stop();
+  prom.process->stop();
   // The next reconcile is up to one step (60 s) away.
   ASSERT_TRUE(waitFor([&] { return condition("svc", "Fallback") == "True"; }, 90s)) << op_->log();
   EXPECT_TRUE(waitFor([&] { return replicas("svc") == 8; }, 30s))
