@@ -291,7 +291,12 @@ TEST_F(OperatorTest, AnOutageBeforeAForecastPeakProvisionsItFromTheLastForecastT
       << "blind at :" << std::fmod(stoppedAt, 60) << ", replicas " << replicas("blind") << "\n"
       << jsonpath("tps blind", ns(), ".status") << "\n"
       << op_->log();
-  EXPECT_NE(condition("blind", "Fallback", "message").find("the last forecast asks for 8"), std::string::npos)
+  // A reconcile scales before it writes status: the message follows within a reconcile or two.
+  EXPECT_TRUE(waitFor(
+      [&] {
+        return condition("blind", "Fallback", "message").find("the last forecast asks for 8") != std::string::npos;
+      },
+      10s))
       << condition("blind", "Fallback", "message");
   // Past the horizon (48 steps of 2 s after the last sample) the policy alone: hold 8.
   ASSERT_TRUE(waitFor([&] { return jsonpath("tps blind", ns(), ".status.lastForecastUntil").empty(); }, 150s))
