@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "controller/reconcile/units.h"
+
 namespace tso::reconcile {
 
 namespace {
@@ -33,17 +35,11 @@ std::string fixed(double v, int digits) {
 
 std::string percent(double share) { return fixed(100 * share, 0) + "%"; }
 
-std::string windowText(std::int64_t seconds) {
-  if (seconds % 86400 == 0) return std::to_string(seconds / 86400) + "d";
-  if (seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
-  if (seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
-  return std::to_string(seconds) + "s";
-}
 
 }  // namespace
 
 std::string gateMessage(const GateReport& r, const GuardSpec& spec) {
-  std::string m = "over the last " + windowText(spec.windowSeconds) + " (" + std::to_string(r.scored) +
+  std::string m = "over the last " + formatDuration(spec.windowSeconds) + " (" + std::to_string(r.scored) +
                   " forecasts scored a lead time later) the provisioned quantile's loss was ";
   m += r.skill ? fixed(*r.skill, 2) + "x the " + r.baseline + " baseline's" : "not comparable with a baseline's";
   m += " (degraded above " + fixed(spec.maxSkill, 2) + "x) and the P90 covered " + percent(r.coverageP90) +

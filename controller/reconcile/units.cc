@@ -171,4 +171,15 @@ Result<std::int64_t> parseRfc3339(std::string_view text) {
   return days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + s - offset;
 }
 
+std::string formatDuration(std::int64_t seconds) {
+  if (seconds <= 0) return "0s";
+  std::string out;
+  for (const auto& [unit, size] :
+       {std::pair{"d", 86400}, std::pair{"h", 3600}, std::pair{"m", 60}, std::pair{"s", 1}}) {
+    if (seconds >= size) out += std::to_string(seconds / size) + unit;
+    seconds %= size;
+  }
+  return out;
+}
+
 }  // namespace tso::reconcile

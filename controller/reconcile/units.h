@@ -14,6 +14,9 @@ namespace tso::reconcile {
 // Sum of number+unit terms, units ms, s, m, h, d (24h), w (7d); returns milliseconds.
 Result<std::int64_t> parseDurationMs(std::string_view text);
 
+// The spec's form of a whole number of seconds, largest units first: "1d", "1h30m", "90s" -> "1m30s".
+std::string formatDuration(std::int64_t seconds);
+
 // A quantity in bytes: plain number, decimal suffixes k M G T P E, binary Ki Mi Gi Ti Pi Ei,
 // or an exponent (1e9). Fractions round up to a whole byte.
 Result<std::int64_t> parseQuantityBytes(std::string_view text);

@@ -24,6 +24,15 @@ TEST(DurationTest, RejectsWhatIsNotADuration) {
   }
 }
 
+TEST(DurationTest, FormatsLargestUnitsFirstAndParsesBack) {
+  const std::pair<std::int64_t, const char*> cases[] = {
+      {0, "0s"}, {45, "45s"}, {90, "1m30s"}, {3600, "1h"}, {5400, "1h30m"}, {86400, "1d"}, {90061, "1d1h1m1s"}};
+  for (const auto& [seconds, text] : cases) {
+    EXPECT_EQ(formatDuration(seconds), text) << seconds;
+    EXPECT_EQ(parseDurationMs(formatDuration(seconds)).value(), seconds * 1000) << seconds;
+  }
+}
+
 TEST(QuantityTest, DecimalBinaryAndExponent) {
   EXPECT_EQ(parseQuantityBytes("64Mi").value(), 64LL << 20);
   EXPECT_EQ(parseQuantityBytes("4Gi").value(), 4LL << 30);
