@@ -368,6 +368,7 @@ class PredictivePolicy {
 
 struct Timeline {
   std::vector<float>* ready = nullptr;
+  std::vector<float>* alive = nullptr;
   std::vector<float>* needed = nullptr;
 };
 
@@ -388,6 +389,7 @@ Meter replay(const World& w, Policy& policy, std::string name, double knob, Time
     meter.tick(rate, w.need(now), ready, pool.total(), w.cap, static_cast<double>(w.dt));
     policy.delivered(rate, std::max(0.0, rate - ready * w.cap));
     if (timeline.ready != nullptr) timeline.ready->push_back(static_cast<float>(ready));
+    if (timeline.alive != nullptr) timeline.alive->push_back(static_cast<float>(pool.total()));
     if (timeline.needed != nullptr) timeline.needed->push_back(static_cast<float>(rate / w.cap));
   }
   return meter;
@@ -483,7 +485,8 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
   Timeline oracleLine;
   if (cfg.recordTimeline) {
     report.ready.assign(3, {});
-    oracleLine = {&report.ready[2], &report.needed};
+    report.alive.assign(3, {});
+    oracleLine = {&report.ready[2], &report.alive[2], &report.needed};
   }
   auto oracleRun = replay(w, oracle, "oracle", 0, oracleLine);
   const double oraclePod = oracleRun.r.podSeconds;
@@ -493,8 +496,9 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
     return m.r;
   };
   const auto window = cfg.predictiveScaleDownSeconds;
-  auto predictive = finish(runPredictive(w, lead.ticks, cfg.provisioning, window,
-                                         cfg.recordTimeline ? Timeline{&report.ready[0]} : Timeline{}));
+  auto predictive =
+      finish(runPredictive(w, lead.ticks, cfg.provisioning, window,
+                           cfg.recordTimeline ? Timeline{&report.ready[0], &report.alive[0]} : Timeline{}));
   for (const auto& setting : cfg.hpaSweep) report.hpaSweep.push_back(finish(runHpa(w, setting)));
   for (double b : cfg.missBudgets) {
     auto prov = cfg.provisioning;
@@ -510,7 +514,7 @@ Result<SimulationReport> simulate(const Series& series, const SimulationConfig& 
     report.equalCost = compareAtEqualCost(env, predictive.point());
     if (!cfg.hpa) shown = nearestOnEnvelope(report.hpaSweep, predictive.podSecondsRatio);
   }
-  auto hpa = finish(runHpa(w, shown, cfg.recordTimeline ? Timeline{&report.ready[1]} : Timeline{}));
+  auto hpa = finish(runHpa(w, shown, cfg.recordTimeline ? Timeline{&report.ready[1], &report.alive[1]} : Timeline{}));
   report.policies = {predictive, hpa, finish(oracleRun)};
   if (cfg.progress) cfg.progress(1.0);
   return report;

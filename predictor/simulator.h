@@ -116,9 +116,11 @@ struct SimulationReport {
   std::vector<PolicyResult> windowSweep;  // knob: the quantile or budget; scaleDownSeconds set
   EqualCost equalCost;
   std::vector<std::string> notes;
-  // With recordTimeline: per tick, the replicas demand needs and each policy's ready replicas.
+  // With recordTimeline: per tick, the replicas demand needs and each policy's ready replicas
+  // and replicas alive (warming included).
   std::vector<float> needed;
   std::vector<std::vector<float>> ready;
+  std::vector<std::vector<float>> alive;
 };
 
 // What the forecaster knew at each tick, for replaying policies without forecasting again.

@@ -19,6 +19,7 @@
 #include "controller/kube/api.h"
 #include "controller/kube/config.h"
 #include "controller/prom/client.h"
+#include "controller/reconcile/policy_simulation.h"
 #include "predictor/csv.h"
 #include "predictor/series.h"
 
@@ -141,23 +142,6 @@ std::expected<Options, int> readOptions(const Flags& flags, const reconcile::Ser
   return o;
 }
 
-// The range answer on the step grid from its first sample to its last, missing samples
-// interpolated, as per-step totals (rate x step) the simulator reads.
-Result<predictor::Series> seriesOf(const prom::RangeSeries& range, std::int64_t step, std::size_t& repaired) {
-  if (range.samples.empty()) return fail(ErrorCode::kNoData, "the query returned no samples in the range");
-  predictor::Series s;
-  s.step = step;
-  s.start = static_cast<std::int64_t>(std::llround(range.samples.front().time));
-  const auto last = static_cast<std::int64_t>(std::llround(range.samples.back().time));
-  s.values.assign(static_cast<std::size_t>((last - s.start) / step + 1), std::nan(""));
-  for (const auto& p : range.samples) {
-    const auto i = static_cast<std::size_t>((std::llround(p.time) - s.start) / step);
-    if (std::isfinite(p.value)) s.values[i] = std::max(0.0, p.value) * static_cast<double>(step);
-  }
-  repaired = predictor::fillMissing(s.values);
-  return s;
-}
-
 // Above this share of samples equal to the one before, the step is finer than the data.
 constexpr double kRepeatedNote = 0.4;
 
@@ -207,7 +191,7 @@ std::expected<predictor::Series, int> readHistory(const ServicePolicy& policy, c
     return std::unexpected(kExitUnreadable);
   }
   std::size_t repaired = 0;
-  auto series = seriesOf(*range, spec.stepSeconds, repaired);
+  auto series = reconcile::simulationSeriesOf(*range, spec.stepSeconds, repaired);
   if (!series) {
     std::fprintf(stderr, "%s: %s from %s to %s: %s\n", kCommand, spec.query.c_str(), isoTime(o.window.start).c_str(),
                  isoTime(o.window.end).c_str(), series.error().message.c_str());
@@ -263,7 +247,7 @@ int runReplay(std::span<const char* const> args) {
   std::vector<std::string> notes;
   auto series = readHistory(*policy, *options, notes);
   if (!series) return series.error();
-  auto cfg = simulationConfigOf(policy->spec, options->autoLeadSeconds, options->sweep);
+  auto cfg = reconcile::simulationConfigOf(policy->spec, options->autoLeadSeconds, options->sweep);
   const auto plot = flags->value("plot");
   cfg.recordTimeline = plot.has_value();
   cfg.progress = [](double f) { showProgress("replay", f); };

@@ -7,8 +7,6 @@
 
 #include "controller/kube/manifest.h"
 #include "controller/kube/resource.h"
-#include "controller/reconcile/planner.h"
-#include "controller/reconcile/service_model.h"
 
 namespace tso::cli {
 namespace {
@@ -65,32 +63,6 @@ Result<ServicePolicy> readServiceFile(const std::string& path, const std::option
   auto policy = servicePolicyOf(*found.front());
   if (!policy) return fail(ErrorCode::kInvalid, path + ": " + policy.error().message);
   return policy;
-}
-
-predictor::SimulationConfig simulationConfigOf(const reconcile::ServiceSpec& spec, std::int64_t autoLeadSeconds,
-                                               bool sweep) {
-  predictor::SimulationConfig cfg;
-  cfg.servicePlanner = reconcile::plannerConfigOf(spec, /*forecastDriven=*/true);
-  cfg.predictiveScaleDownSeconds = cfg.servicePlanner->behavior.scaleDown.stabilizationSeconds;
-  cfg.warmupSeconds = spec.leadTimeSeconds.value_or(autoLeadSeconds);
-  cfg.trainSeconds = spec.historySeconds;
-  cfg.refitSeconds = reconcile::refitIntervalSeconds(spec);
-  cfg.fleet = reconcile::isFleetModel(spec.model);
-  cfg.onlyModels = reconcile::forecasterModelsOf(spec.model);
-  cfg.fastSearch = !cfg.fleet;  // the operator's refit mode (ServiceModel)
-  auto& p = cfg.provisioning;
-  p.quantile = spec.quantile;
-  p.missBudget = spec.missBudget;
-  p.breakoutLevel = spec.breakoutQuantile;
-  p.timeOfDay = spec.headroomByTimeOfDay;
-  p.events = reconcile::calendarOf(spec);
-  if (sweep) {
-    cfg.hpaSweep = predictor::defaultHpaSweep();
-    cfg.missBudgets = predictor::defaultMissBudgets();
-  } else {
-    cfg.hpa = predictor::HpaSetting{spec.targetUtilization, 300};
-  }
-  return cfg;
 }
 
 Result<predictor::Series> atStep(const predictor::Series& series, std::int64_t step) {

@@ -13,6 +13,7 @@
 #include "controller/cli/simulate_report.h"
 #include "controller/cli/svg_plot.h"
 #include "controller/cli/trace_input.h"
+#include "controller/reconcile/policy_simulation.h"
 #include "predictor/csv.h"
 #include "predictor/simulator.h"
 
@@ -242,7 +243,7 @@ std::optional<int> configureService(const Flags& flags, const std::string& file,
     }
     step = parsed;
   }
-  cfg = simulationConfigOf(policy->spec, warmup, !flags.has("no-sweep"));
+  cfg = reconcile::simulationConfigOf(policy->spec, warmup, !flags.has("no-sweep"));
   service = std::move(*policy);
   return std::nullopt;
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "predictor/synthetic.h"
@@ -166,6 +167,13 @@ TEST(SimulatorTest, RecordsATimelineAndRejectsBadInput) {
   ASSERT_TRUE(r) << r.error().toString();
   EXPECT_EQ(r->needed.size(), r->ready[0].size());
   EXPECT_EQ(r->needed.size(), static_cast<std::size_t>(2 * kSecondsPerDay / 15));
+  ASSERT_EQ(r->alive.size(), 3U);
+  for (std::size_t p = 0; p < 3; ++p) {
+    ASSERT_EQ(r->alive[p].size(), r->needed.size());
+    // Warming pods are alive before they are ready: never fewer alive than ready.
+    for (std::size_t i = 0; i < r->needed.size(); ++i) ASSERT_GE(r->alive[p][i], r->ready[p][i]) << p << " " << i;
+  }
+  EXPECT_GT(*std::max_element(r->alive[0].begin(), r->alive[0].end()), 0.0F);
   c.peakReplicas = 0;
   EXPECT_EQ(simulate(s, c).error().code, ErrorCode::kInvalidArgument);
   c.peakReplicas = 50;

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "controller/reconcile/policy_simulation.h"
+
 namespace tso::cli {
 namespace {
 
@@ -31,7 +33,7 @@ json object(const json& specOverrides = json::object()) {
 predictor::SimulationConfig configOf(const json& specOverrides, std::int64_t autoLead = 90, bool sweep = true) {
   auto policy = servicePolicyOf(object(specOverrides));
   EXPECT_TRUE(policy.has_value()) << policy.error().message;
-  return simulationConfigOf(policy->spec, autoLead, sweep);
+  return reconcile::simulationConfigOf(policy->spec, autoLead, sweep);
 }
 
 TEST(ServicePolicyTest, CapacityBoundsAndHistoryComeFromTheSpec) {
@@ -39,7 +41,7 @@ TEST(ServicePolicyTest, CapacityBoundsAndHistoryComeFromTheSpec) {
   ASSERT_TRUE(policy.has_value()) << policy.error().message;
   EXPECT_EQ(policy->name, "web");
   EXPECT_EQ(policy->ns, "shop");
-  const auto cfg = simulationConfigOf(policy->spec, 90, true);
+  const auto cfg = reconcile::simulationConfigOf(policy->spec, 90, true);
   ASSERT_TRUE(cfg.servicePlanner.has_value());
   EXPECT_DOUBLE_EQ(cfg.servicePlanner->perReplica, 20);
   EXPECT_DOUBLE_EQ(cfg.servicePlanner->targetUtilization, 0.75);
