@@ -4,13 +4,15 @@
 shadow statistics read real history at once instead of waiting for it.
 
 The trace is moved by whole weeks (day of week and time of day stay as recorded) to end within
-the week before --before, and written as the gauge --metric in requests per second (count /
-interval x --scale). Blocks are written into --data: the data directory of a Prometheus that
+the week before --before (--shift day: whole days, the time of day kept; --shift step: whole
+steps, ending just before --before, for history that runs up to now), and written as the gauge
+--metric in requests per second (count / interval x --scale; with --gauge, value x --scale, for
+a trace of a gauge such as replicas). Blocks are written into --data: the data directory of a Prometheus that
 is stopped, or running (it loads new blocks within about a minute). --csv-out writes the same
 samples as a CSV (`simulate` reads it: the replay of this history must agree with it).
 
 Usage: backfill.py TRACE.csv --metric 'name{label="v"}' --data DIR [--days N] [--scale X]
-                   [--before UNIX] [--csv-out FILE]
+                   [--before UNIX] [--shift week|day|step] [--gauge] [--csv-out FILE]
 Prints the moved range as `start=UNIX end=UNIX step=SECONDS` (end: the last sample's time).
 """
 import argparse
@@ -69,7 +71,7 @@ def write_blocks(a, rows, step, shift):
         with open(om, "w", encoding="utf-8") as f:
             f.write(f"# TYPE {name} gauge\n")
             for t, v in rows:
-                f.write(f"{a.metric} {v * a.scale / step!r} {t + shift}\n")
+                f.write(f"{a.metric} {v * a.scale / (1 if a.gauge else step)!r} {t + shift}\n")
             f.write("# EOF\n")
         os.makedirs(a.data, exist_ok=True)
         # One block for the whole trace rather than promtool's default of one per 2 h.
@@ -88,6 +90,9 @@ def main():
     p.add_argument("--days", type=float, default=0, help="only the trace's first N days (default: all)")
     p.add_argument("--scale", type=float, default=1.0, help="multiply every count (default 1)")
     p.add_argument("--before", type=int, default=0, help="unix seconds the moved trace ends before (default: now - 1h)")
+    p.add_argument("--shift", choices=["week", "day", "step"], default="week",
+                   help="move the trace by whole weeks (default), days or steps")
+    p.add_argument("--gauge", action="store_true", help="the values are a gauge, written as they are (x --scale)")
     p.add_argument("--csv-out", help="also write the moved samples here as CSV (timestamp,count)")
     p.add_argument("--dry-run", action="store_true", help="write no blocks (print the range, write --csv-out)")
     a = p.parse_args()
@@ -97,10 +102,11 @@ def main():
         fail("--scale must be positive")
     rows, step = read_trace(a.trace, a.days)
     before = a.before or int(time.time()) - 3600
-    weeks = (before - rows[-1][0]) // WEEK
-    if weeks < 0:
+    unit = {"week": WEEK, "day": 86400, "step": step}[a.shift]
+    units = (before - rows[-1][0]) // unit
+    if units < 0:
         fail("the trace ends after --before")
-    shift = weeks * WEEK
+    shift = units * unit
     if not a.dry_run:
         write_blocks(a, rows, step, shift)
     if a.csv_out:
