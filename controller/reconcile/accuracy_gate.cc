@@ -35,6 +35,10 @@ std::string fixed(double v, int digits) {
 
 std::string percent(double share) { return fixed(100 * share, 0) + "%"; }
 
+// The coverage a degraded forecast must reach to recover; minCoverage 0 does not judge coverage.
+double recoverCoverage(const GuardSpec& spec) {
+  return spec.minCoverage > 0 ? std::min(1.0, spec.minCoverage + kRecoverCoverageMargin) : 0.0;
+}
 
 }  // namespace
 
@@ -46,8 +50,7 @@ std::string gateMessage(const GateReport& r, const GuardSpec& spec) {
        " of actuals (degraded below " + percent(spec.minCoverage) + ")";
   if (r.degraded) {
     m += "; replicas follow measured demand and scheduled events until the forecast wins again (at or under " +
-         fixed(spec.maxSkill * kRecoverSkillFactor, 2) + "x, " +
-         percent(std::min(1.0, spec.minCoverage + kRecoverCoverageMargin)) + " covered)";
+         fixed(spec.maxSkill * kRecoverSkillFactor, 2) + "x, " + percent(recoverCoverage(spec)) + " covered)";
   }
   return m;
 }
@@ -111,8 +114,8 @@ GateChange AccuracyGate::evaluate(std::int64_t now, const GuardSpec& spec) {
   const GateReport r = report(now, spec);
   if (!r.judged) return GateChange::kNone;
   const bool loses = (r.skill && *r.skill > spec.maxSkill) || r.coverageP90 < spec.minCoverage;
-  const bool winsClearly = (!r.skill || *r.skill <= spec.maxSkill * kRecoverSkillFactor) &&
-                           r.coverageP90 >= std::min(1.0, spec.minCoverage + kRecoverCoverageMargin);
+  const bool winsClearly =
+      (!r.skill || *r.skill <= spec.maxSkill * kRecoverSkillFactor) && r.coverageP90 >= recoverCoverage(spec);
   if (!degraded_ && loses) {
     degraded_ = true;
     return GateChange::kDegraded;

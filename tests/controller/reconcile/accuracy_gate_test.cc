@@ -94,6 +94,18 @@ TEST(AccuracyGateTest, DegradesWhenTheP90CoversTooFewActuals) {
   EXPECT_LT(*r.skill, 1.0);
 }
 
+TEST(AccuracyGateTest, MinCoverageZeroJudgesSkillAloneBothWays) {
+  GuardSpec g = smallGuard();
+  g.minCoverage = 0;
+  AccuracyGate gate;
+  gate.restore(true);
+  // It beats naive by far (loss 0.45 against 18) with a P90 that never covers: coverage is not
+  // judged, so it recovers.
+  feed(gate, g, 10'000, 20, 99.5, 80);
+  ASSERT_DOUBLE_EQ(gate.report(10'000, g).coverageP90, 0.0);
+  EXPECT_EQ(gate.evaluate(10'000, g), GateChange::kRecovered);
+}
+
 TEST(AccuracyGateTest, TheSeasonalBaselineCountsOnlyWhereItWasThereAtEveryPoint) {
   const GuardSpec g = smallGuard();
   AccuracyGate both;
