@@ -11,6 +11,7 @@
 #include "controller/reconcile/forecast_score.h"
 #include "controller/reconcile/miss_budget.h"
 #include "controller/reconcile/planner.h"
+#include "controller/reconcile/shadow_history.h"
 #include "controller/reconcile/status.h"
 #include "controller/reconcile/units.h"
 #include "predictor/calibration.h"
@@ -103,6 +104,10 @@ struct Reconciler::State {
   AccuracyGate gate;
   bool gateRestored = false;  // from the status, once after this state was made
   ShadowLedger shadow;
+  // Whether the Shadow window before the first reconcile was read from history; what it gave.
+  bool shadowHistoryRead = false;
+  std::int64_t shadowHistorySeconds = 0;
+  std::string shadowHistoryNote;
   std::string promotedAt;  // status.shadow.promotedAt: a Shadow service promoted runs as Auto
   bool lastFallback = false;
   std::string lastInvalid;
@@ -240,7 +245,7 @@ Outcome Reconciler::reconcile(const std::string& key) {
 Reconciler::Sensed Reconciler::sense(State& st, const ServiceSpec& spec, int current, std::int64_t now,
                                      std::int64_t lead) {
   Sensed out;
-  out.address = spec.prometheusAddress.empty() ? options_.defaultPrometheusAddress : spec.prometheusAddress;
+  out.address = addressOf(spec);
   Observed& o = out.observed;
   o.now = now;
   o.currentReplicas = current;
@@ -292,12 +297,49 @@ Mode Reconciler::runShadow(const kube::Object& obj, State& st, const ServiceSpec
   const Mode inForce = modeInForce(spec.mode, !st.promotedAt.empty(), st.gate.degraded(), spec.guard.onDegradedShadow);
   if (spec.mode != Mode::kShadow) return inForce;
   // Only fresh demand is accounted; a blind stretch leaves a gap the window does not count.
-  if (step.demand >= 0) st.shadow.record(step, spec.shadow.windowSeconds);
+  if (step.demand >= 0) {
+    if (!st.shadowHistoryRead) readShadowHistory(st, spec, obj.meta.ns, step.leadSeconds, step.now);
+    st.shadow.record(step, spec.shadow.windowSeconds);
+  }
   report = st.shadow.report(step.now, spec.shadow.windowSeconds);
+  report->historySeconds = st.shadowHistorySeconds;
+  report->historyNote = st.shadowHistoryNote;
   if (inForce != Mode::kShadow || !spec.shadow.autoPromote || !report->qualifies) return inForce;
   st.promotedAt = nowText;
   events_.record(obj, "Normal", "Promoted", promotionMessage(*report));
   return Mode::kAuto;
+}
+
+std::string Reconciler::addressOf(const ServiceSpec& spec) const {
+  return spec.prometheusAddress.empty() ? options_.defaultPrometheusAddress : spec.prometheusAddress;
+}
+
+void Reconciler::readShadowHistory(State& st, const ServiceSpec& spec, const std::string& ns, std::int64_t lead,
+                                   std::int64_t now) {
+  auto client = promFor(addressOf(spec), spec.queryTimeoutMs);
+  if (!client) return;  // read at a later reconcile
+  const HistoryRanges r = historyRanges(spec, now);
+  const auto timeout = std::chrono::milliseconds(spec.queryTimeoutMs);
+  const auto demand = (*client)->queryRange(spec.query, r.demandFrom, r.to, spec.stepSeconds, timeout);
+  const std::string replicasQuery = readyReplicasQuery(spec, ns);
+  const auto replicas = (*client)->queryRange(replicasQuery, r.replicasFrom, r.to, spec.stepSeconds, timeout);
+  for (const auto* answer : {&demand, &replicas}) {
+    if (!*answer && prom::isOutage(answer->error().code)) return;
+  }
+  st.shadowHistoryRead = true;
+  if (!demand || !replicas) {
+    st.shadowHistoryNote = !replicas ? "the replicas that ran (" + replicasQuery + "): " + replicas.error().message
+                                     : "the demand history: " + demand.error().message;
+    return;
+  }
+  if (replicas->samples.empty()) {
+    st.shadowHistoryNote = replicasQuery + " has no samples in the window: it is accounted from now on";
+    return;
+  }
+  const ShadowSeed seed = shadowSeedOf(spec, *demand, *replicas, lead, now);
+  for (const ShadowStep& step : seed.steps) st.shadow.record(step, spec.shadow.windowSeconds);
+  st.shadowHistorySeconds = seed.seconds;
+  st.shadowHistoryNote = seed.note;
 }
 
 void Reconciler::judgeForecast(const kube::Object& obj, State& st, const ServiceSpec& spec, const StatusFrame& frame,

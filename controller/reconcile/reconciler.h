@@ -79,6 +79,10 @@ class Reconciler {
   void judgeForecast(const kube::Object& obj, State& st, const ServiceSpec& spec, const StatusFrame& frame,
                      std::int64_t now);
   // Shadow mode's accounting and promotion; the mode in force.
+  // Shadow mode's window before the first reconcile, from Prometheus history (shadow_history.h).
+  void readShadowHistory(State& st, const ServiceSpec& spec, const std::string& ns, std::int64_t lead,
+                         std::int64_t now);
+  [[nodiscard]] std::string addressOf(const ServiceSpec& spec) const;
   Mode runShadow(const kube::Object& obj, State& st, const ServiceSpec& spec, const ShadowStep& step,
                  const std::string& nowText, std::optional<ShadowReport>& report);
   predictor::Planner& plannerFor(State& st, const ServiceSpec& spec, bool forecastDriven);

@@ -17,7 +17,8 @@ enum class Mode;
 
 struct ShadowSpec {
   std::int64_t windowSeconds = 86400;
-  bool autoPromote = false;  // promotion: Auto
+  bool autoPromote = false;   // promotion: Auto
+  std::string replicasQuery;  // the ready replicas that ran; empty: kube-state-metrics' (shadow_history.h)
 };
 
 // One policy's account over the window.
@@ -46,6 +47,9 @@ struct ShadowReport {
   ShadowSums sums;
   std::int64_t windowSeconds = 0;
   bool qualifies = false;  // the promotion rule holds over a whole window
+  // Of the window, what the first reconcile accounted from Prometheus history (shadow_history.h).
+  std::int64_t historySeconds = 0;
+  std::string historyNote;
 };
 
 // One reconcile: the demand seen (the query's unit, per second), what the predictive policy

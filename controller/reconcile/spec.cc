@@ -165,6 +165,7 @@ Status decodeShadow(const json& spec, ServiceSpec& service) {
   if (shadow == nullptr) return {};
   if (!shadow->is_object()) return bad("shadow", "must be an object");
   TSO_TRY(readDurationSeconds(*shadow, "window", "shadow.window", out.windowSeconds, 60'000));
+  TSO_TRY(readString(*shadow, "replicasQuery", "shadow.replicasQuery", out.replicasQuery));
   std::string promotion = "Manual";
   TSO_TRY(readString(*shadow, "promotion", "shadow.promotion", promotion));
   if (promotion != "Manual" && promotion != "Auto")

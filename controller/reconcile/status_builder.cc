@@ -127,6 +127,8 @@ void setShadow(StatusDraft& s, const StatusInput& in) {
             {"predictive", accountOf(sums.predictive)},
             {"actual", accountOf(sums.actual)},
             {"qualifies", in.shadow->qualifies}};
+  r["historySeconds"] = in.shadow->historySeconds;
+  r["historyNote"] = in.shadow->historyNote.empty() ? json(nullptr) : json(in.shadow->historyNote);
   if (!in.promotedAt.empty()) r["promotedAt"] = in.promotedAt;
   s["shadow"] = r;
 }

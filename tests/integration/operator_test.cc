@@ -388,6 +388,63 @@ TEST_F(OperatorTest, AShadowServiceTouchesNothingThenPromotesItselfAndScales) {
       << "the spec is not rewritten";
 }
 
+TEST_F(OperatorTest, AShadowServiceOnASeasonalWeekIsPromotedFromItsHistory) {
+  // Six days of the NASA trace (x100) end just now in a private Prometheus, with the replicas
+  // that ran: a fixed 10 (200/s at 20/s a pod), short of the daily peak. The Shadow service
+  // replays its policy over the last day (trained on the three before) at its first reconcile,
+  // so it is promoted at once rather than a day later.
+  PrivatePrometheus prom;
+  prom.dir = ::testing::TempDir() + "prom-history-" + ns();
+  const std::string backfill = "python3 " + sourceDir() + "/e2e/prometheus/backfill.py ";
+  const std::string before = std::to_string(static_cast<std::int64_t>(wallNow()));
+  const std::string demandCsv = prom.dir + "/demand.csv";
+  auto r = runCommand(
+      backfill + TSO_TRACES_DIR "/nasa_jul95_1min.csv --metric 'web:requests:rate1m{service=\"history\"}'" +
+      " --data " + prom.dir + "/data --days 6 --scale 100 --shift step --before " + before + " --csv-out " + demandCsv);
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  {
+    std::ifstream in(demandCsv);
+    std::ofstream out(prom.dir + "/replicas.csv");
+    std::string line;
+    std::getline(in, line);
+    out << "timestamp,value\n";
+    while (std::getline(in, line)) out << line.substr(0, line.find(',')) << ",10\n";
+  }
+  r = runCommand(backfill + prom.dir + "/replicas.csv --gauge --shift step --before " + before + " --data " + prom.dir +
+                 "/data --metric 'kube_deployment_status_replicas_available{namespace=\"" + ns() +
+                 "\",deployment=\"history\"}'");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  startPrometheus(prom);
+  if (HasFatalFailure()) return;
+
+  deployment("history", 10);
+  r = applyManifest(ns(),
+                    "apiVersion: throughput.dev/v1alpha1\nkind: ThroughputService\nmetadata: {name: history}\n"
+                    "spec:\n  targetRef: {name: history}\n  mode: Shadow\n"
+                    "  demand: {query: 'web:requests:rate1m{service=\"history\"}', step: 60s, history: 3d}\n"
+                    "  capacity: {perReplica: 20, targetUtilization: 0.8}\n  replicas: {min: 2, max: 60}\n"
+                    "  forecast: {quantile: 0.9, leadTime: 2m}\n  shadow: {window: 1d, promotion: Auto}\n");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  startOperator(prom.url());
+  ASSERT_TRUE(waitFor([&] { return !jsonpath("tps history", ns(), ".status.shadow.promotedAt").empty(); }, 120s))
+      << jsonpath("tps history", ns(), ".status") << "\n"
+      << op_->log();
+  auto shadow = [&](const std::string& field) {
+    return std::atof(jsonpath("tps history", ns(), ".status.shadow." + field).c_str());
+  };
+  EXPECT_GE(shadow("historySeconds"), 86400 - 120) << jsonpath("tps history", ns(), ".status.shadow");
+  EXPECT_EQ(jsonpath("tps history", ns(), ".status.shadow.historyNote"), "");
+  const double actualMissed = shadow("actual.missedRequests");
+  EXPECT_GT(actualMissed, 0) << "10 pods miss the daily peak";
+  EXPECT_LE(shadow("predictive.missedRequests"), 0.2 * actualMissed);
+  EXPECT_LE(shadow("predictive.podSeconds"), 1.25 * shadow("actual.podSeconds"));
+  EXPECT_FALSE(kubectl("get events -n " + ns() + " --field-selector reason=Promoted -o name").output.empty());
+  // Promoted, it writes the forecast's replicas.
+  EXPECT_TRUE(waitFor([&] { return replicas("history") != 10; }, 60s))
+      << jsonpath("tps history", ns(), ".status") << "\n"
+      << op_->log();
+}
+
 TEST_F(OperatorTest, FleetRegressionForecastsAndScalesTheService) {
   // forecast.model FleetRegression: the fleet regression (predictor/fleet.h) fitted on this
   // service alone. Demand 310/s at 50/s a pod needs 7 pods; the forecast must say so.

@@ -80,6 +80,7 @@ class ReconcilerTest : public ::testing::Test {
       prom_ = transport.get();
       if (promMode_) transport->setMode(*promMode_);
       transport->setFirstSample(firstSample_);
+      if (ranReplicas_) transport->setSeries("kube_deployment_status_replicas_available", ranReplicas_);
       return Result<std::unique_ptr<prom::Client>>(std::make_unique<prom::Client>(std::move(transport), ""));
     };
     reconciler_ = std::make_unique<Reconciler>(*client_, store_, events_, std::move(options), clock_);
@@ -131,6 +132,7 @@ class ReconcilerTest : public ::testing::Test {
   FakePrometheus* prom_ = nullptr;
   std::optional<FakePrometheus::Mode> promMode_;
   std::int64_t firstSample_ = 0;
+  std::function<double(std::int64_t)> ranReplicas_;  // kube-state-metrics' ready replicas; none when empty
   std::unique_ptr<kube::Client> client_;
   watch::Store store_;
   RecordingSink events_;
@@ -635,6 +637,46 @@ TEST_F(ReconcilerTest, ShadowAccountsBothPoliciesAndPromotesItselfOnceItEarnedIt
   at(kEpoch + 60 * 15);
   run(spec);
   EXPECT_TRUE(status_.value("shadow", json()).is_null()) << status_.dump();
+}
+
+// The same service with its history in Prometheus: the window before the first reconcile is
+// replayed from the demand and the replicas recorded (kube-state-metrics' series), so it is
+// promoted at that first reconcile.
+TEST_F(ReconcilerTest, ShadowAccountsTheWindowBeforeItFromHistoryAndIsPromotedAtOnce) {
+  demand_ = [](std::int64_t) { return 730.0; };
+  ranReplicas_ = [](std::int64_t) { return 7.0; };
+  cluster_->setWorkload("Deployment", "web", {7, "app=web"});
+  reconciler();
+  json spec = baseSpec();
+  spec["mode"] = "Shadow";
+  spec["forecast"] = {{"leadTime", "60s"}};
+  spec["shadow"] = {{"window", "1h"}, {"promotion", "Auto"}};
+  at(kEpoch + 4 * 86400);
+  run(spec);
+  const json shadow = status_["shadow"];
+  EXPECT_GE(shadow["historySeconds"].get<std::int64_t>(), 3600 - 60) << shadow.dump();
+  EXPECT_TRUE(shadow.value("historyNote", json()).is_null()) << shadow.dump();
+  EXPECT_NEAR(shadow["actual"]["missedRequests"].get<double>(), 30.0 * shadow["coveredSeconds"].get<double>(), 1e-6);
+  EXPECT_EQ(events_.count("Promoted"), 1) << shadow.dump();
+  EXPECT_EQ(scaledTo(), 8) << "promoted at the first reconcile";
+}
+
+// Without kube-state-metrics' series the window is accounted live, and the status says why.
+TEST_F(ReconcilerTest, ShadowWithoutAHistoryOfReplicasAccountsFromNowAndSaysSo) {
+  demand_ = [](std::int64_t) { return 730.0; };
+  cluster_->setWorkload("Deployment", "web", {7, "app=web"});
+  reconciler();
+  json spec = baseSpec();
+  spec["mode"] = "Shadow";
+  spec["shadow"] = {{"window", "1h"}, {"promotion", "Auto"}};
+  at(kEpoch + 4 * 86400);
+  run(spec);
+  const json shadow = status_["shadow"];
+  EXPECT_EQ(shadow["historySeconds"], 0);
+  EXPECT_EQ(shadow.value("historyNote", std::string()),
+            "kube_deployment_status_replicas_available{namespace=\"ns\",deployment=\"web\"} has no samples in the "
+            "window: it is accounted from now on");
+  EXPECT_EQ(events_.count("Promoted"), 0);
 }
 
 TEST_F(ReconcilerTest, ADegradedServiceSetToShadowStopsWritingReplicas) {

@@ -137,6 +137,11 @@ TEST(SpecTest, ShadowModeReportsByDefaultAndPromotesWhenAsked) {
   ASSERT_TRUE(s.has_value()) << s.error().message;
   EXPECT_EQ(s->shadow.windowSeconds, 6 * 3600);
   EXPECT_TRUE(s->shadow.autoPromote);
+  EXPECT_EQ(s->shadow.replicasQuery, "") << "kube-state-metrics' series by default";
+  j["shadow"]["replicasQuery"] = "sum(up{job=\"web\"})";
+  s = parseSpec(j);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->shadow.replicasQuery, "sum(up{job=\"web\"})");
 }
 
 TEST(SpecTest, InvalidSpecsNameTheField) {

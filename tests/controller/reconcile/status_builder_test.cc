@@ -135,6 +135,21 @@ TEST(StatusBuilderTest, AccuracyOnlyOnceEnoughForecastsWereScored) {
   EXPECT_DOUBLE_EQ(s["accuracy"]["windowSeconds"].get<double>(), 540);
 }
 
+TEST(StatusBuilderTest, ShadowAccountSaysHowMuchOfTheWindowCameFromHistory) {
+  Fixture f;
+  ShadowReport r;
+  r.windowSeconds = 86400;
+  r.sums.coveredSeconds = 86000;
+  r.historySeconds = 85000;
+  f.in.shadow = r;
+  json s = buildStatus(f.frame, f.in);
+  EXPECT_EQ(s["shadow"]["historySeconds"], 85000);
+  EXPECT_TRUE(s["shadow"]["historyNote"].is_null()) << "null: the merge patch removes an old note";
+  f.in.shadow->historyNote = "no history of the demand";
+  s = buildStatus(f.frame, f.in);
+  EXPECT_EQ(s["shadow"]["historyNote"], "no history of the demand");
+}
+
 // The cache keeps little of the previous status, so an absent field is written as null (the
 // merge patch removes it) whether or not the previous status had it.
 TEST(StatusBuilderTest, FieldsThatMayBeAbsentAreNulledEvenWhenThePreviousStatusLacksThem) {

@@ -171,7 +171,8 @@ class FakeCluster : public kube::Transport {
 };
 
 // Answers /api/v1/query_range with one series sampled from `demand(t)` on the request's grid,
-// or with the scripted problem.
+// or with the scripted problem. A query that starts with a name given to setSeries answers
+// from that series instead; kube-state-metrics' series ("kube_...") answer empty unless given.
 class FakePrometheus : public kube::Transport {
  public:
   enum class Mode { kServe, kDown, kHttp500, kQueryError, kTwoSeries, kNaN, kEmpty };
@@ -180,7 +181,14 @@ class FakePrometheus : public kube::Transport {
     std::int64_t end;
   };
 
-  explicit FakePrometheus(std::function<double(std::int64_t)> demand) : demand_(std::move(demand)) {}
+  explicit FakePrometheus(std::function<double(std::int64_t)> demand) : demand_(std::move(demand)) {
+    series_["kube_"] = nullptr;
+  }
+  // Queries starting with `prefix` (a metric name) sample `values`; without a function, none.
+  void setSeries(const std::string& prefix, std::function<double(std::int64_t)> values) {
+    std::lock_guard lock(mu_);
+    series_[prefix] = std::move(values);
+  }
   void setMode(Mode m) {
     std::lock_guard lock(mu_);
     mode_ = m;
@@ -201,6 +209,11 @@ class FakePrometheus : public kube::Transport {
     const std::int64_t end = std::stoll(queryParam(req.path, "end"));
     const std::int64_t step = std::stoll(queryParam(req.path, "step"));
     queries_.push_back({start, end});
+    const std::string query = queryParam(req.path, "query");
+    const std::function<double(std::int64_t)>* answer = &demand_;
+    for (const auto& [prefix, values] : series_) {
+      if (query.starts_with(prefix)) answer = &values;  // the longest prefix given last (map order)
+    }
     switch (mode_) {
       case Mode::kDown:
         return fail(ErrorCode::kTransient, "connection refused");
@@ -212,8 +225,8 @@ class FakePrometheus : public kube::Transport {
         break;
     }
     nlohmann::json values = nlohmann::json::array();
-    for (std::int64_t t = std::max(start, firstSample_); t <= end; t += step) {
-      const double v = mode_ == Mode::kNaN ? std::nan("") : demand_(t);
+    for (std::int64_t t = std::max(start, firstSample_); *answer && t <= end; t += step) {
+      const double v = mode_ == Mode::kNaN ? std::nan("") : (*answer)(t);
       values.push_back({t, std::isnan(v) ? std::string("NaN") : std::to_string(v)});
     }
     nlohmann::json result = nlohmann::json::array();
@@ -232,6 +245,7 @@ class FakePrometheus : public kube::Transport {
  private:
   std::mutex mu_;
   std::function<double(std::int64_t)> demand_;
+  std::map<std::string, std::function<double(std::int64_t)>> series_;
   Mode mode_ = Mode::kServe;
   std::int64_t firstSample_ = 0;
   std::vector<Query> queries_;
