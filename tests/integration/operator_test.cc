@@ -11,6 +11,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -101,6 +102,13 @@ class OperatorTest : public ClusterTest {
                                 "  replicas: {min: 1, max: 20}\n" +
                                 extra);
     ASSERT_EQ(r.exitCode, 0) << r.output;
+  }
+
+  // A 60 s sine of 100/s around 200/s, down to a flat 20/s over [t0, t1) (an upstream outage).
+  static std::string waveWithOutage(std::int64_t t0, std::int64_t t1) {
+    const std::string outage =
+        "(time() >= bool " + std::to_string(t0) + ") * (time() < bool " + std::to_string(t1) + ")";
+    return "(200 + 100 * sin(vector(2 * pi() * time() / 60))) * (1 - " + outage + ") + 20 * " + outage;
   }
 
   // A private Prometheus this test can stop and start again (same port and data), ready.
@@ -465,51 +473,84 @@ TEST_F(OperatorTest, FleetRegressionForecastsAndScalesTheService) {
   EXPECT_NE(metrics.find("model=\"fleet_regression\""), std::string::npos) << metrics;
 }
 
-TEST_F(OperatorTest, AModelThatStopsFittingIsSetAsideAndTakenBackWithEvents) {
+TEST_F(OperatorTest, AServiceWhoseDemandChangesCharacterDegradesToReactiveAndRecovers) {
   // A 60 s sine on 2 s steps: the fit picks the period the FFT finds (periodic_30). For 40 s
-  // from t0 demand drops to 20 (an upstream outage): the periodic model, forecasting its swing
-  // while the newest sample forecasts the flat 20 exactly, is set aside (Event and condition
-  // reason ModelSetAside). Once the sine is back, its one-step error decays and it is taken
-  // back (Event ModelRecovered). Replays of this query (every phase of t0, fits 10-40 s before
-  // it) set it aside within 26 s and take it back within 58 s of the outage's end.
-  deployment("wave", 4);
+  // from t0 demand drops to 20 (an upstream outage). Two guards act, each with its Events:
+  // - the model's own: forecasting its swing while the newest sample forecasts the flat 20
+  //   exactly, periodic_30 is set aside (ModelSetAside) for the naive stand-in, and taken back
+  //   once the sine is back and its one-step error decays (ModelRecovered). Replays of this
+  //   query set it aside within 26 s and take it back within 58 s of the outage's end;
+  // - the accuracy gate, judging skill over a 90 s window (the forecast must lose at most 0.8
+  //   of the newest demand's loss, a lead time of 6 s ahead): the periodic model wins by far
+  //   while the wave runs, loses through the outage and the stand-in's trailing of the wave's
+  //   return, so the service degrades to reactive scaling; once the model is taken back,
+  //   winning forecasts fill the window again and it recovers.
+  deployment("shift", 4);
   startOperator();
-  const auto t0 = static_cast<std::int64_t>(wallNow()) + 25;
+  const auto t0 = static_cast<std::int64_t>(wallNow()) + 50;
   const auto t1 = t0 + 40;
-  const std::string outage = "(time() >= bool " + std::to_string(t0) + ") * (time() < bool " + std::to_string(t1) + ")";
-  service("wave", "(200 + 100 * sin(vector(2 * pi() * time() / 60))) * (1 - " + outage + ") + 20 * " + outage,
-          "  mode: ForecastOnly\n");
-  ASSERT_TRUE(waitFor([&] { return condition("wave", "ForecastReady", "reason") == "ModelFitted"; }, 20s))
-      << jsonpath("tps wave", ns(), ".status") << "\n"
+  service("shift", waveWithOutage(t0, t1),
+          "  forecast: {leadTime: 6s, guard: {window: 90s, minScored: 10, maxSkill: 0.8, minCoverage: 0}}\n"
+          "  behavior: {scaleDown: {stabilizationWindowSeconds: 0}}\n");
+  ASSERT_TRUE(waitFor([&] { return jsonpath("tps shift", ns(), ".status.guard.state") == "Trusted"; },
+                      std::chrono::seconds(t0 - static_cast<std::int64_t>(wallNow()))))
+      << jsonpath("tps shift", ns(), ".status") << "\n"
       << op_->log();
-  ASSERT_LT(wallNow(), static_cast<double>(t0)) << "the first fit came after the outage began";
-  ASSERT_NE(condition("wave", "ForecastReady", "message").find("periodic_30"), std::string::npos)
-      << condition("wave", "ForecastReady", "message");
-
-  EXPECT_TRUE(waitFor([&] { return condition("wave", "ForecastReady", "reason") == "ModelSetAside"; },
-                      std::chrono::seconds(t1 - static_cast<std::int64_t>(wallNow()))))
-      << jsonpath("tps wave", ns(), ".status") << "\n"
-      << op_->log();
-  EXPECT_NE(condition("wave", "ForecastReady", "message").find("naive (periodic_30 set aside)"), std::string::npos)
-      << condition("wave", "ForecastReady", "message");
-  EXPECT_EQ(condition("wave", "ForecastReady"), "True");  // the forecast still works, on the stand-in
-  auto aside =
-      kubectl("get events -n " + ns() + " --field-selector reason=ModelSetAside -o jsonpath='{.items[*].message}'");
-  EXPECT_NE(aside.output.find("periodic_30 set aside"), std::string::npos) << aside.output;
-
-  auto recovered = [&] {
-    return kubectl("get events -n " + ns() +
-                   " --field-selector reason=ModelRecovered -o jsonpath='{.items[*].message}'")
+  ASSERT_NE(condition("shift", "ForecastReady", "message").find("periodic_30"), std::string::npos)
+      << condition("shift", "ForecastReady", "message");
+  auto eventMessages = [&](const std::string& reason) {
+    return kubectl("get events -n " + ns() + " --field-selector reason=" + reason +
+                   " -o jsonpath='{.items[*].message}'")
         .output;
   };
-  EXPECT_TRUE(waitFor([&] { return recovered().find("periodic_30 taken back") != std::string::npos; },
-                      std::chrono::seconds(t1 + 150 - static_cast<std::int64_t>(wallNow()))))
-      << recovered() << "\n"
-      << jsonpath("tps wave", ns(), ".status");
-  EXPECT_GE(wallNow(), static_cast<double>(t1)) << "taken back while demand was still down";
-  EXPECT_TRUE(waitFor([&] { return condition("wave", "ForecastReady", "reason") == "ModelFitted"; }, 10s))
-      << condition("wave", "ForecastReady", "message");
-  EXPECT_EQ(replicas("wave"), 4);  // ForecastOnly
+
+  ASSERT_TRUE(waitFor([&] { return condition("shift", "ForecastReady", "reason") == "Degraded"; },
+                      std::chrono::seconds(t1 + 90 - static_cast<std::int64_t>(wallNow()))))
+      << jsonpath("tps shift", ns(), ".status") << "\n"
+      << op_->log();
+  EXPECT_EQ(condition("shift", "ForecastReady"), "False");
+  EXPECT_EQ(jsonpath("tps shift", ns(), ".status.guard.state"), "Degraded");
+  EXPECT_TRUE(waitFor([&] { return eventMessages("ModelSetAside").find("periodic_30 set aside") != std::string::npos; },
+                      std::chrono::seconds(std::max<std::int64_t>(5, t1 - static_cast<std::int64_t>(wallNow())))))
+      << eventMessages("ModelSetAside");
+  EXPECT_FALSE(kubectl("get events -n " + ns() + " --field-selector reason=ForecastDegraded,type=Warning -o name")
+                   .output.empty());
+  // Metrics follow the status write.
+  auto metrics = [&] {
+    return runCommand("curl -sf http://127.0.0.1:" + std::to_string(metricsPort_) + "/metrics").output;
+  };
+  EXPECT_TRUE(waitFor(
+      [&] {
+        return metrics().find("tso_forecast_degraded{namespace=\"" + ns() + "\",name=\"shift\"} 1") !=
+               std::string::npos;
+      },
+      10s))
+      << metrics();
+  // Reactive: the replicas measured demand needs, whatever the model forecasts (one status read).
+  std::istringstream degraded(jsonpath("tps shift", ns(),
+                                       ".status.conditions[?(@.type==\"ForecastReady\")].reason}{\" \"}{"
+                                       ".status.recommendation.final}{\" \"}{.status.recommendation.reactive"));
+  std::string reason;
+  int final = -1;
+  int reactive = -2;
+  degraded >> reason >> final >> reactive;
+  if (reason == "Degraded") {
+    EXPECT_EQ(final, reactive) << jsonpath("tps shift", ns(), ".status.recommendation");
+  }
+
+  auto recovered = [&] {
+    return kubectl("get events -n " + ns() + " --field-selector reason=ForecastRecovered -o name").output;
+  };
+  EXPECT_TRUE(waitFor([&] { return !recovered().empty(); },
+                      std::chrono::seconds(t1 + 210 - static_cast<std::int64_t>(wallNow()))))
+      << jsonpath("tps shift", ns(), ".status") << "\n"
+      << op_->log();
+  EXPECT_GE(wallNow(), static_cast<double>(t1)) << "recovered while demand was still down";
+  EXPECT_NE(eventMessages("ModelRecovered").find("periodic_30 taken back"), std::string::npos)
+      << "the gate recovers on the model taken back: " << eventMessages("ModelRecovered");
+  EXPECT_TRUE(waitFor([&] { return condition("shift", "ForecastReady") == "True"; }, 10s))
+      << condition("shift", "ForecastReady", "message");
+  EXPECT_EQ(jsonpath("tps shift", ns(), ".status.guard.state"), "Trusted");
 }
 
 TEST_F(OperatorTest, BadQueriesBecomeConditionsNotCrashes) {
