@@ -320,20 +320,21 @@ void Reconciler::readShadowHistory(State& st, const ServiceSpec& spec, const std
   if (!client) return;  // read at a later reconcile
   const HistoryRanges r = historyRanges(spec, now);
   const auto timeout = std::chrono::milliseconds(spec.queryTimeoutMs);
-  const auto demand = (*client)->queryRange(spec.query, r.demandFrom, r.to, spec.stepSeconds, timeout);
+  // The replicas first: without them (no kube-state-metrics) the long demand range is not read.
   const std::string replicasQuery = readyReplicasQuery(spec, ns);
   const auto replicas = (*client)->queryRange(replicasQuery, r.replicasFrom, r.to, spec.stepSeconds, timeout);
-  for (const auto* answer : {&demand, &replicas}) {
-    if (!*answer && prom::isOutage(answer->error().code)) return;
-  }
-  st.shadowHistoryRead = true;
-  if (!demand || !replicas) {
+  if (!replicas && prom::isOutage(replicas.error().code)) return;  // read at a later reconcile
+  if (!replicas || replicas->samples.empty()) {
+    st.shadowHistoryRead = true;
     st.shadowHistoryNote = !replicas ? "the replicas that ran (" + replicasQuery + "): " + replicas.error().message
-                                     : "the demand history: " + demand.error().message;
+                                     : replicasQuery + " has no samples in the window: it is accounted from now on";
     return;
   }
-  if (replicas->samples.empty()) {
-    st.shadowHistoryNote = replicasQuery + " has no samples in the window: it is accounted from now on";
+  const auto demand = (*client)->queryRange(spec.query, r.demandFrom, r.to, spec.stepSeconds, timeout);
+  if (!demand && prom::isOutage(demand.error().code)) return;
+  st.shadowHistoryRead = true;
+  if (!demand) {
+    st.shadowHistoryNote = "the demand history: " + demand.error().message;
     return;
   }
   const ShadowSeed seed = shadowSeedOf(spec, *demand, *replicas, lead, now);
