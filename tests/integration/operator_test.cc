@@ -142,7 +142,12 @@ class OperatorTest : public ClusterTest {
   std::unique_ptr<ChildProcess> op_;
 };
 
-TEST_F(OperatorTest, RecurringSpikeIsProvisionedAheadByTheLeadTime) {
+// Minutes of wall-clock demand waves through the whole operator: CTest labels them `long`
+// (tests/integration/CMakeLists.txt) so the ThreadSanitizer leg, whose threads the short tests
+// already run, leaves them to the ASan leg.
+class OperatorScenarioTest : public OperatorTest {};
+
+TEST_F(OperatorScenarioTest, RecurringSpikeIsProvisionedAheadByTheLeadTime) {
   // Demand 100/s with a spike to 400/s during seconds 40-59 of every minute; 50/s per pod.
   // Pods take 8 s to become Ready; the lead time is 10 s.
   deployment("web", 2, "8s");
@@ -263,7 +268,7 @@ TEST_F(OperatorTest, FallbackWhenPrometheusStopsNeverScalesDownAndRecovers) {
   EXPECT_EQ(condition("svc", "Ready"), "True");
 }
 
-TEST_F(OperatorTest, AnOutageBeforeAForecastPeakProvisionsItFromTheLastForecastThenHolds) {
+TEST_F(OperatorScenarioTest, AnOutageBeforeAForecastPeakProvisionsItFromTheLastForecastThenHolds) {
   // The spike wave of RecurringSpikeIsProvisionedAhead (8 pods during seconds 40-59 of each
   // minute, 2 between). Prometheus goes away between spikes, before the operator raised the
   // replicas for the next one: blind, it still provisions that spike from its last forecast
@@ -473,7 +478,7 @@ TEST_F(OperatorTest, FleetRegressionForecastsAndScalesTheService) {
   EXPECT_NE(metrics.find("model=\"fleet_regression\""), std::string::npos) << metrics;
 }
 
-TEST_F(OperatorTest, AServiceWhoseDemandChangesCharacterDegradesToReactiveAndRecovers) {
+TEST_F(OperatorScenarioTest, AServiceWhoseDemandChangesCharacterDegradesToReactiveAndRecovers) {
   // A 60 s sine on 2 s steps: the fit picks the period the FFT finds (periodic_30). For 40 s
   // from t0 demand drops to 20 (an upstream outage). Two guards act, each with its Events:
   // - the model's own: forecasting its swing while the newest sample forecasts the flat 20
