@@ -130,6 +130,17 @@ std::optional<Error> readDemand(DemandState& state, const ServiceSpec& spec, con
   return problem;
 }
 
+Result<double> readBacklog(const ServiceSpec& spec, std::int64_t now, const RangeQuery& query) {
+  auto range = query(now - 2 * spec.stepSeconds, now);
+  if (!range) return std::unexpected(range.error());
+  for (auto it = range->samples.rbegin(); it != range->samples.rend(); ++it) {
+    if (std::isfinite(it->value)) return it->value;
+  }
+  if (range->samples.empty())
+    return fail(ErrorCode::kNoData, "the query returned no samples over the last two steps (is the metric scraped?)");
+  return fail(ErrorCode::kNotFinite, "the query returned only NaN/Inf over the last two steps");
+}
+
 namespace {
 
 // Whether `sample` broke out above `level` of the model's forecast for it (made before it).

@@ -65,6 +65,10 @@ void resetDemand(DemandState& state, const std::string& modelKey, std::int64_t s
 std::optional<Error> readDemand(DemandState& state, const ServiceSpec& spec, const DemandRequest& request,
                                 const RangeQuery& query, std::mutex& chartMu);
 
+// demand.backlog's newest finite value over the last two steps before `now`, or why there is
+// none (the query's problem, no samples, only NaN). `query` samples the backlog query.
+Result<double> readBacklog(const ServiceSpec& spec, std::int64_t now, const RangeQuery& query);
+
 // Feeds the model each grid step it has not consumed, O(1) a sample. With `breakoutLevel` > 0
 // the newest sample is first checked against that quantile of its own forecast (Breakout,
 // keeping `aheadSteps` steps of the forecast made before it).

@@ -12,9 +12,10 @@ namespace tso::reconcile {
 
 namespace {
 
+// Four significant digits, but whole numbers from 10,000 up (a backlog of 12000, not 1.2e+04).
 std::string fmt(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
+  std::snprintf(buf, sizeof buf, std::fabs(v) >= 1e4 && std::fabs(v) < 1e15 ? "%.0f" : "%.4g", v);
   return buf;
 }
 
@@ -85,6 +86,9 @@ void explainBlindness(const ServiceSpec& spec, const Observed& obs, Decision& d)
   if (!obs.prometheusAvailable) {
     d.fallbackReason = "PrometheusUnavailable";
     d.fallbackMessage = "Prometheus is unavailable (" + obs.prometheusProblem + ": " + obs.prometheusMessage + ")";
+  } else if (spec.backlog && !obs.backlog) {
+    d.fallbackReason = "NoBacklogData";
+    d.fallbackMessage = "the backlog is unknown (spec.demand.backlog.query: " + obs.backlogProblem + ")";
   } else if (!obs.demand) {
     d.fallbackReason = "NoDemandData";
     d.fallbackMessage = "no demand sample has been seen yet";
@@ -195,21 +199,17 @@ Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const Forec
   return d;
 }
 
-}  // namespace
-
-Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv,
-                const predictor::EventCalendar& events, std::int64_t leadSeconds, predictor::Planner& planner) {
-  Decision d;
-  const int lo = spec.minReplicas;
-  const int hi = std::max(spec.minReplicas, spec.maxReplicas);
-  const bool stale = !obs.demand || obs.now - obs.demandTime > spec.staleAfterSeconds;
-  if (!obs.prometheusAvailable || stale) return blindDecision(spec, obs, fv, events, leadSeconds);
-
-  const double z = headroomZOf(spec, fv);  // the level; by time of day it moves per step
-  const std::int64_t step = spec.stepSeconds;
-  const std::int64_t windowEnd = leadWindowEnd(obs.now, leadSeconds, step);
+// The forecast's peak over the lead window (its headroom quantile) and, where events apply, the
+// scheduled peak; the status points on the way. Without a trusted forecast, events scale the
+// demand seen now.
+struct Peaks {
   std::optional<double> predicted;
   std::optional<double> scheduled;
+};
+Peaks peaksOver(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv,
+                const predictor::EventCalendar& events, std::int64_t windowEnd, std::vector<ForecastPoint>& points) {
+  Peaks p;
+  const std::int64_t step = spec.stepSeconds;
   const bool hasForecast = fv != nullptr && fv->forecast != nullptr && !fv->forecast->quantiles.empty();
   if (hasForecast) {
     const auto& f = *fv->forecast;
@@ -219,40 +219,100 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
       const std::int64_t t = fv->firstTime + static_cast<std::int64_t>(h - 1) * fstep;
       const double m = events.multiplierAt(t);
       const double upper = upperAt(spec, *fv, h, t, fstep);
-      if (d.points.size() < kMaxStatusPoints) {
-        d.points.push_back({t, f.point.at(static_cast<std::size_t>(h - 1)) * m, upper * m});
-      }
+      if (points.size() < kMaxStatusPoints)
+        points.push_back({t, f.point.at(static_cast<std::size_t>(h - 1)) * m, upper * m});
       if (t < obs.now - fstep || t > windowEnd || fv->degraded) continue;
-      predicted = std::max(predicted.value_or(0.0), upper);
-      if (m != 1.0) scheduled = std::max(scheduled.value_or(0.0), upper * m);
+      p.predicted = std::max(p.predicted.value_or(0.0), upper);
+      if (m != 1.0) p.scheduled = std::max(p.scheduled.value_or(0.0), upper * m);
     }
   }
   if ((!hasForecast || fv->degraded) && !events.empty()) {
-    // No model yet, or a degraded one: events still scale the demand seen now.
     for (std::int64_t t = obs.now; t <= windowEnd; t += step) {
       const double m = events.multiplierAt(t);
-      if (m != 1.0) scheduled = std::max(scheduled.value_or(0.0), *obs.demand * m);
+      if (m != 1.0) p.scheduled = std::max(p.scheduled.value_or(0.0), *obs.demand * m);
     }
   }
+  return p;
+}
+
+std::int64_t cacheBytesOf(const CacheSpec& cache, double demand) {
+  const double bytes = std::ceil(demand * cache.bytesPerDemandUnit);
+  auto b = bytes > 9.0e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(bytes);
+  b = std::max(b, cache.minBytes);
+  if (cache.maxBytes) b = std::min(b, *cache.maxBytes);
+  return b;
+}
+
+struct Window {
+  double demand = 0;  // measured now
+  double z = 0;       // the headroom level
+  std::int64_t end = 0;
+  std::int64_t leadSeconds = 0;
+};
+
+// One sentence for events and logs: what was measured, forecast and scheduled, and the outcome.
+std::string explanationOf(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv, const Decision& d,
+                          const Window& w) {
+  std::string e = "demand " + fmt(w.demand);
+  if (d.backlog && spec.backlog) {
+    e += " + a backlog of " + fmt(*d.backlog) + " drained within " + formatDuration(spec.backlog->drainSeconds) + " (" +
+         fmt(d.backlogRate) + "/s)";
+  }
+  if (d.predictedDemand) {
+    e += ", forecast " + percentile(predictor::levelOfZ(w.z)) + " peak " + fmt(*d.predictedDemand) + " over the next " +
+         std::to_string(w.end - obs.now) + "s (lead time " + std::to_string(w.leadSeconds) + "s)";
+  }
+  if (d.breakoutGap) e += " raised by a breakout of " + fmt(*d.breakoutGap) + " above the forecast";
+  if (fv != nullptr && fv->degraded) e += ", forecast degraded (it lost to a simple baseline)";
+  if (d.scheduledDemand) e += ", scheduled event peak " + fmt(*d.scheduledDemand);
+  e += ": " + std::to_string(d.desired) + " replicas (" + d.winner + "), " + std::to_string(obs.currentReplicas) +
+       " now";
+  return e;
+}
+
+}  // namespace
+
+Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView* fv,
+                const predictor::EventCalendar& events, std::int64_t leadSeconds, predictor::Planner& planner) {
+  Decision d;
+  const int lo = spec.minReplicas;
+  const int hi = std::max(spec.minReplicas, spec.maxReplicas);
+  const bool stale = !obs.demand || obs.now - obs.demandTime > spec.staleAfterSeconds;
+  const bool backlogUnknown = spec.backlog && !obs.backlog;
+  if (!obs.prometheusAvailable || stale || backlogUnknown) return blindDecision(spec, obs, fv, events, leadSeconds);
+  // Draining the backlog within drainWithin is capacity on top of the arrivals, whichever
+  // source (measured, forecast, scheduled) sizes them.
+  if (spec.backlog) {
+    d.backlog = obs.backlog;
+    d.backlogRate =
+        predictor::queueDemand(0, std::max(0.0, *obs.backlog), static_cast<double>(spec.backlog->drainSeconds));
+  }
+  const double drain = d.backlogRate;
+
+  const double z = headroomZOf(spec, fv);  // the level; by time of day it moves per step
+  const std::int64_t step = spec.stepSeconds;
+  const std::int64_t windowEnd = leadWindowEnd(obs.now, leadSeconds, step);
+  const auto [predicted, scheduled] = peaksOver(spec, obs, fv, events, windowEnd, d.points);
   d.predictedDemand = predicted;
   d.scheduledDemand = scheduled;
   if (fv != nullptr && fv->breakout != nullptr && predicted) d.breakoutGap = fv->breakout->gap;
 
+  auto plusDrain = [drain](std::optional<double> v) { return v ? std::optional(*v + drain) : std::nullopt; };
   predictor::PlanInput in;
   in.now = obs.now;
   in.currentReplicas = obs.currentReplicas;
-  in.observedDemand = obs.demand;
-  in.forecastDemand = predicted;
-  in.scheduledDemand = scheduled;
+  in.observedDemand = *obs.demand + drain;
+  in.forecastDemand = plusDrain(predicted);
+  in.scheduledDemand = plusDrain(scheduled);
   const auto plan = planner.plan(in);
   d.reactive = plan.reactive;
   d.predicted = plan.predicted;
   d.scheduled = plan.scheduled;
   d.desired = plan.desired;
 
-  int rawMax = unbounded(spec, *obs.demand);
-  if (predicted) rawMax = std::max(rawMax, unbounded(spec, *predicted));
-  if (scheduled) rawMax = std::max(rawMax, unbounded(spec, *scheduled));
+  int rawMax = unbounded(spec, *obs.demand + drain);
+  if (predicted) rawMax = std::max(rawMax, unbounded(spec, *predicted + drain));
+  if (scheduled) rawMax = std::max(rawMax, unbounded(spec, *scheduled + drain));
   if (plan.desired != plan.recommendation) {
     d.winner = "behavior";
     d.scalingLimited = true;
@@ -278,26 +338,10 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
     d.winner = "reactive";
   }
 
-  if (spec.cache) {
-    double demand = std::max({*obs.demand, predicted.value_or(0.0), scheduled.value_or(0.0)});
-    double bytes = std::ceil(demand * spec.cache->bytesPerDemandUnit);
-    auto b = bytes > 9.0e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(bytes);
-    b = std::max(b, spec.cache->minBytes);
-    if (spec.cache->maxBytes) b = std::min(b, *spec.cache->maxBytes);
-    d.cacheBytes = b;
-  }
+  if (spec.cache)
+    d.cacheBytes = cacheBytesOf(*spec.cache, std::max({*obs.demand, predicted.value_or(0.0), scheduled.value_or(0.0)}));
 
-  d.explanation = "demand " + fmt(*obs.demand);
-  if (predicted) {
-    d.explanation += ", forecast " + percentile(predictor::levelOfZ(z)) + " peak " + fmt(*predicted) +
-                     " over the next " + std::to_string(windowEnd - obs.now) + "s (lead time " +
-                     std::to_string(leadSeconds) + "s)";
-  }
-  if (d.breakoutGap) d.explanation += " raised by a breakout of " + fmt(*d.breakoutGap) + " above the forecast";
-  if (fv != nullptr && fv->degraded) d.explanation += ", forecast degraded (it lost to a simple baseline)";
-  if (scheduled) d.explanation += ", scheduled event peak " + fmt(*scheduled);
-  d.explanation += ": " + std::to_string(d.desired) + " replicas (" + d.winner + "), " +
-                   std::to_string(obs.currentReplicas) + " now";
+  d.explanation = explanationOf(spec, obs, fv, d, {*obs.demand, z, windowEnd, leadSeconds});
   return d;
 }
 

@@ -29,6 +29,9 @@ struct Observed {
   // For fallback.behavior SeasonalNaive: the peak demand the day before, in the 5 minutes of
   // the UTC day that now + lead falls in (DailyPeaks).
   std::optional<double> seasonalDemand;
+  // With demand.backlog: the messages waiting, newest; empty with the reason it could not be read.
+  std::optional<double> backlog;
+  std::string backlogProblem;
 };
 
 // The newest sample ran above the band forecast for it: the forecast made before it, for the
@@ -76,6 +79,10 @@ struct Decision {
   std::optional<double> predictedDemand;  // peak of the quantile over the lead window
   std::optional<double> scheduledDemand;  // the same with event multipliers, when one is active
   std::optional<double> breakoutGap;      // the newest sample's run above its forecast's median
+  // With demand.backlog: the messages waiting and the rate that drains them within drainWithin,
+  // added to every source's demand (the forecast is of arrivals).
+  std::optional<double> backlog;
+  double backlogRate = 0;
   bool fallback = false;
   // Blind, but the last forecast still covers the lead window: provisioned until this time.
   std::optional<std::int64_t> lastForecastUntil;

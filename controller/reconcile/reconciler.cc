@@ -265,18 +265,30 @@ Reconciler::Sensed Reconciler::sense(State& st, const ServiceSpec& spec, int cur
   } else if (auto client = promFor(out.address, spec.queryTimeoutMs); !client) {
     unavailable(std::string(prom::problemReason(client.error().code)), client.error().message);
   } else {
-    const RangeQuery query = [&, c = *client](std::int64_t from, std::int64_t to) {
-      const auto t0 = std::chrono::steady_clock::now();
-      auto r = c->queryRange(spec.query, from, to, spec.stepSeconds, std::chrono::milliseconds(spec.queryTimeoutMs));
-      if (options_.onQuery) {
-        options_.onQuery(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
-                         r ? std::string() : std::string(prom::problemReason(r.error().code)));
-      }
-      return r;
+    auto rangeOf = [&, c = *client](const std::string& expr) -> RangeQuery {
+      return [&, c, expr](std::int64_t from, std::int64_t to) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = c->queryRange(expr, from, to, spec.stepSeconds, std::chrono::milliseconds(spec.queryTimeoutMs));
+        if (options_.onQuery) {
+          options_.onQuery(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                           r ? std::string() : std::string(prom::problemReason(r.error().code)));
+        }
+        return r;
+      };
     };
-    out.queryProblem = readDemand(st.demand, spec, {now, lead, options_.refitSeconds}, query, st.chartMu);
+    out.queryProblem = readDemand(st.demand, spec, {now, lead, options_.refitSeconds}, rangeOf(spec.query), st.chartMu);
     if (out.queryProblem && prom::isOutage(out.queryProblem->code))
       unavailable(std::string(prom::problemReason(out.queryProblem->code)), out.queryProblem->message);
+    if (spec.backlog && o.prometheusAvailable) {
+      auto backlog = readBacklog(spec, now, rangeOf(spec.backlog->query));
+      if (backlog) {
+        o.backlog = *backlog;
+      } else if (prom::isOutage(backlog.error().code)) {
+        unavailable(std::string(prom::problemReason(backlog.error().code)), backlog.error().message);
+      } else {
+        o.backlogProblem = backlog.error().message;
+      }
+    }
   }
   advanceModel(st.demand, spec.breakoutQuantile, static_cast<std::size_t>(leadSteps(lead, spec.stepSeconds)));
   // A query problem other than an outage (two series, NaN, a PromQL error) leaves the operator

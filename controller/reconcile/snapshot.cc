@@ -47,6 +47,7 @@ ServiceSnapshot buildSnapshot(const SnapshotInput& in) {
   s.desired = d.desired;
   s.current = in.currentReplicas;
   if (in.readyReplicas) s.readyCapacity = *in.readyReplicas * in.spec->perReplica;
+  s.backlog = d.backlog;
   s.winner = d.winner;
   s.leadSeconds = in.leadSeconds;
   if (in.accuracy) {

@@ -49,6 +49,7 @@ struct ServiceSnapshot {
   // What the target's ready pods serve at full utilization (ready x perReplica, in the query's
   // unit); empty while the ready count is unknown (the target was read through /scale).
   std::optional<double> readyCapacity;
+  std::optional<double> backlog;  // demand.backlog's messages waiting, when known
   std::string winner;
   std::int64_t leadSeconds = 0;
   double wape = 0;

@@ -174,6 +174,19 @@ Status decodeShadow(const json& spec, ServiceSpec& service) {
   return {};
 }
 
+Status decodeBacklog(const json& demand, ServiceSpec& out) {
+  const json* backlog = member(demand, "backlog");
+  if (backlog == nullptr) return {};
+  if (!backlog->is_object()) return bad("demand.backlog", "must be an object");
+  BacklogSpec b;
+  TSO_TRY(readString(*backlog, "query", "demand.backlog.query", b.query));
+  if (b.query.empty()) return bad("demand.backlog.query", "is required");
+  TSO_TRY(readDurationSeconds(*backlog, "drainWithin", "demand.backlog.drainWithin", b.drainSeconds, 1000));
+  if (b.drainSeconds <= 0) return bad("demand.backlog.drainWithin", "is required");
+  out.backlog = std::move(b);
+  return {};
+}
+
 Status decodeDemand(const json& spec, ServiceSpec& out) {
   const json* demand = member(spec, "demand");
   if (demand == nullptr) return bad("demand", "is required");
@@ -195,7 +208,7 @@ Status decodeDemand(const json& spec, ServiceSpec& out) {
   if (out.historySeconds < 10 * out.stepSeconds) {
     return bad("demand.history", "must cover at least 10 steps (" + std::to_string(10 * out.stepSeconds) + "s)");
   }
-  return {};
+  return decodeBacklog(*demand, out);
 }
 
 Status decodeCapacity(const json& spec, ServiceSpec& out) {

@@ -35,6 +35,13 @@ struct CacheSpec {
   std::optional<std::int64_t> maxBytes;
 };
 
+// demand.backlog: a queue consumer's messages waiting, to be drained within drainSeconds on top
+// of the arrivals demand.query measures.
+struct BacklogSpec {
+  std::string query;
+  std::int64_t drainSeconds = 0;
+};
+
 struct EventSpec {
   std::string name;
   std::optional<predictor::CronSchedule> schedule;
@@ -49,6 +56,7 @@ struct ServiceSpec {
   std::string prometheusAddress;  // empty: the operator's --prometheus-address
   std::int64_t queryTimeoutMs = 5000;
   std::string query;
+  std::optional<BacklogSpec> backlog;
   std::int64_t stepSeconds = 30;
   std::int64_t historySeconds = std::int64_t{7} * 86400;
   double perReplica = 1;

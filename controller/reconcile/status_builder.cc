@@ -77,6 +77,13 @@ void setFields(StatusDraft& s, const StatusInput& in) {
   s["leadTimeSeconds"] = in.leadSeconds;
   if (in.demand) s["currentDemand"] = *in.demand;
   if (d.predictedDemand) s["predictedDemand"] = *d.predictedDemand;
+  // currentDemand and predictedDemand are arrivals; the backlog's drain rate comes on top.
+  if (in.spec->backlog && d.backlog) {
+    s["backlog"] = {
+        {"messages", *d.backlog}, {"drainWithinSeconds", in.spec->backlog->drainSeconds}, {"drainRate", d.backlogRate}};
+  } else {
+    s["backlog"] = nullptr;
+  }
   s["recommendation"] = recommendationOf(d, in.forecast.usable && !in.gate.degraded);
   s["forecast"] = pointsOf(d);
   s["accuracy"] = accuracyOf(in.accuracy);

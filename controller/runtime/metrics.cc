@@ -87,6 +87,10 @@ void appendServiceSeries(std::string& out, const std::vector<reconcile::ServiceS
   for (const auto& s : snaps) {
     if (s.valid && s.hasDemand) appendSample(out, "tso_demand_actual", s, {}, s.demand);
   }
+  appendOptionalFamily(out, "tso_demand_backlog",
+                       "demand.backlog's messages waiting at the last reconcile; draining them within drainWithin "
+                       "is capacity on top of tso_demand_actual.",
+                       snaps, &reconcile::ServiceSnapshot::backlog);
   appendHeader(out, "tso_demand_predicted",
                "Peak forecast demand over the lead window, by quantile (0.5, 0.9, 0.95, 0.99).");
   for (const auto& s : snaps) {

@@ -239,6 +239,42 @@ TEST_F(OperatorTest, CacheConfigMapIsSizedWithinBounds) {
       << jsonpath("configmap cache-config", ns(), ".data");
 }
 
+TEST_F(OperatorTest, AQueueConsumerIsScaledForArrivalsPlusDrainingItsBacklog) {
+  deployment("consumer", 1);
+  service("consumer", "vector(100)");
+  auto backlog = [&](const std::string& query) {
+    return kubectl("patch tps consumer -n " + ns() +
+                   " --type=merge -p '{\"spec\":{\"demand\":{\"backlog\":{\"query\":\"" + query +
+                   "\",\"drainWithin\":\"1m\"}}}}'")
+        .exitCode;
+  };
+  ASSERT_EQ(backlog("vector(3000)"), 0);
+  startOperator();
+  // 100/s arriving + 3000 waiting / 60 s = 150/s, at 50 a replica.
+  ASSERT_TRUE(waitFor([&] { return replicas("consumer") == 3; }, 60s))
+      << jsonpath("tps consumer", ns(), ".status") << "\n"
+      << op_->log();
+  EXPECT_EQ(jsonpath("tps consumer", ns(), ".status.currentDemand"), "100");
+  EXPECT_EQ(jsonpath("tps consumer", ns(), ".status.backlog.messages"), "3000");
+  EXPECT_EQ(jsonpath("tps consumer", ns(), ".status.backlog.drainRate"), "50");
+  const std::string metrics =
+      runCommand("curl -sf http://127.0.0.1:" + std::to_string(metricsPort_) + "/metrics").output;
+  EXPECT_NE(metrics.find("tso_demand_backlog{namespace=\"" + ns() + "\",name=\"consumer\"} 3000"), std::string::npos)
+      << metrics;
+
+  // The backlog grows: 12000 / 60 s = 200/s more, 6 replicas.
+  ASSERT_EQ(backlog("vector(12000)"), 0);
+  ASSERT_TRUE(waitFor([&] { return replicas("consumer") == 6; }, 60s)) << jsonpath("tps consumer", ns(), ".status");
+
+  // The backlog's series is gone: blind, the replicas held.
+  ASSERT_EQ(backlog("tso_no_such_queue_depth"), 0);
+  ASSERT_TRUE(waitFor([&] { return condition("consumer", "Fallback", "reason") == "NoBacklogData"; }, 60s))
+      << jsonpath("tps consumer", ns(), ".status");
+  EXPECT_NE(condition("consumer", "Fallback", "message").find("spec.demand.backlog.query"), std::string::npos);
+  EXPECT_EQ(replicas("consumer"), 6);
+  EXPECT_EQ(jsonpath("tps consumer", ns(), ".status.backlog"), "");
+}
+
 TEST_F(OperatorTest, FallbackWhenPrometheusStopsNeverScalesDownAndRecovers) {
   PrivatePrometheus prom;
   prom.dir = ::testing::TempDir() + "prom-" + ns();

@@ -77,6 +77,48 @@ TEST(ReconcilePlannerTest, ScalesAheadOfAForecastSpikeWithinTheLeadWindow) {
   EXPECT_DOUBLE_EQ(d.points[3].upper, 1800);
 }
 
+TEST(ReconcilePlannerTest, ABacklogAddsItsDrainRateToEverySource) {
+  auto spec = specWith(R"({"demand": {"backlog": {"query": "b", "drainWithin": "1m"}}})");
+  predictor::Planner planner(plannerConfigOf(spec, true));
+  const std::int64_t now = 1'000'020;
+  auto f = forecastOf(10, 300, 4, 1500);  // P90 peak 1800 within the lead window
+  ForecastView view{&f, now, 30, "test", std::nullopt};
+  Observed o = observed(now, 3, 300);
+  o.backlog = 6000;  // drained within 60 s: 100/s on top of the arrivals
+  auto d = decide(spec, o, &view, {}, 90, planner);
+  EXPECT_EQ(d.reactive, 4);    // ceil((300 + 100) / 100)
+  EXPECT_EQ(d.predicted, 19);  // ceil((1800 + 100) / 100)
+  EXPECT_EQ(d.desired, 19);
+  EXPECT_EQ(d.winner, "predicted");
+  EXPECT_DOUBLE_EQ(d.predictedDemand.value(), 1800) << "the forecast is of arrivals";
+  EXPECT_DOUBLE_EQ(d.backlog.value(), 6000);
+  EXPECT_DOUBLE_EQ(d.backlogRate, 100);
+  EXPECT_NE(d.explanation.find("demand 300 + a backlog of 6000 drained within 1m (100/s)"), std::string::npos)
+      << d.explanation;
+
+  // No forecast: the backlog alone raises the reactive count past the arrivals'.
+  predictor::Planner reactive(plannerConfigOf(spec, false));
+  o.backlog = 60'000;
+  auto r = decide(spec, o, nullptr, {}, 90, reactive);
+  EXPECT_EQ(r.reactive, 13);  // ceil((300 + 1000) / 100)
+  EXPECT_EQ(r.desired, 13);
+  EXPECT_EQ(r.winner, "reactive");
+}
+
+TEST(ReconcilePlannerTest, AnUnknownBacklogIsBlindAndHoldsTheCurrentReplicas) {
+  auto spec = specWith(R"({"demand": {"backlog": {"query": "b", "drainWithin": "1m"}}})");
+  predictor::Planner planner(plannerConfigOf(spec, true));
+  Observed o = observed(10'000, 7, 50);
+  o.backlogProblem = "the query returned no samples over the last two steps (is the metric scraped?)";
+  auto d = decide(spec, o, nullptr, {}, 60, planner);
+  EXPECT_TRUE(d.fallback);
+  EXPECT_EQ(d.fallbackReason, "NoBacklogData");
+  EXPECT_NE(d.fallbackMessage.find("spec.demand.backlog.query: the query returned no samples"), std::string::npos)
+      << d.fallbackMessage;
+  EXPECT_EQ(d.desired, 7);
+  EXPECT_FALSE(d.backlog.has_value());
+}
+
 TEST(ReconcilePlannerTest, TimeOfDayHeadroomRaisesTheLevelOfTheHourItServes) {
   auto spec = specWith();
   predictor::Planner planner(plannerConfigOf(spec, true));

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -81,6 +82,7 @@ class ReconcilerTest : public ::testing::Test {
       if (promMode_) transport->setMode(*promMode_);
       transport->setFirstSample(firstSample_);
       if (ranReplicas_) transport->setSeries("kube_deployment_status_replicas_available", ranReplicas_);
+      for (const auto& [prefix, values] : series_) transport->setSeries(prefix, values);
       return Result<std::unique_ptr<prom::Client>>(std::make_unique<prom::Client>(std::move(transport), ""));
     };
     reconciler_ = std::make_unique<Reconciler>(*client_, store_, events_, std::move(options), clock_);
@@ -133,6 +135,7 @@ class ReconcilerTest : public ::testing::Test {
   std::optional<FakePrometheus::Mode> promMode_;
   std::int64_t firstSample_ = 0;
   std::function<double(std::int64_t)> ranReplicas_;  // kube-state-metrics' ready replicas; none when empty
+  std::map<std::string, std::function<double(std::int64_t)>> series_;  // more series, by query prefix
   std::unique_ptr<kube::Client> client_;
   watch::Store store_;
   RecordingSink events_;
@@ -296,6 +299,34 @@ INSTANTIATE_TEST_SUITE_P(Problems, ReconcilerQueryProblemTest,
                                            QueryProblemCase{FakePrometheus::Mode::kNaN, "NotANumber"},
                                            QueryProblemCase{FakePrometheus::Mode::kEmpty, "NoData"}),
                          [](const auto& p) { return p.param.reason; });
+
+TEST_F(ReconcilerTest, AQueueConsumerServesArrivalsPlusItsBacklogsDrainAndIsBlindWithoutIt) {
+  series_["queue_depth"] = [](std::int64_t) { return 12'000.0; };  // drained within 60 s: 200/s
+  reconciler();
+  json spec = baseSpec();
+  spec["demand"]["backlog"] = {{"query", "queue_depth{queue=\"orders\"}"}, {"drainWithin", "1m"}};
+  at(kEpoch + 3600);
+  run(spec);
+  EXPECT_EQ(scaledTo(), 3) << "100/s arriving + 200/s draining, at 100 a replica";
+  EXPECT_EQ(status_["currentDemand"], 100.0);
+  EXPECT_EQ(status_["backlog"], json::parse(R"({"messages": 12000.0, "drainWithinSeconds": 60, "drainRate": 200.0})"));
+  EXPECT_NE(condition("Ready", "message").find("a backlog of 12000 drained within 1m (200/s)"), std::string::npos)
+      << condition("Ready", "message");
+  ASSERT_EQ(reconciler_->snapshot().size(), 1U);
+  EXPECT_EQ(reconciler_->snapshot()[0].backlog, 12'000.0);
+
+  // The backlog series is gone (the exporter died): blind, the replicas held, the field removed.
+  prom_->setSeries("queue_depth", nullptr);
+  cluster_->setWorkload("Deployment", "web", {3, "app=web"});
+  at(kEpoch + 3660);
+  run(spec);
+  EXPECT_EQ(condition("Fallback"), "NoBacklogData");
+  EXPECT_NE(condition("Fallback", "message").find("spec.demand.backlog.query: the query returned no samples"),
+            std::string::npos)
+      << condition("Fallback", "message");
+  EXPECT_EQ(status_["desiredReplicas"], 3);
+  EXPECT_TRUE(status_["backlog"].is_null());
+}
 
 class ReconcilerSpikeTest : public ReconcilerTest {
  protected:

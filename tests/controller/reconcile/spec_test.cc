@@ -142,6 +142,13 @@ TEST(SpecTest, ShadowModeReportsByDefaultAndPromotesWhenAsked) {
   s = parseSpec(j);
   ASSERT_TRUE(s.has_value()) << s.error().message;
   EXPECT_EQ(s->shadow.replicasQuery, "sum(up{job=\"web\"})");
+  EXPECT_FALSE(s->backlog.has_value());
+  j["demand"]["backlog"] = {{"query", "sum(queue_depth)"}, {"drainWithin", "2m"}};
+  s = parseSpec(j);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  ASSERT_TRUE(s->backlog.has_value());
+  EXPECT_EQ(s->backlog->query, "sum(queue_depth)");
+  EXPECT_EQ(s->backlog->drainSeconds, 120);
 }
 
 TEST(SpecTest, InvalidSpecsNameTheField) {
@@ -158,6 +165,14 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
       {"step", [](json& j) { j["demand"]["step"] = "soon"; }, "spec.demand.step"},
       {"short history", [](json& j) { j["demand"]["history"] = "2m"; },
        "spec.demand.history: must cover at least 10 steps"},
+      // 47- to 49-backlog-*.yaml: the schema rejects these too.
+      {"backlog object", [](json& j) { j["demand"]["backlog"] = "q"; }, "spec.demand.backlog: must be an object"},
+      {"backlog query", [](json& j) { j["demand"]["backlog"] = {{"drainWithin", "1m"}}; },
+       "spec.demand.backlog.query: is required"},
+      {"backlog drain", [](json& j) { j["demand"]["backlog"] = {{"query", "q"}}; },
+       "spec.demand.backlog.drainWithin: is required"},
+      {"backlog drain short", [](json& j) { j["demand"]["backlog"] = {{"query", "q"}, {"drainWithin", "10ms"}}; },
+       "spec.demand.backlog.drainWithin: \"10ms\" is too short"},
       {"capacity", [](json& j) { j["capacity"]["perReplica"] = 0; }, "spec.capacity.perReplica"},
       {"min > max", [](json& j) { j["replicas"]["min"] = 60; }, "spec.replicas.min"},
       {"quantile", [](json& j) { j["forecast"] = {{"quantile", 1.5}}; }, "spec.forecast.quantile"},

@@ -150,6 +150,20 @@ TEST(StatusBuilderTest, ShadowAccountSaysHowMuchOfTheWindowCameFromHistory) {
   EXPECT_EQ(s["shadow"]["historyNote"], "no history of the demand");
 }
 
+TEST(StatusBuilderTest, ABacklogShowsBesideTheArrivals) {
+  Fixture f;
+  f.spec.backlog = BacklogSpec{"sum(queue_depth)", 60};
+  f.in.demand = 300;
+  f.decision.backlog = 6000;
+  f.decision.backlogRate = 100;
+  json s = buildStatus(f.frame, f.in);
+  EXPECT_EQ(s["currentDemand"], 300.0);
+  EXPECT_EQ(s["backlog"], json::parse(R"({"messages": 6000.0, "drainWithinSeconds": 60, "drainRate": 100.0})"));
+  f.decision.backlog.reset();  // blind: the backlog is unknown
+  s = buildStatus(f.frame, f.in);
+  EXPECT_TRUE(s["backlog"].is_null());
+}
+
 // The cache keeps little of the previous status, so an absent field is written as null (the
 // merge patch removes it) whether or not the previous status had it.
 TEST(StatusBuilderTest, FieldsThatMayBeAbsentAreNulledEvenWhenThePreviousStatusLacksThem) {
@@ -157,7 +171,7 @@ TEST(StatusBuilderTest, FieldsThatMayBeAbsentAreNulledEvenWhenThePreviousStatusL
   f.spec.guard.enabled = false;
   const json s = buildStatus(f.frame, f.in);
   for (const char* field :
-       {"accuracy", "lastForecastUntil", "guard", "cache", "missBudget", "headroomByHour", "shadow"}) {
+       {"accuracy", "lastForecastUntil", "guard", "cache", "missBudget", "headroomByHour", "shadow", "backlog"}) {
     ASSERT_TRUE(s.contains(field)) << field;
     EXPECT_TRUE(s[field].is_null()) << field;
   }

@@ -28,6 +28,7 @@ reconcile::ServiceSnapshot service(const std::string& name) {
   s.desired = 5;
   s.current = 4;
   s.readyCapacity = 300;
+  s.backlog = 6000;
   s.leadSeconds = 90;
   s.scored = 10;
   s.wape = 0.125;
@@ -60,6 +61,7 @@ TEST(MetricsTest, WritesEveryPerServiceSeriesInTheTextFormat) {
   EXPECT_NE(out.find("tso_forecast_coverage_p90" + labels + "} 0.625\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_forecast_coverage_bound" + labels + "} 0.8\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_capacity_ready" + labels + "} 300\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("tso_demand_backlog" + labels + "} 6000\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_fallback_active" + labels + "} 0\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_forecast_skill" + labels + "} 0.75\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_demand_age_seconds" + labels + "} 12\n"), std::string::npos) << out;
@@ -68,18 +70,20 @@ TEST(MetricsTest, WritesEveryPerServiceSeriesInTheTextFormat) {
                      ",mode=\"Auto\",model=\"mean(ewma,log_regression)\",winner=\"forecast\",valid=\"true\"} 1\n"),
             std::string::npos)
       << out;
-  // 14 families, each with its HELP and TYPE once; 4 quantiles + 5 sources + 12 x 1 = 21 samples.
-  EXPECT_EQ(count(out, "# TYPE "), 14u);
-  EXPECT_EQ(count(out, "# HELP "), 14u);
-  EXPECT_EQ(count(out, "\n") - 28, 21u) << out;
+  // 15 families, each with its HELP and TYPE once; 4 quantiles + 5 sources + 13 x 1 = 22 samples.
+  EXPECT_EQ(count(out, "# TYPE "), 15u);
+  EXPECT_EQ(count(out, "# HELP "), 15u);
+  EXPECT_EQ(count(out, "\n") - 30, 22u) << out;
 }
 
 TEST(MetricsTest, SeriesWithoutAValueAreLeftOut) {
   auto s = service("web");
   s.readyCapacity.reset();  // read through /scale: no ready count
   s.coverageP90.reset();    // fewer than guard.minScored forecasts scored
+  s.backlog.reset();        // no demand.backlog
   std::string out;
   appendServiceSeries(out, {s});
+  EXPECT_EQ(out.find("tso_demand_backlog{"), std::string::npos) << out;
   EXPECT_NE(out.find("# TYPE tso_capacity_ready gauge\n"), std::string::npos) << out;
   EXPECT_EQ(out.find("tso_capacity_ready{"), std::string::npos) << out;
   EXPECT_EQ(out.find("tso_forecast_coverage_p90{"), std::string::npos) << out;
