@@ -1,5 +1,7 @@
 #include "controller/reconcile/actions.h"
 
+#include "controller/reconcile/dependents.h"
+
 namespace tso::reconcile {
 
 namespace {
@@ -48,6 +50,35 @@ ActionResult act(Executor& executor, EventSink& events, const kube::Object& serv
       out.appliedCacheBytes = *applied;
     else if (!out.error)
       out.error = withContext(applied.error(), "writing the cache size to ConfigMap " + spec.cache->configMapName);
+  }
+  return out;
+}
+
+std::vector<DependentOutcome> actOnDependents(Executor& executor, EventSink& events, const TargetLookup& lookup,
+                                              const kube::Object& service, const ServiceSpec& spec, const Decision& d,
+                                              bool apply) {
+  std::vector<DependentOutcome> out;
+  out.reserve(spec.dependents.size());
+  for (const DependentSpec& dep : spec.dependents) {
+    DependentOutcome& o = out.emplace_back(DependentOutcome{dep.target, std::nullopt, 0, {}});
+    auto observed = observeTarget(lookup, executor, service.meta.ns, dep.target);
+    if (!observed) {
+      o.problem = dep.target.kind + " " + dep.target.name + ": " + observed.error().message;
+      continue;
+    }
+    const int current = observed->replicas;
+    o.current = current;
+    o.desired = dependentReplicas(dep, d, current);
+    if (!apply || o.desired == current) continue;
+    if (auto s = executor.scaleTarget(service.meta.ns, dep.target, o.desired); !s) {
+      o.problem = "scaling " + dep.target.name + ": " + s.error().message;
+      continue;
+    }
+    if (o.desired > current && (d.winner == "predicted" || d.winner == "scheduled")) {
+      events.record(service, "Normal", "ScaledAhead",
+                    "scaled dependent " + dep.target.name + " from " + std::to_string(current) + " to " +
+                        std::to_string(o.desired) + " ahead of demand: " + d.explanation);
+    }
   }
   return out;
 }

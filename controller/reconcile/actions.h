@@ -6,12 +6,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "controller/common/result.h"
 #include "controller/kube/object.h"
+#include "controller/reconcile/dependents.h"
 #include "controller/reconcile/executor.h"
 #include "controller/reconcile/planner.h"
 #include "controller/reconcile/spec.h"
+#include "controller/reconcile/target.h"
 
 namespace tso::reconcile {
 
@@ -30,5 +33,12 @@ struct ActionResult {
 // `apply`: the mode in force writes (Auto, or a promoted Shadow); otherwise nothing is touched.
 ActionResult act(Executor& executor, EventSink& events, const kube::Object& service, const ServiceSpec& spec,
                  const Decision& decision, int current, bool apply, ActionState& state, const std::string& nowText);
+
+// Sizes spec.dependents for the decision (dependents.h) and, with `apply`, scales them through
+// /scale; a rise the forecast or an event drove is a ScaledAhead Event, as for the target.
+// A dependent that cannot be read or scaled is reported, and leaves the others and the target be.
+std::vector<DependentOutcome> actOnDependents(Executor& executor, EventSink& events, const TargetLookup& lookup,
+                                              const kube::Object& service, const ServiceSpec& spec,
+                                              const Decision& decision, bool apply);
 
 }  // namespace tso::reconcile

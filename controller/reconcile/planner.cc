@@ -195,6 +195,8 @@ Decision blindDecision(const ServiceSpec& spec, const Observed& obs, const Forec
                          std::to_string(d.scheduled) + " replicas";
   }
   d.desired = std::clamp(target, lo, hi);
+  if (d.predictedDemand || d.scheduledDemand)
+    d.provisionedDemand = std::max(d.predictedDemand.value_or(0.0), d.scheduledDemand.value_or(0.0));
   d.explanation = d.fallbackMessage;
   return d;
 }
@@ -338,6 +340,7 @@ Decision decide(const ServiceSpec& spec, const Observed& obs, const ForecastView
     d.winner = "reactive";
   }
 
+  d.provisionedDemand = std::max({*obs.demand, predicted.value_or(0.0), scheduled.value_or(0.0)}) + drain;
   if (spec.cache)
     d.cacheBytes = cacheBytesOf(*spec.cache, std::max({*obs.demand, predicted.value_or(0.0), scheduled.value_or(0.0)}));
 

@@ -83,6 +83,9 @@ struct Decision {
   // added to every source's demand (the forecast is of arrivals).
   std::optional<double> backlog;
   double backlogRate = 0;
+  // The demand the count provisions for (the largest source, the backlog's drain included), which
+  // spec.dependents are sized from; while blind, the last forecast's or an event's, if any.
+  std::optional<double> provisionedDemand;
   bool fallback = false;
   // Blind, but the last forecast still covers the lead window: provisioned until this time.
   std::optional<std::int64_t> lastForecastUntil;

@@ -202,6 +202,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
 
   const ActionResult acted =
       act(executor_, events_, obj, spec, d, current, inForce == Mode::kAuto, st.actions, frame.nowText);
+  const auto dependents =
+      actOnDependents(executor_, events_, options_.targetLookup, obj, spec, d, inForce == Mode::kAuto);
   recordTransitions(obj, st, d, view.model);
 
   const auto accuracy = st.score.summary(spec.stepSeconds);
@@ -228,7 +230,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
       .actionError = acted.error,
       .inForce = inForce,
       .shadow = shadow,
-      .promotedAt = st.promotedAt};
+      .promotedAt = st.promotedAt,
+      .dependents = &dependents};
   const Outcome outcome = acted.error ? Outcome{std::nullopt, true, acted.error->message}
                                       : Outcome{requeueAfter(now, spec.stepSeconds), false, ""};
   // Metrics and dashboards show a decision only once the API has recorded it.
@@ -237,7 +240,8 @@ Outcome Reconciler::reconcile(const std::string& key) {
             {ns, obj.meta.name, &spec, &d, &forecast, sensed.observed.demand, demandAge, current, target->readyReplicas,
              lead, accuracy, gate, view.model,
              st.demand.recent->memoryBytes() + (st.demand.model ? st.demand.model->stateBytes() : 0) +
-                 (st.demand.daily ? st.demand.daily->memoryBytes() : 0)},
+                 (st.demand.daily ? st.demand.daily->memoryBytes() : 0),
+             &dependents},
             now);
   });
 }

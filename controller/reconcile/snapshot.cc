@@ -48,6 +48,9 @@ ServiceSnapshot buildSnapshot(const SnapshotInput& in) {
   s.current = in.currentReplicas;
   if (in.readyReplicas) s.readyCapacity = *in.readyReplicas * in.spec->perReplica;
   s.backlog = d.backlog;
+  if (in.dependents != nullptr) {
+    for (const auto& o : *in.dependents) s.dependents.push_back({o.target.name, o.desired, o.current});
+  }
   s.winner = d.winner;
   s.leadSeconds = in.leadSeconds;
   if (in.accuracy) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "controller/reconcile/dependents.h"
 #include "controller/reconcile/forecast_score.h"
 #include "controller/reconcile/planner.h"
 #include "controller/reconcile/recent_series.h"
@@ -50,6 +51,12 @@ struct ServiceSnapshot {
   // unit); empty while the ready count is unknown (the target was read through /scale).
   std::optional<double> readyCapacity;
   std::optional<double> backlog;  // demand.backlog's messages waiting, when known
+  struct Dependent {
+    std::string name;
+    int desired = 0;
+    std::optional<int> current;
+  };
+  std::vector<Dependent> dependents;  // spec.dependents, in spec order
   std::string winner;
   std::int64_t leadSeconds = 0;
   double wape = 0;
@@ -92,6 +99,7 @@ struct SnapshotInput {
   GateReport gate;
   std::string model;
   std::size_t modelBytes = 0;
+  const std::vector<DependentOutcome>* dependents = nullptr;
 };
 
 ServiceSnapshot buildSnapshot(const SnapshotInput& in);

@@ -125,21 +125,25 @@ Status readRules(const json& obj, const char* key, const std::string& field, pre
   return {};
 }
 
+Status readTargetRef(const json& target, const std::string& field, TargetRef& out) {
+  TSO_TRY(readString(target, "apiVersion", field + ".apiVersion", out.apiVersion));
+  TSO_TRY(readString(target, "kind", field + ".kind", out.kind));
+  TSO_TRY(readString(target, "name", field + ".name", out.name));
+  if (out.name.empty()) return bad(field + ".name", "is required");
+  if (out.kind != "Deployment" && out.kind != "StatefulSet") {
+    return bad(field + ".kind", "\"" + out.kind + "\" is not Deployment or StatefulSet");
+  }
+  // Both kinds are scaled as apps/v1 resources; another version would be silently read as apps/v1.
+  if (out.apiVersion != "apps/v1") {
+    return bad(field + ".apiVersion", "\"" + out.apiVersion + "\" is not supported (only apps/v1)");
+  }
+  return {};
+}
+
 Status decodeTarget(const json& spec, ServiceSpec& out) {
   const json* target = member(spec, "targetRef");
   if (target == nullptr) return bad("targetRef", "is required");
-  TSO_TRY(readString(*target, "apiVersion", "targetRef.apiVersion", out.target.apiVersion));
-  TSO_TRY(readString(*target, "kind", "targetRef.kind", out.target.kind));
-  TSO_TRY(readString(*target, "name", "targetRef.name", out.target.name));
-  if (out.target.name.empty()) return bad("targetRef.name", "is required");
-  if (out.target.kind != "Deployment" && out.target.kind != "StatefulSet") {
-    return bad("targetRef.kind", "\"" + out.target.kind + "\" is not Deployment or StatefulSet");
-  }
-  // Both kinds are scaled as apps/v1 resources; another version would be silently read as apps/v1.
-  if (out.target.apiVersion != "apps/v1") {
-    return bad("targetRef.apiVersion", "\"" + out.target.apiVersion + "\" is not supported (only apps/v1)");
-  }
-  return {};
+  return readTargetRef(*target, "targetRef", out.target);
 }
 
 Status decodeMode(const json& spec, ServiceSpec& out) {
@@ -233,6 +237,53 @@ Status decodeReplicas(const json& spec, ServiceSpec& out) {
   if (out.maxReplicas < 1) return bad("replicas.max", "must be at least 1");
   if (out.minReplicas > out.maxReplicas) {
     return bad("replicas.min", "must be less than or equal to replicas.max");
+  }
+  return {};
+}
+
+Status readDependent(const json& item, const std::string& field, const ServiceSpec& service, DependentSpec& out) {
+  if (!item.is_object()) return bad(field, "must be an object");
+  TSO_TRY(readTargetRef(item, field, out.target));
+  if (out.target.kind == service.target.kind && out.target.name == service.target.name)
+    return bad(field + ".name", "is the target itself");
+  if (const json* v = member(item, "perReplica")) {
+    if (!v->is_number() || !(v->get<double>() > 0)) return bad(field + ".perReplica", "must be a number above 0");
+    out.perReplica = v->get<double>();
+  }
+  if (const json* v = member(item, "ratio")) {
+    if (!v->is_number() || !(v->get<double>() > 0)) return bad(field + ".ratio", "must be a number above 0");
+    out.ratio = v->get<double>();
+  }
+  if (out.perReplica.has_value() == out.ratio.has_value())
+    return bad(field, "exactly one of perReplica and ratio must be set");
+  out.targetUtilization = service.targetUtilization;
+  TSO_TRY(readNumber(item, "targetUtilization", field + ".targetUtilization", out.targetUtilization));
+  if (!(out.targetUtilization > 0 && out.targetUtilization <= 1))
+    return bad(field + ".targetUtilization", "must be in (0, 1]");
+  const json* replicas = member(item, "replicas");
+  if (replicas == nullptr) return bad(field + ".replicas", "is required");
+  out.maxReplicas = 0;
+  TSO_TRY(readInt(*replicas, "min", field + ".replicas.min", out.minReplicas));
+  TSO_TRY(readInt(*replicas, "max", field + ".replicas.max", out.maxReplicas));
+  if (out.maxReplicas < 1) return bad(field + ".replicas.max", "must be at least 1");
+  if (out.minReplicas > out.maxReplicas) return bad(field + ".replicas.min", "must be less than or equal to max");
+  return {};
+}
+
+// After decodeTarget and decodeCapacity: a dependent's utilization defaults to the service's.
+Status decodeDependents(const json& spec, ServiceSpec& out) {
+  const json* list = member(spec, "dependents");
+  if (list == nullptr) return {};
+  if (!list->is_array()) return bad("dependents", "must be a list");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string field = "dependents[" + std::to_string(i) + "]";
+    DependentSpec dep;
+    TSO_TRY(readDependent((*list)[i], field, out, dep));
+    for (const auto& other : out.dependents) {
+      if (other.target.kind == dep.target.kind && other.target.name == dep.target.name)
+        return bad(field + ".name", "\"" + dep.target.name + "\" is listed twice");
+    }
+    out.dependents.push_back(std::move(dep));
   }
   return {};
 }
@@ -422,8 +473,9 @@ Result<ServiceSpec> parseSpec(const json& spec) {
   // max(4 pods, 100%) per 15 s would spend the lead time ramping up. Scale-down's window is
   // chosen by plannerConfigOf unless behavior gives one.
   out.behavior.scaleUp.policies.clear();
-  for (auto* decode : {decodeTarget, decodeMode, decodeDemand, decodeCapacity, decodeReplicas, decodeForecast,
-                       decodeEvents, decodeBehavior, decodeHpa, decodeCache, decodeFallback, decodeShadow}) {
+  for (auto* decode :
+       {decodeTarget, decodeMode, decodeDemand, decodeCapacity, decodeReplicas, decodeForecast, decodeEvents,
+        decodeBehavior, decodeHpa, decodeCache, decodeFallback, decodeShadow, decodeDependents}) {
     TSO_TRY(decode(spec, out));
   }
   return out;

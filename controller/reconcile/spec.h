@@ -42,6 +42,18 @@ struct BacklogSpec {
   std::int64_t drainSeconds = 0;
 };
 
+// spec.dependents[]: a service behind the target (payment, inventory) scaled from the same
+// decision: by what one of its replicas serves of the demand, or by a ratio to the target's
+// replicas; within its own bounds.
+struct DependentSpec {
+  TargetRef target;
+  std::optional<double> perReplica;
+  std::optional<double> ratio;
+  double targetUtilization = 0.8;  // the service's capacity.targetUtilization unless given
+  int minReplicas = 1;
+  int maxReplicas = 1;
+};
+
 struct EventSpec {
   std::string name;
   std::optional<predictor::CronSchedule> schedule;
@@ -91,6 +103,7 @@ struct ServiceSpec {
   bool hpaEnabled = false;
   std::string hpaMetricsJson = "[]";  // the autoscaling/v2 metrics list, passed through
   std::optional<CacheSpec> cache;
+  std::vector<DependentSpec> dependents;
   std::int64_t staleAfterSeconds = 300;
   FallbackBehavior fallback = FallbackBehavior::kHoldCurrent;
   int fallbackReplicas = 0;

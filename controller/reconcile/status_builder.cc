@@ -70,6 +70,19 @@ json accuracyOf(const std::optional<Accuracy>& a) {
   return {{"wape", a->wape}, {"coverage", a->coverage}, {"windowSeconds", a->windowSeconds}};
 }
 
+// status.dependents: each one's replicas now and wanted, or why it could not be read or scaled.
+json dependentsOf(const std::vector<DependentOutcome>* dependents) {
+  if (dependents == nullptr || dependents->empty()) return nullptr;
+  json list = json::array();
+  for (const auto& o : *dependents) {
+    json entry = {{"kind", o.target.kind}, {"name", o.target.name}, {"desiredReplicas", o.desired}};
+    if (o.current) entry["currentReplicas"] = *o.current;
+    if (!o.problem.empty()) entry["problem"] = o.problem;
+    list.push_back(std::move(entry));
+  }
+  return list;
+}
+
 void setFields(StatusDraft& s, const StatusInput& in) {
   const Decision& d = *in.decision;
   s["currentReplicas"] = in.currentReplicas;
@@ -103,6 +116,7 @@ void setFields(StatusDraft& s, const StatusInput& in) {
   } else {
     s["cache"] = nullptr;
   }
+  s["dependents"] = dependentsOf(in.dependents);
   if (!in.lastScaleTime.empty()) s["lastScaleTime"] = in.lastScaleTime;
   if (in.missBudget) {
     s["missBudget"] = {{"budget", in.missBudget->budget},

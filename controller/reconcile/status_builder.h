@@ -11,6 +11,7 @@
 
 #include "controller/common/result.h"
 #include "controller/reconcile/accuracy_gate.h"
+#include "controller/reconcile/dependents.h"
 #include "controller/reconcile/forecast_score.h"
 #include "controller/reconcile/miss_budget.h"
 #include "controller/reconcile/planner.h"
@@ -65,6 +66,7 @@ struct StatusInput {
   Mode inForce = Mode::kAuto;          // the mode this reconcile ran in (a promoted Shadow runs as Auto)
   std::optional<ShadowReport> shadow;  // Shadow mode's account, while it is kept
   std::string promotedAt;              // when a Shadow service was promoted (RFC 3339)
+  const std::vector<DependentOutcome>* dependents = nullptr;  // spec.dependents, read and decided
 };
 
 // The full status of a reconciled service.

@@ -107,6 +107,16 @@ void appendServiceSeries(std::string& out, const std::vector<reconcile::ServiceS
     appendSample(out, "tso_replicas", s, {{"source", &kFinal}}, s.desired);
     appendSample(out, "tso_replicas", s, {{"source", &kCurrent}}, s.current);
   }
+  appendHeader(out, "tso_dependent_replicas",
+               "spec.dependents' replicas: final (what the operator wants) and current, by dependent workload.");
+  for (const auto& s : snaps) {
+    if (!s.valid) continue;
+    for (const auto& dep : s.dependents) {
+      appendSample(out, "tso_dependent_replicas", s, {{"dependent", &dep.name}, {"source", &kFinal}}, dep.desired);
+      if (dep.current)
+        appendSample(out, "tso_dependent_replicas", s, {{"dependent", &dep.name}, {"source", &kCurrent}}, *dep.current);
+    }
+  }
   appendOptionalFamily(out, "tso_capacity_ready",
                        "Demand the target's ready pods serve at full utilization (ready replicas x perReplica, in "
                        "the query's unit); absent while the target is read through /scale, which has no ready count.",

@@ -275,6 +275,39 @@ TEST_F(OperatorTest, AQueueConsumerIsScaledForArrivalsPlusDrainingItsBacklog) {
   EXPECT_EQ(jsonpath("tps consumer", ns(), ".status.backlog"), "");
 }
 
+TEST_F(OperatorTest, DependentsAreScaledWithTheTargetWithinTheirOwnBounds) {
+  deployment("checkout", 1);
+  deployment("payment", 1);
+  deployment("inventory", 1);
+  service("checkout", "vector(300)",
+          "  dependents:\n"
+          "  - {name: payment, perReplica: 100, replicas: {min: 1, max: 20}}\n"
+          "  - {name: inventory, ratio: 0.5, replicas: {min: 2, max: 4}}\n");
+  startOperator();
+  // 300/s: 6 checkout replicas at 50 each, 3 payment at 100 each, inventory half of checkout.
+  ASSERT_TRUE(
+      waitFor([&] { return replicas("checkout") == 6 && replicas("payment") == 3 && replicas("inventory") == 3; }, 60s))
+      << jsonpath("tps checkout", ns(), ".status") << "\n"
+      << op_->log();
+  EXPECT_EQ(jsonpath("tps checkout", ns(), ".status.dependents[0].desiredReplicas"), "3");
+  EXPECT_EQ(jsonpath("tps checkout", ns(), ".status.dependents[1].name"), "inventory");
+
+  // Twice the demand: payment follows it, inventory stops at its max.
+  ASSERT_EQ(kubectl("patch tps checkout -n " + ns() +
+                    " --type=merge -p '{\"spec\":{\"demand\":{\"query\":\"vector(600)\"}}}'")
+                .exitCode,
+            0);
+  ASSERT_TRUE(waitFor([&] { return replicas("checkout") == 12 && replicas("payment") == 6; }, 60s))
+      << jsonpath("tps checkout", ns(), ".status");
+  EXPECT_EQ(replicas("inventory"), 4);
+  const std::string metrics =
+      runCommand("curl -sf http://127.0.0.1:" + std::to_string(metricsPort_) + "/metrics").output;
+  EXPECT_NE(metrics.find("tso_dependent_replicas{namespace=\"" + ns() +
+                         "\",name=\"checkout\",dependent=\"payment\",source=\"final\"} 6"),
+            std::string::npos)
+      << metrics;
+}
+
 TEST_F(OperatorTest, FallbackWhenPrometheusStopsNeverScalesDownAndRecovers) {
   PrivatePrometheus prom;
   prom.dir = ::testing::TempDir() + "prom-" + ns();

@@ -93,6 +93,7 @@ TEST(ReconcilePlannerTest, ABacklogAddsItsDrainRateToEverySource) {
   EXPECT_DOUBLE_EQ(d.predictedDemand.value(), 1800) << "the forecast is of arrivals";
   EXPECT_DOUBLE_EQ(d.backlog.value(), 6000);
   EXPECT_DOUBLE_EQ(d.backlogRate, 100);
+  EXPECT_DOUBLE_EQ(d.provisionedDemand.value(), 1900) << "what spec.dependents are sized from";
   EXPECT_NE(d.explanation.find("demand 300 + a backlog of 6000 drained within 1m (100/s)"), std::string::npos)
       << d.explanation;
 

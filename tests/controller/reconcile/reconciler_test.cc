@@ -186,6 +186,42 @@ TEST_F(ReconcilerTest, ForecastOnlyDecidesButDoesNotScale) {
   EXPECT_EQ(cluster_->writes().size(), 1u) << "only the status is written";
 }
 
+TEST_F(ReconcilerTest, DependentsFollowTheSameDecisionWithinTheirBoundsAndOnlyInAuto) {
+  demand_ = [](std::int64_t) { return 730.0; };  // 8 target replicas at 100 a replica
+  reconciler();
+  cluster_->setWorkload("Deployment", "payment", {1, "app=payment"});
+  cluster_->setWorkload("StatefulSet", "inventory", {1, "app=inventory"});
+  json spec = baseSpec();
+  spec["dependents"] = json::parse(R"([
+      {"name": "payment", "perReplica": 200, "replicas": {"min": 1, "max": 30}},
+      {"kind": "StatefulSet", "name": "inventory", "ratio": 0.5, "replicas": {"max": 3}},
+      {"name": "ledger", "ratio": 1, "replicas": {"max": 5}}])");
+  spec["mode"] = "ForecastOnly";
+  run(spec);
+  EXPECT_TRUE(cluster_->writesTo("/deployments/payment/scale").empty()) << "ForecastOnly touches nothing";
+  EXPECT_EQ(status_["dependents"][0]["desiredReplicas"], 4) << status_.dump();
+
+  spec["mode"] = "Auto";
+  run(spec);
+  EXPECT_EQ(scaledTo(), 8);
+  auto payment = cluster_->writesTo("/deployments/payment/scale");
+  ASSERT_EQ(payment.size(), 1U);
+  EXPECT_EQ(payment.back().body["spec"]["replicas"], 4) << "730/s at 200 a replica";
+  auto inventory = cluster_->writesTo("/statefulsets/inventory/scale");
+  ASSERT_EQ(inventory.size(), 1U);
+  EXPECT_EQ(inventory.back().body["spec"]["replicas"], 3) << "half of 8, within max 3";
+  EXPECT_EQ(status_["dependents"][0], json::parse(R"({"kind": "Deployment", "name": "payment",
+                                                      "currentReplicas": 1, "desiredReplicas": 4})"));
+  EXPECT_EQ(status_["dependents"][2]["name"], "ledger");
+  EXPECT_FALSE(status_["dependents"][2].contains("currentReplicas"));
+  EXPECT_NE(status_["dependents"][2].value("problem", std::string()).find("Deployment ledger"), std::string::npos)
+      << status_["dependents"][2].dump();
+  EXPECT_EQ(condition("Ready"), "Reconciled") << "a missing dependent leaves the target be";
+  ASSERT_EQ(reconciler_->snapshot().size(), 1U);
+  ASSERT_EQ(reconciler_->snapshot()[0].dependents.size(), 3U);
+  EXPECT_EQ(reconciler_->snapshot()[0].dependents[0].desired, 4);
+}
+
 TEST_F(ReconcilerTest, MissingTargetRequeuesAndARecreatedOneIsScaled) {
   demand_ = [](std::int64_t) { return 430.0; };
   reconciler();

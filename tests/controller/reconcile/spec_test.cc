@@ -149,6 +149,23 @@ TEST(SpecTest, ShadowModeReportsByDefaultAndPromotesWhenAsked) {
   ASSERT_TRUE(s->backlog.has_value());
   EXPECT_EQ(s->backlog->query, "sum(queue_depth)");
   EXPECT_EQ(s->backlog->drainSeconds, 120);
+  EXPECT_TRUE(s->dependents.empty());
+  j["dependents"] = json::parse(R"([{"name": "payment", "perReplica": 400, "replicas": {"min": 2, "max": 30}},
+                                    {"kind": "StatefulSet", "name": "inventory", "ratio": 0.5,
+                                     "targetUtilization": 0.6, "replicas": {"max": 10}}])");
+  s = parseSpec(j);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  ASSERT_EQ(s->dependents.size(), 2U);
+  EXPECT_EQ(s->dependents[0].target.kind, "Deployment");
+  EXPECT_EQ(s->dependents[0].perReplica, 400);
+  EXPECT_FALSE(s->dependents[0].ratio.has_value());
+  EXPECT_DOUBLE_EQ(s->dependents[0].targetUtilization, 0.8) << "the service's capacity.targetUtilization";
+  EXPECT_EQ(s->dependents[0].minReplicas, 2);
+  EXPECT_EQ(s->dependents[1].target.kind, "StatefulSet");
+  EXPECT_EQ(s->dependents[1].ratio, 0.5);
+  EXPECT_DOUBLE_EQ(s->dependents[1].targetUtilization, 0.6);
+  EXPECT_EQ(s->dependents[1].minReplicas, 1);
+  EXPECT_EQ(s->dependents[1].maxReplicas, 10);
 }
 
 TEST(SpecTest, InvalidSpecsNameTheField) {
@@ -173,6 +190,26 @@ TEST(SpecTest, InvalidSpecsNameTheField) {
        "spec.demand.backlog.drainWithin: is required"},
       {"backlog drain short", [](json& j) { j["demand"]["backlog"] = {{"query", "q"}, {"drainWithin", "10ms"}}; },
        "spec.demand.backlog.drainWithin: \"10ms\" is too short"},
+      // 50- to 52-dependent-*.yaml: the schema rejects the first three too.
+      {"dependent both",
+       [](json& j) {
+         j["dependents"] = json::parse(R"([{"name":"p","perReplica":1,"ratio":1,"replicas":{"max":2}}])");
+       },
+       "spec.dependents[0]: exactly one of perReplica and ratio must be set"},
+      {"dependent is target",
+       [](json& j) { j["dependents"] = json::parse(R"([{"name":"web","ratio":1,"replicas":{"max":2}}])"); },
+       "spec.dependents[0].name: is the target itself"},
+      {"dependent bounds",
+       [](json& j) { j["dependents"] = json::parse(R"([{"name":"p","ratio":1,"replicas":{"min":3,"max":2}}])"); },
+       "spec.dependents[0].replicas.min"},
+      {"dependent twice",
+       [](json& j) {
+         j["dependents"] = json::parse(
+             R"([{"name":"p","ratio":1,"replicas":{"max":2}},{"name":"p","ratio":2,"replicas":{"max":2}}])");
+       },
+       "spec.dependents[1].name: \"p\" is listed twice"},
+      {"dependent no replicas", [](json& j) { j["dependents"] = json::parse(R"([{"name":"p","ratio":1}])"); },
+       "spec.dependents[0].replicas: is required"},
       {"capacity", [](json& j) { j["capacity"]["perReplica"] = 0; }, "spec.capacity.perReplica"},
       {"min > max", [](json& j) { j["replicas"]["min"] = 60; }, "spec.replicas.min"},
       {"quantile", [](json& j) { j["forecast"] = {{"quantile", 1.5}}; }, "spec.forecast.quantile"},

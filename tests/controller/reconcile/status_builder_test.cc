@@ -164,14 +164,27 @@ TEST(StatusBuilderTest, ABacklogShowsBesideTheArrivals) {
   EXPECT_TRUE(s["backlog"].is_null());
 }
 
+TEST(StatusBuilderTest, DependentsShowTheirReplicasOrWhyNot) {
+  Fixture f;
+  const std::vector<DependentOutcome> deps = {
+      {{"apps/v1", "Deployment", "payment"}, 3, 5, ""},
+      {{"apps/v1", "StatefulSet", "inventory"}, std::nullopt, 0, "StatefulSet inventory: not found"}};
+  f.in.dependents = &deps;
+  const json s = buildStatus(f.frame, f.in);
+  EXPECT_EQ(s["dependents"], json::parse(R"([
+      {"kind": "Deployment", "name": "payment", "currentReplicas": 3, "desiredReplicas": 5},
+      {"kind": "StatefulSet", "name": "inventory", "desiredReplicas": 0,
+       "problem": "StatefulSet inventory: not found"}])"));
+}
+
 // The cache keeps little of the previous status, so an absent field is written as null (the
 // merge patch removes it) whether or not the previous status had it.
 TEST(StatusBuilderTest, FieldsThatMayBeAbsentAreNulledEvenWhenThePreviousStatusLacksThem) {
   Fixture f;
   f.spec.guard.enabled = false;
   const json s = buildStatus(f.frame, f.in);
-  for (const char* field :
-       {"accuracy", "lastForecastUntil", "guard", "cache", "missBudget", "headroomByHour", "shadow", "backlog"}) {
+  for (const char* field : {"accuracy", "lastForecastUntil", "guard", "cache", "missBudget", "headroomByHour", "shadow",
+                            "backlog", "dependents"}) {
     ASSERT_TRUE(s.contains(field)) << field;
     EXPECT_TRUE(s[field].is_null()) << field;
   }

@@ -29,6 +29,7 @@ reconcile::ServiceSnapshot service(const std::string& name) {
   s.current = 4;
   s.readyCapacity = 300;
   s.backlog = 6000;
+  s.dependents = {{"payment", 7, 5}};
   s.leadSeconds = 90;
   s.scored = 10;
   s.wape = 0.125;
@@ -62,6 +63,12 @@ TEST(MetricsTest, WritesEveryPerServiceSeriesInTheTextFormat) {
   EXPECT_NE(out.find("tso_forecast_coverage_bound" + labels + "} 0.8\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_capacity_ready" + labels + "} 300\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_demand_backlog" + labels + "} 6000\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("tso_dependent_replicas" + labels + ",dependent=\"payment\",source=\"final\"} 7\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("tso_dependent_replicas" + labels + ",dependent=\"payment\",source=\"current\"} 5\n"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("tso_fallback_active" + labels + "} 0\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_forecast_skill" + labels + "} 0.75\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tso_demand_age_seconds" + labels + "} 12\n"), std::string::npos) << out;
@@ -70,10 +77,11 @@ TEST(MetricsTest, WritesEveryPerServiceSeriesInTheTextFormat) {
                      ",mode=\"Auto\",model=\"mean(ewma,log_regression)\",winner=\"forecast\",valid=\"true\"} 1\n"),
             std::string::npos)
       << out;
-  // 15 families, each with its HELP and TYPE once; 4 quantiles + 5 sources + 13 x 1 = 22 samples.
-  EXPECT_EQ(count(out, "# TYPE "), 15u);
-  EXPECT_EQ(count(out, "# HELP "), 15u);
-  EXPECT_EQ(count(out, "\n") - 30, 22u) << out;
+  // 16 families, each with its HELP and TYPE once; 4 quantiles + 5 sources + 2 of the dependent +
+  // 13 x 1 = 24 samples.
+  EXPECT_EQ(count(out, "# TYPE "), 16u);
+  EXPECT_EQ(count(out, "# HELP "), 16u);
+  EXPECT_EQ(count(out, "\n") - 32, 24u) << out;
 }
 
 TEST(MetricsTest, SeriesWithoutAValueAreLeftOut) {
