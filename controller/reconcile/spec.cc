@@ -228,17 +228,20 @@ Status decodeCapacity(const json& spec, ServiceSpec& out) {
   return {};
 }
 
-Status decodeReplicas(const json& spec, ServiceSpec& out) {
-  const json* replicas = member(spec, "replicas");
-  if (replicas == nullptr) return bad("replicas", "is required");
-  out.maxReplicas = 0;
-  TSO_TRY(readInt(*replicas, "min", "replicas.min", out.minReplicas));
-  TSO_TRY(readInt(*replicas, "max", "replicas.max", out.maxReplicas));
-  if (out.maxReplicas < 1) return bad("replicas.max", "must be at least 1");
-  if (out.minReplicas > out.maxReplicas) {
-    return bad("replicas.min", "must be less than or equal to replicas.max");
-  }
+// `field` (a replicas object: min, max) of `obj`, required; min keeps its default when absent.
+Status readBounds(const json& obj, const std::string& field, int& min, int& max) {
+  const json* replicas = member(obj, "replicas");
+  if (replicas == nullptr) return bad(field, "is required");
+  max = 0;
+  TSO_TRY(readInt(*replicas, "min", field + ".min", min));
+  TSO_TRY(readInt(*replicas, "max", field + ".max", max));
+  if (max < 1) return bad(field + ".max", "must be at least 1");
+  if (min > max) return bad(field + ".min", "must be less than or equal to " + field + ".max");
   return {};
+}
+
+Status decodeReplicas(const json& spec, ServiceSpec& out) {
+  return readBounds(spec, "replicas", out.minReplicas, out.maxReplicas);
 }
 
 Status readDependent(const json& item, const std::string& field, const ServiceSpec& service, DependentSpec& out) {
@@ -260,14 +263,7 @@ Status readDependent(const json& item, const std::string& field, const ServiceSp
   TSO_TRY(readNumber(item, "targetUtilization", field + ".targetUtilization", out.targetUtilization));
   if (!(out.targetUtilization > 0 && out.targetUtilization <= 1))
     return bad(field + ".targetUtilization", "must be in (0, 1]");
-  const json* replicas = member(item, "replicas");
-  if (replicas == nullptr) return bad(field + ".replicas", "is required");
-  out.maxReplicas = 0;
-  TSO_TRY(readInt(*replicas, "min", field + ".replicas.min", out.minReplicas));
-  TSO_TRY(readInt(*replicas, "max", field + ".replicas.max", out.maxReplicas));
-  if (out.maxReplicas < 1) return bad(field + ".replicas.max", "must be at least 1");
-  if (out.minReplicas > out.maxReplicas) return bad(field + ".replicas.min", "must be less than or equal to max");
-  return {};
+  return readBounds(item, field + ".replicas", out.minReplicas, out.maxReplicas);
 }
 
 // After decodeTarget and decodeCapacity: a dependent's utilization defaults to the service's.
